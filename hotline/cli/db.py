@@ -1,0 +1,29 @@
+"""`flask db upgrade` (create or upgrade the schema, safe to repeat) and `flask db revision`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from ..db import migrate
+
+
+def register(app: Flask) -> None:
+    group = AppGroup("db", help="Database schema (Alembic migrations).")
+
+    @group.command("upgrade")
+    @click.argument("revision", default="head")
+    def upgrade(revision: str) -> None:
+        """Create or upgrade the schema to REVISION (default: head)."""
+        url = app.extensions["hotline"].settings.database_url
+        migrate.upgrade(url, revision)
+        click.echo(f"schema at {revision}")
+
+    @group.command("revision")
+    @click.option("-m", "--message", required=True)
+    def revision(message: str) -> None:
+        """Write a migration for the models' changes (developers)."""
+        migrate.revision(app.extensions["hotline"].settings.database_url, message)
+
+    app.cli.add_command(group)

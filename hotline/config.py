@@ -1,0 +1,135 @@
+"""Settings, read once from the environment (and a `.env` file when present).
+
+Every setting has a safe default for development, so `flask run` works on a fresh machine with no
+Twilio account. Production (`HOTLINE_ENV=production`) refuses the development secrets: see `check()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Development-only secrets. They are public (they are in this file), which is exactly why production
+# refuses to start with them.
+DEV_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEV_TWILIO_AUTH_TOKEN = "dev-auth-token-not-secret"
+DEV_API_TOKEN = "dev-api-token"
+DEV_METRICS_TOKEN = "dev-metrics-token"
+DEV_PIN_PEPPER = "dev-pepper"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the message names it."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = f"sqlite:///{ROOT / 'instance' / 'hotline.db'}"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    public_url: str = "http://127.0.0.1:5000"
+    api_token: str = DEV_API_TOKEN
+    metrics_token: str = DEV_METRICS_TOKEN
+    pin_pepper: str = DEV_PIN_PEPPER
+    twilio_account_sid: str = DEV_TWILIO_ACCOUNT_SID
+    twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
+    twilio_from_number: str = "+12025550123"
+    twilio_messaging_service_sid: str = ""
+    # Base URL of a Twilio-compatible REST API (the loopback Twilio); empty means Twilio itself.
+    twilio_api_url: str = ""
+    twilio_timeout_seconds: float = 10.0
+    validate_signatures: bool = True
+    agent_number: str = "+8659212123"
+    # "HH:MM-HH:MM" on working days, China time.
+    office_hours: str = "08:30-17:30"
+    holidays_file: str = str(ROOT / "hotline" / "data" / "holidays-cn.json")
+    sms_signature: str = "【交管12123】"
+    # Non-urgent notices go out only inside this window, China time.
+    send_window: str = "08:00-21:00"
+    daily_cap: int = 4
+    sender_segments_per_second: float = 10.0
+    voice_zh: str = "Polly.Zhiyu"
+    voice_zh_language: str = "cmn-CN"
+    voice_en: str = "Polly.Joanna"
+    voice_en_language: str = "en-US"
+    speech_language: str = "cmn-Hans-CN"
+    rq_queue_prefix: str = "hotline"
+    call_state_ttl_seconds: int = 3600
+    notice_max_attempts: int = 3
+    retention_days: int = 180
+    # Parallel KM2/KM3 booking, as at the platform's launch (see services/exams.py).
+    exam_parallel_booking: bool = True
+    log_json: bool = True
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Build settings from `environ` (default: os.environ after loading `.env`)."""
+        if environ is None:
+            from dotenv import load_dotenv
+
+            load_dotenv(ROOT / ".env", override=False)
+            environ = os.environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            name = _env_name(f.name)
+            if name not in environ:
+                continue
+            raw = environ[name]
+            if f.type in ("bool", bool):
+                values[f.name] = _bool(raw)
+            elif f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse unsafe settings in production; called by `from_env` and by `create_app`."""
+        if not self.production:
+            return
+        problems = []
+        if self.twilio_auth_token in ("", DEV_TWILIO_AUTH_TOKEN):
+            problems.append("TWILIO_AUTH_TOKEN is missing")
+        if not self.validate_signatures:
+            problems.append("HOTLINE_VALIDATE_SIGNATURES must not be off")
+        if self.api_token in ("", DEV_API_TOKEN):
+            problems.append("HOTLINE_API_TOKEN is the development default")
+        if self.metrics_token in ("", DEV_METRICS_TOKEN):
+            problems.append("HOTLINE_METRICS_TOKEN is the development default")
+        if self.pin_pepper in ("", DEV_PIN_PEPPER):
+            problems.append("HOTLINE_PIN_PEPPER is missing")
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+_TWILIO_NAMES = {
+    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
+    "twilio_from_number": "TWILIO_FROM_NUMBER",
+    "twilio_messaging_service_sid": "TWILIO_MESSAGING_SERVICE_SID",
+}
+
+
+def _env_name(field_name: str) -> str:
+    """`public_url` -> `HOTLINE_PUBLIC_URL`; the Twilio credentials keep Twilio's own names."""
+    return _TWILIO_NAMES.get(field_name, "HOTLINE_" + field_name.upper())

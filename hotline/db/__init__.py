@@ -1,0 +1,47 @@
+"""Models and sessions. Importing this package registers every table on `Base.metadata`."""
+
+from .base import Base, UTCDateTime
+from .bookings import ApplicationStatus, BookingStatus, ExamApplication, InspectionBooking
+from .changes import ChangeKind, OutboundChange
+from .identity import PhonePreference, VerificationAttempt, VerificationCode, VerificationOutcome
+from .records import (
+    ExamPlan,
+    ExamResult,
+    InspectionSlot,
+    Learner,
+    Licence,
+    NoticeRequest,
+    Organisation,
+    Person,
+    Vehicle,
+    Violation,
+)
+from .session import make_engine, make_sessionmaker, transaction
+
+__all__ = [
+    "ApplicationStatus",
+    "Base",
+    "BookingStatus",
+    "ChangeKind",
+    "ExamApplication",
+    "ExamPlan",
+    "ExamResult",
+    "InspectionBooking",
+    "InspectionSlot",
+    "Learner",
+    "Licence",
+    "NoticeRequest",
+    "Organisation",
+    "OutboundChange",
+    "Person",
+    "PhonePreference",
+    "UTCDateTime",
+    "Vehicle",
+    "VerificationAttempt",
+    "VerificationCode",
+    "VerificationOutcome",
+    "Violation",
+    "make_engine",
+    "make_sessionmaker",
+    "transaction",
+]

@@ -1,0 +1,28 @@
+"""The Flask application factory: one Runtime, the blueprints, the operator commands."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..clock import Clock
+from ..config import Settings
+from ..runtime import Runtime
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    settings.check()
+    app = Flask("hotline")
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False
+    app.extensions["hotline"] = Runtime.from_settings(settings, clock=clock)
+
+    from . import api, ops, sms, voice
+
+    for blueprint in (voice.bp, sms.bp, api.bp, ops.bp):
+        app.register_blueprint(blueprint)
+
+    from ..cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,73 @@
+"""The three ways a route is authenticated; a test walks the URL map and fails on any other route.
+
+- `twilio_signed`: `X-Twilio-Signature` checked against HOTLINE_PUBLIC_URL + path + query, not
+  `request.url`, which a proxy in front of us rewrites.
+- `bearer(setting)`: `Authorization: Bearer <token>` for the upstream API and the metrics scrape.
+- `public`: only `/healthz`, which says nothing personal.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Response, current_app, request
+from twilio.request_validator import RequestValidator
+
+AUTH_ATTRIBUTE = "hotline_auth"
+
+
+def runtime():
+    return current_app.extensions["hotline"]
+
+
+def public_url_for_request() -> str:
+    """The URL Twilio signed: our public base URL plus the path and query it posted to."""
+    base = runtime().settings.public_url.rstrip("/")
+    query = request.query_string.decode("utf-8")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def _mark(view: Callable, kind: str) -> Callable:
+    setattr(view, AUTH_ATTRIBUTE, kind)
+    return view
+
+
+def twilio_signed(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        settings = runtime().settings
+        if settings.validate_signatures:
+            validator = RequestValidator(settings.twilio_auth_token)
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not validator.validate(public_url_for_request(), request.form.to_dict(), signature):
+                return Response("invalid signature\n", status=403, mimetype="text/plain")
+        return view(*args, **kwargs)
+
+    return _mark(wrapper, "twilio")
+
+
+def bearer(setting: str) -> Callable[[Callable], Callable]:
+    """Require `Authorization: Bearer` matching the named setting (e.g. "api_token")."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            expected = getattr(runtime().settings, setting)
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+                return Response(
+                    '{"error": "unauthorised"}\n', status=401, mimetype="application/json",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            return view(*args, **kwargs)
+
+        return _mark(wrapper, f"bearer:{setting}")
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    return _mark(view, "public")

@@ -1,0 +1,5 @@
+"""Placeholder blueprint; its routes are being built (see the open issues)."""
+
+from flask import Blueprint
+
+bp = Blueprint("sms", __name__)
