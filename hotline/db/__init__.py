@@ -4,6 +4,7 @@ from .base import Base, UTCDateTime
 from .bookings import ApplicationStatus, BookingStatus, ExamApplication, InspectionBooking
 from .changes import ChangeKind, OutboundChange
 from .identity import PhonePreference, VerificationAttempt, VerificationCode, VerificationOutcome
+from .notices import Notice, NoticeAttempt, NoticeState
 from .records import (
     ExamPlan,
     ExamResult,
@@ -31,6 +32,9 @@ __all__ = [
     "Learner",
     "Licence",
     "NoticeRequest",
+    "Notice",
+    "NoticeAttempt",
+    "NoticeState",
     "Organisation",
     "OutboundChange",
     "Person",
