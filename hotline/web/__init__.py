@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .. import logs
 from ..clock import Clock
 from ..config import Settings
 from ..runtime import Runtime
@@ -16,6 +17,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
     app.extensions["hotline"] = Runtime.from_settings(settings, clock=clock)
+    if settings.log_json:
+        logs.configure()
+    logs.install_request_logging(app)
 
     from . import api, ops, sms, voice
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import logging
+
+from flask import Blueprint, Response, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
-from .auth import public, runtime
+from .. import metrics
+from .auth import bearer, public, runtime
+
+log = logging.getLogger("hotline.web")
 
 bp = Blueprint("ops", __name__)
 
@@ -20,11 +26,19 @@ def healthz():
             connection.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception:  # any failure means "not healthy"; the reason goes to the log, not the body
+        log.warning("healthz: database unavailable", exc_info=True)
         checks["database"] = "unavailable"
     try:
         rt.redis.ping()
         checks["redis"] = "ok"
     except Exception:
+        log.warning("healthz: redis unavailable", exc_info=True)
         checks["redis"] = "unavailable"
     healthy = all(v == "ok" for v in checks.values())
     return jsonify(status="ok" if healthy else "unavailable", checks=checks), 200 if healthy else 503
+
+
+@bp.get("/metrics")
+@bearer("metrics_token")
+def metrics_scrape():
+    return Response(metrics.render(runtime()), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,50 @@
+"""Health, metrics and production safety (the operations contract)."""
+
+import pytest
+
+from hotline.config import ConfigError, Settings
+
+
+def test_healthz_says_which_part_failed_when_redis_is_down(client, redis_server):
+    redis_server.stop()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "checks": {"database": "ok", "redis": "unavailable"}}
+
+
+def test_metrics_refused_without_the_token(client):
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_metrics_scrape_with_the_token(client, settings):
+    client.get("/healthz")
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {settings.metrics_token}"})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert 'hotline_webhook_seconds_count{route="/healthz"}' in body
+    assert "hotline_queue_depth" in body
+
+
+@pytest.mark.parametrize(
+    "missing, message",
+    [
+        ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"),
+        ({"HOTLINE_VALIDATE_SIGNATURES": "false"}, "HOTLINE_VALIDATE_SIGNATURES"),
+        ({"HOTLINE_API_TOKEN": "dev-api-token"}, "HOTLINE_API_TOKEN"),
+        ({"HOTLINE_METRICS_TOKEN": "dev-metrics-token"}, "HOTLINE_METRICS_TOKEN"),
+        ({"HOTLINE_PIN_PEPPER": ""}, "HOTLINE_PIN_PEPPER"),
+    ],
+)
+def test_production_refuses_unsafe_settings(missing, message):
+    environ = {
+        "HOTLINE_ENV": "production",
+        "TWILIO_AUTH_TOKEN": "a-real-token",
+        "HOTLINE_API_TOKEN": "a-real-api-token",
+        "HOTLINE_METRICS_TOKEN": "a-real-metrics-token",
+        "HOTLINE_PIN_PEPPER": "a-real-pepper",
+    }
+    Settings.from_env(environ)  # the complete set starts
+    environ.update(missing)
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(environ)
