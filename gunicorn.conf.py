@@ -1,0 +1,32 @@
+"""gunicorn settings for the hotline's web app: `gunicorn -c gunicorn.conf.py app:app`.
+
+Twilio gives a webhook 15 seconds before it plays its own error to the caller. Our answers take
+milliseconds; a request still running after 10 s is stuck (a dead database connection, say), and killing
+that worker is kinder than letting the caller hear Twilio's error after 15.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("HOTLINE_BIND", "127.0.0.1:8000")
+# Webhooks wait on PostgreSQL and Redis, not on the CPU: a few threads per process use the wait.
+workers = int(os.environ.get("HOTLINE_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("HOTLINE_WEB_THREADS", 4))
+timeout = 10
+graceful_timeout = 10
+keepalive = 5
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = 10000
+max_requests_jitter = 1000
+accesslog = None  # the app writes one JSON line per request itself (hotline/logs.py)
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("HOTLINE_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    # prometheus_client keeps one file per process under PROMETHEUS_MULTIPROC_DIR; tell it this one died.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
