@@ -22,8 +22,9 @@ def register(app: Flask) -> None:
 
     @group.command("revision")
     @click.option("-m", "--message", required=True)
-    def revision(message: str) -> None:
+    @click.option("--rev-id", default=None, help="Revision id, e.g. 0002 (default: random).")
+    def revision(message: str, rev_id: str | None) -> None:
         """Write a migration for the models' changes (developers)."""
-        migrate.revision(app.extensions["hotline"].settings.database_url, message)
+        migrate.revision(app.extensions["hotline"].settings.database_url, message, rev_id)
 
     app.cli.add_command(group)

@@ -21,6 +21,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def revision(database_url: str, message: str) -> None:
+def revision(database_url: str, message: str, rev_id: str | None = None) -> None:
     """Write a new migration from the difference between the models and the database."""
-    command.revision(alembic_config(database_url), message=message, autogenerate=True)
+    command.revision(alembic_config(database_url), message=message, autogenerate=True, rev_id=rev_id)
