@@ -1,0 +1,398 @@
+"""Validation of the values in upstream records: pure functions, no I/O.
+
+Each function takes the raw value and returns it normalised (upper-case ID numbers, E.164 phone numbers,
+plates without the display dot, dates as `date`, timestamps as aware UTC `datetime`), or raises
+`InvalidValue(field, reason)` whose message a person can read. `field` defaults to the name the dataset
+contract uses, and callers pass their own where one value form serves several fields.
+
+The check-character generators (`id_check_char`, `usc_check_char`) are here too, for factories and demo
+data that must produce valid numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+
+class InvalidValue(ValueError):
+    """A value of the wrong form. `field` names the field, `reason` says what is wrong, in plain words."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _string(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(field, f"must be a string, not {_shown(value)}")
+    return value
+
+
+# --- resident ID number (GB 11643-1999) ------------------------------------------------------------
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+# First two digits: the province-level region (GB/T 2260), plus 71 Taiwan, 81 Hong Kong, 82 Macao and
+# 83 for residence permits of Taiwan residents.
+ID_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 "
+    "71 81 82 83".split()
+)
+_ID_FORM = re.compile(r"\d{17}[\dX]")
+
+
+def id_check_char(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits of a resident ID."""
+    if len(first17) != 17 or not first17.isdigit():
+        raise ValueError("id_check_char needs exactly 17 digits")
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def id_number(value: Any, field: str = "id_number", *, today: date | None = None) -> str:
+    """An 18-character resident ID number with a valid check character; returned upper-case.
+
+    `today`, when given, also refuses a birth date after it."""
+    text = _string(value, field).strip().upper()
+    if len(text) != 18:
+        raise InvalidValue(field, f"a resident ID number has 18 characters, this has {len(text)}")
+    if not _ID_FORM.fullmatch(text):
+        raise InvalidValue(field, "a resident ID number is 17 digits followed by a digit or X")
+    if text[:2] not in ID_PROVINCES:
+        raise InvalidValue(field, f"{text[:2]} is not a region code (the first two digits)")
+    try:
+        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        raise InvalidValue(field, f"{text[6:14]} is not a valid birth date (digits 7 to 14)") from None
+    if born.year < 1900 or (today is not None and born > today):
+        raise InvalidValue(field, f"{born.isoformat()} is not a plausible birth date")
+    expected = id_check_char(text[:17])
+    if text[17] != expected:
+        raise InvalidValue(field, f"check character is {text[17]}, the first 17 digits give {expected}")
+    return text
+
+
+def birth_date_of(id_number_value: str) -> date:
+    """The birth date encoded in a (valid) resident ID number."""
+    text = id_number(id_number_value)
+    return date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+
+
+# --- unified social credit code (GB 32100-2015) ----------------------------------------------------
+
+USC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USC_VALUE = {char: index for index, char in enumerate(USC_CHARS)}
+
+
+def usc_check_char(first17: str) -> str:
+    """The GB 32100 check character for the first 17 characters of a unified social credit code."""
+    if len(first17) != 17 or any(char not in _USC_VALUE for char in first17):
+        raise ValueError("usc_check_char needs 17 characters from " + USC_CHARS)
+    total = sum(_USC_VALUE[char] * weight for char, weight in zip(first17, USC_WEIGHTS, strict=True))
+    return USC_CHARS[(31 - total % 31) % 31]
+
+
+def org_code(value: Any, field: str = "org_code") -> str:
+    """An 18-character unified social credit code with a valid check character; returned upper-case."""
+    text = _string(value, field).strip().upper()
+    if len(text) != 18:
+        raise InvalidValue(field, f"a unified social credit code has 18 characters, this has {len(text)}")
+    bad = sorted({char for char in text if char not in _USC_VALUE})
+    if bad:
+        raise InvalidValue(field, f"{''.join(bad)} cannot occur in a unified social credit code (no I, O, S, V, Z)")
+    if not text[2:8].isdigit():
+        raise InvalidValue(field, "characters 3 to 8 are the region code and must be digits")
+    expected = usc_check_char(text[:17])
+    if text[17] != expected:
+        raise InvalidValue(field, f"check character is {text[17]}, the first 17 characters give {expected}")
+    return text
+
+
+def party_key(value: Any, field: str) -> str:
+    """A resident ID number or a unified social credit code (a vehicle's owner, a notice's recipient)."""
+    text = _string(value, field)
+    try:
+        return id_number(text, field)
+    except InvalidValue as as_id:
+        try:
+            return org_code(text, field)
+        except InvalidValue:
+            raise InvalidValue(
+                field, f"neither a resident ID number nor a unified social credit code ({as_id.reason})"
+            ) from None
+
+
+# --- plates -----------------------------------------------------------------------------------------
+
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE_DOTS = str.maketrans("", "", "·.•・ ")
+_ALNUM = "A-HJ-NP-Z0-9"  # letters I and O never occur on a plate
+_ORDINARY_PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}[{_ALNUM}挂学警港澳]")
+_NEW_ENERGY_SMALL = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][DF][{_ALNUM}]\d{{4}}")
+_NEW_ENERGY_LARGE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z]\d{{5}}[DF]")
+
+# GA 36 plate types; 51 and 52 are the new-energy plates with 8 characters.
+PLATE_TYPES = {
+    "01": "大型汽车",
+    "02": "小型汽车",
+    "03": "使馆汽车",
+    "04": "领馆汽车",
+    "05": "境外汽车",
+    "06": "外籍汽车",
+    "07": "普通摩托车",
+    "08": "轻便摩托车",
+    "13": "低速车",
+    "14": "拖拉机",
+    "15": "挂车",
+    "16": "教练汽车",
+    "17": "教练摩托车",
+    "22": "临时行驶车",
+    "23": "警用汽车",
+    "24": "警用摩托",
+    "51": "大型新能源汽车",
+    "52": "小型新能源汽车",
+}
+NEW_ENERGY_PLATE_TYPES = frozenset({"51", "52"})
+
+
+def plate(value: Any, field: str = "plate") -> str:
+    """A plate: 7 characters, or 8 for new energy; the display dot is dropped; returned upper-case."""
+    text = _string(value, field).translate(_PLATE_DOTS).upper()
+    if not text:
+        raise InvalidValue(field, "is empty")
+    if text[0] not in PROVINCES:
+        raise InvalidValue(field, f"{text[0]} is not a province abbreviation")
+    if "I" in text or "O" in text:
+        raise InvalidValue(field, "letters I and O never occur on a plate")
+    if len(text) == 7:
+        if not _ORDINARY_PLATE.fullmatch(text):
+            raise InvalidValue(field, f"{text} is not a plate: province, a letter, then 5 letters or digits")
+        return text
+    if len(text) == 8:
+        if not (_NEW_ENERGY_SMALL.fullmatch(text) or _NEW_ENERGY_LARGE.fullmatch(text)):
+            raise InvalidValue(
+                field, f"{text} is not a new-energy plate: 闽DD12345 (small) or 闽D12345D (large), D or F"
+            )
+        return text
+    raise InvalidValue(field, f"a plate has 7 characters (8 for new energy), this has {len(text)}")
+
+
+def plate_type(value: Any, field: str = "plate_type") -> str:
+    """A 2-digit GA 36 plate type code."""
+    text = _string(value, field).strip()
+    if text not in PLATE_TYPES:
+        raise InvalidValue(field, f"{_shown(value)} is not a plate type code (e.g. 01, 02, 51, 52)")
+    return text
+
+
+def plate_matches_type(plate_value: str, type_code: str, field: str = "plate_type") -> None:
+    """New-energy plate types go with 8-character plates and the others with 7."""
+    new_energy_plate = len(plate_value) == 8
+    if new_energy_plate and type_code not in NEW_ENERGY_PLATE_TYPES:
+        raise InvalidValue(field, f"{plate_value} is a new-energy plate, its type is 51 or 52, not {type_code}")
+    if not new_energy_plate and type_code in NEW_ENERGY_PLATE_TYPES:
+        raise InvalidValue(field, f"type {type_code} is a new-energy plate with 8 characters, {plate_value} has 7")
+
+
+# --- vehicle identification -------------------------------------------------------------------------
+
+_VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+
+
+def vin(value: Any, field: str = "vin") -> str:
+    """A 17-character VIN without I, O or Q. The position-9 check digit is not enforced: upstream holds
+    older vehicles whose VINs have none."""
+    text = _string(value, field).strip().upper()
+    if len(text) != 17:
+        raise InvalidValue(field, f"a VIN has 17 characters, this has {len(text)}")
+    if not _VIN.fullmatch(text):
+        raise InvalidValue(field, "a VIN has only digits and letters other than I, O and Q")
+    return text
+
+
+def engine_last6(value: Any, field: str = "engine_last6") -> str:
+    text = _string(value, field).strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{6}", text):
+        raise InvalidValue(field, "must be the last 6 letters or digits of the engine number")
+    return text
+
+
+def vehicle_kind(value: Any, field: str = "vehicle_kind") -> str:
+    text = _string(value, field).strip().upper()
+    if not re.fullmatch(r"[A-Z][0-9A-Z]{2}", text):
+        raise InvalidValue(field, f"{_shown(value)} is not a GA 802 vehicle type code such as K33")
+    return text
+
+
+# --- phone numbers ----------------------------------------------------------------------------------
+
+_MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+def phone(value: Any, field: str = "phone", *, mobile: bool = True, region: str = "CN") -> str:
+    """A phone number in E.164. Numbers without a country code are read in `region`. With `mobile`
+    (the default) a landline is refused: notices and one-time codes go by SMS."""
+    text = _string(value, field).strip()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidValue(field, f"{_shown(value)} is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue(field, f"{_shown(value)} is not a valid phone number")
+    if mobile and phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise InvalidValue(field, f"{_shown(value)} is not a mobile number; texts cannot reach it")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --- dates, times, numbers, text --------------------------------------------------------------------
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def calendar_date(value: Any, field: str) -> date:
+    """A `YYYY-MM-DD` calendar date (China Standard Time by the contract)."""
+    text = _string(value, field)
+    if not _DATE.fullmatch(text):
+        raise InvalidValue(field, f"{_shown(value)} is not a date in the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, f"{text} is not a real date") from None
+
+
+def timestamp(value: Any, field: str) -> datetime:
+    """An ISO 8601 timestamp with an offset (`2026-11-20T10:00:00+08:00` or `...Z`); returned in UTC."""
+    text = _string(value, field)
+    if not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+        raise InvalidValue(field, f"{_shown(value)} is not an ISO 8601 timestamp")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, f"{_shown(value)} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        raise InvalidValue(field, f"{text} has no offset; write e.g. {text}+08:00")
+    return parsed.astimezone(UTC)
+
+
+def integer(value: Any, field: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    # bool is an int in Python, but `true` is not a number in a record.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(field, f"must be a whole number, not {_shown(value)}")
+    if minimum is not None and value < minimum:
+        raise InvalidValue(field, f"must be at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidValue(field, f"must be at most {maximum}, not {value}")
+    return value
+
+
+def boolean(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue(field, f"must be true or false, not {_shown(value)}")
+    return value
+
+
+def text(value: Any, field: str, *, max_length: int | None = None) -> str:
+    """Non-empty text, surrounding spaces removed."""
+    stripped = _string(value, field).strip()
+    if not stripped:
+        raise InvalidValue(field, "must not be empty")
+    if max_length is not None and len(stripped) > max_length:
+        raise InvalidValue(field, f"at most {max_length} characters, this has {len(stripped)}")
+    return stripped
+
+
+def person_name(value: Any, field: str = "name") -> str:
+    return text(value, field, max_length=30)
+
+
+def choice(value: Any, field: str, options: tuple[str, ...] | frozenset[str]) -> str:
+    if not isinstance(value, str) or value not in options:
+        listed = ", ".join(sorted(options))
+        raise InvalidValue(field, f"{_shown(value)} is not one of {listed}")
+    return value
+
+
+def digits(value: Any, field: str, *, lengths: tuple[int, ...], what: str) -> str:
+    """A string of digits of one of the given lengths (file numbers, violation codes)."""
+    text_value = _string(value, field).strip()
+    if not text_value.isascii() or not text_value.isdigit() or len(text_value) not in lengths:
+        counts = " or ".join(str(n) for n in lengths)
+        raise InvalidValue(field, f"{what} is {counts} digits, not {_shown(value)}")
+    return text_value
+
+
+def pin(value: Any, field: str = "pin") -> str:
+    # A number would lose its leading zeros (012345), so a PIN must come as a string.
+    if not isinstance(value, str) or not re.fullmatch(r"\d{6}", value):
+        raise InvalidValue(field, "must be a string of 6 digits, e.g. \"135790\"")
+    return value
+
+
+def yuan_to_fen(value: Any, field: str) -> int:
+    """Whole yuan (0 or more) in a record to fen inside the hotline, rounded half up."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidValue(field, f"must be an amount in yuan, not {_shown(value)}")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidValue(field, f"must be an amount in yuan, not {_shown(value)}") from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidValue(field, f"must be 0 or more, not {_shown(value)}")
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- licences, statuses, exams ----------------------------------------------------------------------
+
+LICENCE_CLASSES = ("A1", "A2", "A3", "B1", "B2", "C1", "C2", "C3", "C4", "C5", "C6", "D", "E", "F", "M", "N", "P")
+AB_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
+
+
+def licence_class(value: Any, field: str = "licence_class") -> str:
+    if not isinstance(value, str) or value.strip().upper() not in LICENCE_CLASSES:
+        raise InvalidValue(field, f"{_shown(value)} is not a licence class ({' '.join(LICENCE_CLASSES)})")
+    return value.strip().upper()
+
+
+def licence_classes(value: Any, field: str = "classes") -> list[str]:
+    """A non-empty list of licence classes, without repeats, in the order given."""
+    if not isinstance(value, list) or not value:
+        raise InvalidValue(field, f"must be a non-empty list of licence classes, e.g. [\"C1\"], not {_shown(value)}")
+    classes = [licence_class(item, field) for item in value]
+    if len(set(classes)) != len(classes):
+        raise InvalidValue(field, "lists a class twice")
+    return classes
+
+
+def status_letters(value: Any, field: str = "status") -> str:
+    """One or more status letters (A normal, ...), each once. Letters without a name are read as 其他."""
+    text_value = _string(value, field).strip()
+    if not re.fullmatch(r"[A-Z]{1,26}", text_value):
+        raise InvalidValue(field, f"{_shown(value)} is not status letters (capital letters, A for normal)")
+    if len(set(text_value)) != len(text_value):
+        raise InvalidValue(field, f"{text_value} repeats a letter")
+    return text_value
+
+
+SUBJECTS = ("KM1", "KM2", "KM3", "KM3W")
+VIOLATION_POINTS = (0, 1, 3, 6, 9, 12)
+
+
+def subject(value: Any, field: str = "subject") -> str:
+    return choice(value, field, SUBJECTS)
+
+
+def language(value: Any, field: str = "language") -> str:
+    return choice(value, field, ("zh-CN", "en"))
