@@ -1,0 +1,396 @@
+"""Who is calling, and proving it (ARCHITECTURE.md, "Who is calling, and what they may do").
+
+Identify by the calling number: persons and organisations with that number on record (a family phone
+matches several; the caller then picks by the last 4 characters of the ID number). Verify before any
+personal data: the 6-digit PIN where one is set, else a one-time 6-digit code sent by SMS to the number on
+record (which also defeats a spoofed caller ID). The service returns the code; the caller sends it.
+
+Locking: every check is recorded in `VerificationAttempt`. A failure that is the fifth within 15 minutes
+(counted since the last success) locks verification for 15 minutes from that failure, separately for the
+party and for the calling number, so neither guessing one person's PIN from many phones nor many IDs from
+one phone gets more than 5 tries. While locked a check is recorded as `locked` and the PIN or code is not
+looked at. Because no failure is recorded while a key is locked, and a lock outlasts the 15-minute window,
+the failures before a lock can never count towards the next one.
+
+An entered ID number gets the same outward answer whether it exists or not: `start_with_id_number`
+returns `(None, None)` for an unknown ID, a code check against `None` always fails (counted against the
+calling number), and both paths compute a hash so that they take about as long.
+
+One-time codes are stored as an HMAC keyed with the pepper (a 6-digit code would fall to brute force
+from a plain hash, and a slow hash buys nothing over a 10-minute, single-use, rate-limited secret).
+Issuing a code retires the party's earlier open codes, so repeated requests do not widen the guess.
+
+Refusal codes (raised by `issue_code`; `start_with_id_number` swallows them to keep its answer uniform):
+- `verification_locked` — facts: `locked_until` (aware UTC). No code is sent while the party is locked.
+- `too_many_codes` — facts: `retry_at` (aware UTC). At most 5 codes per party per hour (SMS pumping).
+- `unknown_language` (from `set_language`) — facts: `language`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline.clock import Clock
+from hotline.config import Settings
+from hotline.db import Organisation, Person, VerificationAttempt, VerificationCode, VerificationOutcome
+from hotline.masking import mask_name
+from hotline.security import check_pin, hash_pin
+
+from .errors import Refusal
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_DURATION = timedelta(minutes=15)
+CODE_LIFETIME = timedelta(minutes=10)
+CODE_DIGITS = 6
+MAX_CODES_PER_HOUR = 5
+LANGUAGES = ("zh-CN", "en")
+
+PERSON = "person"
+ORGANISATION = "organisation"
+METHOD_PIN = "pin"
+METHOD_CODE = "otp"
+
+
+@dataclass(frozen=True)
+class Party:
+    kind: str  # "person" | "organisation"
+    id: int  # Person.id or Organisation.id
+    name_masked: str  # 林*明
+    phone: str  # E.164 on record
+    account: str  # "none" | "internet" | "window" (organisations: "window")
+    language: str  # "zh-CN" | "en"
+    has_pin: bool
+    id_last4: str  # last 4 characters of the ID number or organisation code ("123X")
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    locked_until: datetime | None  # set when this check was refused or caused a lock
+    attempts_left: int  # failures still allowed before the lock (0 when locked)
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str  # the plain code, for the SMS only; never log it
+    phone: str  # the number on record: send it here, never to a different calling number
+    expires_at: datetime
+
+
+# --- identification -------------------------------------------------------------------------------
+
+
+def identify(session: Session, phone_e164: str) -> list[Party]:
+    """Everyone on record with this number: persons first, then organisations, each in record order."""
+    persons = session.scalars(select(Person).where(Person.phone == phone_e164).order_by(Person.id))
+    orgs = session.scalars(select(Organisation).where(Organisation.phone == phone_e164).order_by(Organisation.id))
+    return [_person_party(p) for p in persons] + [_org_party(o) for o in orgs]
+
+
+def choose_by_last4(parties: list[Party], last4: str) -> Party | None:
+    """The one party whose ID number ends with `last4` (an `x` reads as `X`).
+
+    None when nobody matches, and also when two on the same number share the last 4 characters: the
+    hotline never guesses whose data to read out; the channel falls back to the whole ID number.
+    """
+    wanted = (last4 or "").strip().upper()
+    if len(wanted) != 4:
+        return None
+    matches = [p for p in parties if p.id_last4 == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+def party_by_id_number(session: Session, id_or_org_code: str) -> Party | None:
+    """The person with this resident ID or the organisation with this unified social credit code."""
+    key = (id_or_org_code or "").strip().upper()
+    if not key:
+        return None
+    person = session.scalar(select(Person).where(Person.id_number == key))
+    if person is not None:
+        return _person_party(person)
+    org = session.scalar(select(Organisation).where(Organisation.org_code == key))
+    return _org_party(org) if org is not None else None
+
+
+def set_language(session: Session, party: Party, language: str) -> Party:
+    """Keep the party's reply language (the hotline owns it once set); returns the updated party."""
+    if language not in LANGUAGES:
+        raise Refusal("unknown_language", language=language)
+    record = _record(session, party)
+    record.language = language
+    session.flush()
+    return replace(party, language=language)
+
+
+def _person_party(person: Person) -> Party:
+    return Party(
+        kind=PERSON,
+        id=person.id,
+        name_masked=mask_name(person.name),
+        phone=person.phone,
+        account=person.account or "none",
+        language=person.language or "zh-CN",
+        has_pin=bool(person.pin_hash),
+        id_last4=person.id_number[-4:].upper(),
+    )
+
+
+def _org_party(org: Organisation) -> Party:
+    return Party(
+        kind=ORGANISATION,
+        id=org.id,
+        name_masked=mask_name(org.name),
+        phone=org.phone,
+        account="window",  # organisations register at a window before they can use the service at all
+        language=org.language or "zh-CN",
+        has_pin=bool(org.pin_hash),
+        id_last4=org.org_code[-4:].upper(),
+    )
+
+
+def _record(session: Session, party: Party) -> Person | Organisation:
+    model = Person if party.kind == PERSON else Organisation
+    record = session.get(model, party.id)
+    if record is None:
+        raise LookupError(f"{party.kind} {party.id} is no longer on record")
+    return record
+
+
+# --- locking --------------------------------------------------------------------------------------
+
+
+def lock_state(session: Session, clock: Clock, party: Party | None, calling_number: str) -> datetime | None:
+    """Until when verification is locked for this party or this calling number; None when it is not."""
+    now = clock.now()
+    return _lock(now, _party_history(session, now, party), _number_history(session, now, calling_number))
+
+
+def _party_history(session: Session, now: datetime, party: Party | None) -> list[tuple[datetime, str]]:
+    if party is None:
+        return []
+    return _history(
+        session,
+        now,
+        (VerificationAttempt.party_kind == party.kind) & (VerificationAttempt.party_id == party.id),
+    )
+
+
+def _number_history(session: Session, now: datetime, calling_number: str) -> list[tuple[datetime, str]]:
+    return _history(session, now, VerificationAttempt.calling_number == calling_number)
+
+
+def _history(session: Session, now: datetime, key) -> list[tuple[datetime, str]]:
+    """The attempts that can still matter: a lock active now began within 15 minutes, and its five
+    failures within 15 minutes before that."""
+    since = now - LOCK_DURATION - FAILURE_WINDOW
+    rows = session.execute(
+        select(VerificationAttempt.at, VerificationAttempt.outcome)
+        .where(key, VerificationAttempt.at > since)
+        .order_by(VerificationAttempt.at, VerificationAttempt.id)
+    )
+    return [(at, outcome) for at, outcome in rows]
+
+
+def _failures_since_success(history: list[tuple[datetime, str]]) -> list[datetime]:
+    failures: list[datetime] = []
+    for at, outcome in history:
+        if outcome == VerificationOutcome.SUCCESS:
+            failures = []
+        elif outcome == VerificationOutcome.FAILURE:
+            failures.append(at)
+    return failures
+
+
+def _locked_until(now: datetime, history: list[tuple[datetime, str]]) -> datetime | None:
+    failures = _failures_since_success(history)
+    until = None
+    for i in range(MAX_FAILURES - 1, len(failures)):
+        if failures[i] - failures[i - MAX_FAILURES + 1] < FAILURE_WINDOW:
+            until = failures[i] + LOCK_DURATION
+    return until if until is not None and until > now else None
+
+
+def _lock(now: datetime, *histories: list[tuple[datetime, str]]) -> datetime | None:
+    locks = [until for h in histories if (until := _locked_until(now, h)) is not None]
+    return max(locks) if locks else None
+
+
+def _attempts_left(now: datetime, *histories: list[tuple[datetime, str]]) -> int:
+    recent = max(sum(1 for at in _failures_since_success(h) if at > now - FAILURE_WINDOW) for h in histories)
+    return max(MAX_FAILURES - recent, 0)
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+
+def verify_pin(
+    session: Session, clock: Clock, settings: Settings, party: Party | None, pin: str, calling_number: str
+) -> VerifyResult:
+    """Check the party's PIN. A party without a PIN (or None) fails like a wrong PIN, after the same work."""
+
+    def check(record: Person | Organisation | None) -> bool:
+        if record is None or not record.pin_hash:
+            hash_pin(pin or "", settings.pin_pepper)  # the same slow work, so timing tells nothing
+            return False
+        return check_pin(pin or "", settings.pin_pepper, record.pin_hash)
+
+    return _verify(session, clock, party, calling_number, METHOD_PIN, check)
+
+
+def verify_code(
+    session: Session, clock: Clock, settings: Settings, party: Party | None, code: str, calling_number: str
+) -> VerifyResult:
+    """Check a one-time code; a correct code works once, within 10 minutes, and only the latest one."""
+    now = clock.now()
+
+    def check(_record: Person | Organisation | None) -> bool:
+        candidate = _code_hash(settings, party, code or "")
+        if party is None:
+            return False
+        issued = session.scalar(
+            select(VerificationCode)
+            .where(
+                VerificationCode.party_kind == party.kind,
+                VerificationCode.party_id == party.id,
+                VerificationCode.used_at.is_(None),
+                VerificationCode.expires_at > now,
+            )
+            .order_by(VerificationCode.issued_at.desc(), VerificationCode.id.desc())
+            .limit(1)
+        )
+        if issued is None or not hmac.compare_digest(issued.code_hash, candidate):
+            return False
+        # Conditional, so two calls racing with the same code cannot both use it.
+        used = session.execute(
+            update(VerificationCode)
+            .where(VerificationCode.id == issued.id, VerificationCode.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return used.rowcount == 1
+
+    return _verify(session, clock, party, calling_number, METHOD_CODE, check)
+
+
+def _verify(session, clock, party, calling_number, method, check) -> VerifyResult:
+    now = clock.now()
+    party_history = _party_history(session, now, party)
+    number_history = _number_history(session, now, calling_number)
+    locked_until = _lock(now, party_history, number_history)
+    if locked_until is not None:
+        _record_attempt(session, party, calling_number, method, VerificationOutcome.LOCKED, now)
+        return VerifyResult(ok=False, locked_until=locked_until, attempts_left=0)
+
+    record = _record(session, party) if party is not None else None
+    if check(record):
+        _record_attempt(session, party, calling_number, method, VerificationOutcome.SUCCESS, now)
+        return VerifyResult(ok=True, locked_until=None, attempts_left=MAX_FAILURES)
+
+    _record_attempt(session, party, calling_number, method, VerificationOutcome.FAILURE, now)
+    failure = (now, VerificationOutcome.FAILURE)
+    party_history.append(failure)
+    number_history.append(failure)
+    return VerifyResult(
+        ok=False,
+        locked_until=_lock(now, party_history, number_history),
+        attempts_left=_attempts_left(now, party_history, number_history),
+    )
+
+
+def _record_attempt(session, party, calling_number, method, outcome, now) -> None:
+    session.add(
+        VerificationAttempt(
+            party_kind=party.kind if party else None,
+            party_id=party.id if party else None,
+            calling_number=calling_number,
+            method=method,
+            outcome=outcome,
+            at=now,
+        )
+    )
+    session.flush()
+
+
+# --- one-time codes -------------------------------------------------------------------------------
+
+
+def issue_code(session: Session, clock: Clock, settings: Settings, party: Party) -> IssuedCode:
+    """A fresh 6-digit code for `party`, valid 10 minutes; the caller texts it to `IssuedCode.phone`."""
+    now = clock.now()
+    locked_until = _lock(now, _party_history(session, now, party))
+    if locked_until is not None:
+        raise Refusal("verification_locked", locked_until=locked_until)
+    recent = list(
+        session.scalars(
+            select(VerificationCode.issued_at)
+            .where(
+                VerificationCode.party_kind == party.kind,
+                VerificationCode.party_id == party.id,
+                VerificationCode.issued_at > now - timedelta(hours=1),
+            )
+            .order_by(VerificationCode.issued_at)
+        )
+    )
+    if len(recent) >= MAX_CODES_PER_HOUR:
+        raise Refusal("too_many_codes", retry_at=recent[-MAX_CODES_PER_HOUR] + timedelta(hours=1))
+
+    # Retire the earlier open codes: only the newest one is ever accepted.
+    session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.party_kind == party.kind,
+            VerificationCode.party_id == party.id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    expires_at = now + CODE_LIFETIME
+    session.add(
+        VerificationCode(
+            party_kind=party.kind,
+            party_id=party.id,
+            code_hash=_code_hash(settings, party, code),
+            issued_at=now,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+    # The number on record, read again: a Party value may be older than the record.
+    return IssuedCode(code=code, phone=_record(session, party).phone, expires_at=expires_at)
+
+
+def start_with_id_number(
+    session: Session, clock: Clock, settings: Settings, id_number: str, calling_number: str
+) -> tuple[Party | None, IssuedCode | None]:
+    """A caller whose number matched nobody typed an ID number: send a code to the number on record.
+
+    The channel answers the same in every case ("if this ID is on record, a code has been sent"):
+    `(None, None)` for an unknown ID; `(party, None)` when no code could be sent (locked, too many codes)
+    and the later code check fails as any wrong code would.
+    """
+    party = party_by_id_number(session, id_number)
+    if party is None:
+        _code_hash(settings, None, f"{secrets.randbelow(10**CODE_DIGITS):06d}")  # the same work as a real one
+        return None, None
+    try:
+        return party, issue_code(session, clock, settings, party)
+    except Refusal:
+        return party, None
+
+
+def _code_hash(settings: Settings, party: Party | None, code: str) -> str:
+    subject = f"{party.kind}:{party.id}" if party else "-"
+    message = f"{subject}:{code}".encode()
+    digest = hmac.new(settings.pin_pepper.encode(), message, hashlib.sha256).hexdigest()
+    return f"hmac-sha256${digest}"

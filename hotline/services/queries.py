@@ -1,0 +1,294 @@
+"""A caller's own records as facts: licence, vehicles, violations (the words belong to the channels).
+
+Every query checks the account level first (services/access.py): a person needs OWN_QUERIES, an
+organisation ORG_VEHICLES, and a refusal is a `NotPermitted` from `access.require`.
+
+What a party sees:
+- a person: the licence held under their ID number; the vehicles they own; the violations of those
+  vehicles *and* the violations whose points went to them as the driver (`driver_id_number`) on someone
+  else's vehicle, because those points are on their licence and the fine is theirs to settle. They never
+  see other violations of that other vehicle.
+- an organisation: its vehicles and their violations.
+
+Money is in fen. Late fee (行政处罚法 art. 72, DATASET.md): a decision served on day D is due by D + 15
+(China dates); from D + 16 on, 3 % of the fine is added for each day, so D + 16 owes 3 %, D + 17 owes 6 %;
+never more than the fine; nothing when paid or revoked. Integer arithmetic, half up.
+
+Scoring cycles are the 12-month periods counted from the first issue. A licence first issued on 29 February
+starts its cycles on 1 March in common years: the 12 months counted from 29 February end on the last day of
+February (the civil code's rule when the corresponding day does not exist), so every cycle of that licence
+ends on 28 February.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from hotline.clock import CHINA, Clock, china_today
+from hotline.db import Licence, Person, Vehicle, Violation
+
+from .access import Action, query_action, require
+from .identity import Party
+from .statuses import licence_status_words, vehicle_status_words
+
+POINTS_LIMIT = 12
+PAY_WITHIN_DAYS = 15
+LATE_FEE_PERCENT_PER_DAY = 3
+
+
+@dataclass(frozen=True)
+class LicenceView:
+    classes: tuple[str, ...]
+    status: str  # letters, e.g. "A", "HM"
+    status_zh: tuple[str, ...]  # 正常, 违法未处理 ...
+    status_en: tuple[str, ...]
+    first_issued: date
+    valid_until: date | None  # None: long-term (长期)
+    expired: bool  # valid_until is before today
+    points: int  # in the current scoring cycle
+    points_left: int  # 12 - points, not below 0
+    cycle_start: date
+    cycle_end: date  # last day of the current scoring cycle
+    carried_points: int
+    review_due: date | None
+    physical_due: date | None
+    probation_until: date | None
+    probation_classes: tuple[str, ...]  # empty when no probation is on record
+    on_probation: bool  # probation_until is today or later
+    extension_until: date | None
+    age_extension_until: date | None
+
+    @property
+    def long_term(self) -> bool:
+        return self.valid_until is None
+
+    def status_words(self, language: str) -> tuple[str, ...]:
+        return self.status_en if language == "en" else self.status_zh
+
+
+@dataclass(frozen=True)
+class VehicleView:
+    id: int
+    plate: str
+    plate_type: str
+    status: str
+    status_zh: tuple[str, ...]
+    status_en: tuple[str, ...]
+    use: str
+    vehicle_kind: str | None
+    registered_on: date
+    inspection_valid_until: date
+    inspection_overdue: bool  # inspection_valid_until is before today
+    scrap_deadline: date | None
+    unhandled_count: int  # violations without a decision yet (not revoked)
+    unpaid_count: int  # decided, not paid, not revoked
+
+    def status_words(self, language: str) -> tuple[str, ...]:
+        return self.status_en if language == "en" else self.status_zh
+
+
+@dataclass(frozen=True)
+class ViolationView:
+    ref: str
+    plate: str
+    plate_type: str
+    occurred_at: datetime
+    location: str
+    code: str
+    description: str
+    fine_fen: int
+    points: int
+    handled: bool
+    paid: bool
+    revoked: bool
+    decided_at: datetime | None
+    pay_by: date | None  # last China date without a late fee (decision date + 15)
+    late_fee_fen: int  # owed today
+    total_due_fen: int  # fine + late fee still to pay; 0 when paid or revoked
+
+
+# --- licence --------------------------------------------------------------------------------------
+
+
+def licence_status(session: Session, clock: Clock, party: Party) -> LicenceView | None:
+    """The person's licence, or None when they hold none."""
+    require(party, Action.OWN_QUERIES)
+    licence = session.scalar(select(Licence).where(Licence.person_id == party.id))
+    if licence is None:
+        return None
+    today = china_today(clock)
+    start, end = scoring_cycle(licence.first_issued, today)
+    classes = tuple(licence.classes or ())
+    probation_classes: tuple[str, ...] = ()
+    if licence.probation_until is not None:
+        # DATASET.md: all classes are on probation when the record names none.
+        probation_classes = tuple(licence.probation_classes or classes)
+    return LicenceView(
+        classes=classes,
+        status=licence.status,
+        status_zh=tuple(licence_status_words(licence.status, "zh-CN")),
+        status_en=tuple(licence_status_words(licence.status, "en")),
+        first_issued=licence.first_issued,
+        valid_until=licence.valid_until,
+        expired=licence.valid_until is not None and licence.valid_until < today,
+        points=licence.points,
+        points_left=max(POINTS_LIMIT - licence.points, 0),
+        cycle_start=start,
+        cycle_end=end,
+        carried_points=licence.carried_points or 0,
+        review_due=licence.review_due,
+        physical_due=licence.physical_due,
+        probation_until=licence.probation_until,
+        probation_classes=probation_classes,
+        on_probation=licence.probation_until is not None and licence.probation_until >= today,
+        extension_until=licence.extension_until,
+        age_extension_until=licence.age_extension_until,
+    )
+
+
+def scoring_cycle(first_issued: date, today: date) -> tuple[date, date]:
+    """The scoring cycle that holds `today`: (first day, last day)."""
+    start = _anniversary(first_issued, today.year)
+    if start > today:
+        start = _anniversary(first_issued, today.year - 1)
+    start = max(start, first_issued)
+    end = _anniversary(first_issued, start.year + 1) - timedelta(days=1)
+    return start, end
+
+
+def _anniversary(first_issued: date, year: int) -> date:
+    try:
+        return first_issued.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return date(year, 3, 1)
+
+
+# --- vehicles -------------------------------------------------------------------------------------
+
+
+def vehicles(session: Session, clock: Clock, party: Party) -> list[VehicleView]:
+    """The party's own vehicles (a person's, or an organisation's), in the order they were recorded."""
+    require(party, query_action(party))
+    today = china_today(clock)
+    open_ = ~Violation.revoked
+    counts = (
+        select(
+            Violation.vehicle_id,
+            func.sum(case((~Violation.handled & open_, 1), else_=0)).label("unhandled"),
+            func.sum(case((Violation.handled & ~Violation.paid & open_, 1), else_=0)).label("unpaid"),
+        )
+        .group_by(Violation.vehicle_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Vehicle, counts.c.unhandled, counts.c.unpaid)
+        .outerjoin(counts, counts.c.vehicle_id == Vehicle.id)
+        .where(_owned_by(party))
+        .order_by(Vehicle.id)
+    )
+    return [_vehicle_view(v, unhandled or 0, unpaid or 0, today) for v, unhandled, unpaid in rows]
+
+
+def _owned_by(party: Party):
+    if party.kind == "organisation":
+        return Vehicle.owner_org_id == party.id
+    return Vehicle.owner_person_id == party.id
+
+
+def _vehicle_view(vehicle: Vehicle, unhandled: int, unpaid: int, today: date) -> VehicleView:
+    return VehicleView(
+        id=vehicle.id,
+        plate=vehicle.plate,
+        plate_type=vehicle.plate_type,
+        status=vehicle.status,
+        status_zh=tuple(vehicle_status_words(vehicle.status, "zh-CN")),
+        status_en=tuple(vehicle_status_words(vehicle.status, "en")),
+        use=vehicle.use,
+        vehicle_kind=vehicle.vehicle_kind,
+        registered_on=vehicle.registered_on,
+        inspection_valid_until=vehicle.inspection_valid_until,
+        inspection_overdue=vehicle.inspection_valid_until < today,
+        scrap_deadline=vehicle.scrap_deadline,
+        unhandled_count=int(unhandled),
+        unpaid_count=int(unpaid),
+    )
+
+
+# --- violations -----------------------------------------------------------------------------------
+
+
+def violations(session: Session, clock: Clock, party: Party, plate: str | None = None) -> list[ViolationView]:
+    """The party's violations, unhandled first, then the most recent first; optionally for one plate.
+
+    A plate the party has nothing to do with gives an empty list, never someone else's records.
+    """
+    require(party, query_action(party))
+    today = china_today(clock)
+    mine = _owned_by(party)
+    if party.kind == "person":
+        id_number = session.scalar(select(Person.id_number).where(Person.id == party.id))
+        mine = or_(mine, Violation.driver_id_number == id_number)
+    query = (
+        select(Violation, Vehicle.plate, Vehicle.plate_type)
+        .join(Vehicle, Vehicle.id == Violation.vehicle_id)
+        .where(mine)
+        .order_by(Violation.handled, Violation.occurred_at.desc(), Violation.ref)
+    )
+    if plate is not None:
+        query = query.where(Vehicle.plate == normalise_plate(plate))
+    return [_violation_view(v, p, t, today) for v, p, t in session.execute(query)]
+
+
+def normalise_plate(plate: str) -> str:
+    """`闽d·12345 ` -> `闽D12345`: the display dot and spaces dropped, letters in capitals."""
+    return "".join(ch for ch in plate if ch not in "·. \u3000").upper()
+
+
+def _violation_view(violation: Violation, plate: str, plate_type: str, today: date) -> ViolationView:
+    settled = violation.paid or violation.revoked
+    late_fee = late_fee_fen(violation.fine_fen, violation.decided_at, today, violation.revoked, paid=violation.paid)
+    pay_by = None
+    if violation.decided_at is not None:
+        pay_by = _china_date(violation.decided_at) + timedelta(days=PAY_WITHIN_DAYS)
+    return ViolationView(
+        ref=violation.ref,
+        plate=plate,
+        plate_type=plate_type,
+        occurred_at=violation.occurred_at,
+        location=violation.location,
+        code=violation.code,
+        description=violation.description,
+        fine_fen=violation.fine_fen,
+        points=violation.points,
+        handled=violation.handled,
+        paid=violation.paid,
+        revoked=violation.revoked,
+        decided_at=violation.decided_at,
+        pay_by=pay_by,
+        late_fee_fen=late_fee,
+        total_due_fen=0 if settled else violation.fine_fen + late_fee,
+    )
+
+
+def late_fee_fen(
+    fine_fen: int, decided_at: datetime | date | None, today: date, revoked: bool = False, *, paid: bool = False
+) -> int:
+    """The late fee owed on `today` for a decision served at `decided_at` (see the module docstring)."""
+    if decided_at is None or revoked or paid or fine_fen <= 0:
+        return 0
+    served = _china_date(decided_at)
+    late_days = (today - served).days - PAY_WITHIN_DAYS
+    if late_days <= 0:
+        return 0
+    fee = (fine_fen * LATE_FEE_PERCENT_PER_DAY * late_days + 50) // 100  # percent of fen, half up
+    return min(fee, fine_fen)
+
+
+def _china_date(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(CHINA).date()
+    return value
