@@ -1,0 +1,114 @@
+"""The 37 notice kinds as data (NOTICES.md): 10 vehicle, 22 driving-licence, 5 violation.
+
+Each kind names its trigger, urgency, recipient rule, template and the variables its template may use.
+The variables are the whole contract between a planner and a template: planners store exactly these in
+`Notice.variables` (dates as ISO strings, money in fen), and a test fails when a template uses any other.
+
+A zh-CN text with the signature should fit one 70-character segment. Where it cannot (a violation notice
+must carry time, place and facts), `long_reason` says why, next to the kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CATEGORIES = ("vehicle", "licence", "violation")
+TRIGGERS = ("date", "change", "request", "allocation", "result")
+# Who receives it: the vehicle's owner (person or organisation); the driver the points went to (W02, the
+# owner when the driver is not known); the licence holder; the learner taking the exams.
+RECIPIENTS = ("owner", "driver", "holder", "learner")
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    code: str
+    category: str
+    name_zh: str
+    trigger: str  # the main trigger; V06 and D06 also fire on a status change (see change_planner)
+    urgent: bool
+    recipient: str
+    variables: tuple[str, ...]
+    long_reason: str | None = None
+
+    @property
+    def template(self) -> str:
+        """Template name for `hotline.templates.render`: sms_templates/<lang>/notices/<code>.j2."""
+        return f"notices/{self.code}"
+
+
+def _kind(code, name_zh, trigger, variables, *, urgent=False, recipient=None, long_reason=None) -> NoticeKind:
+    category = {"V": "vehicle", "D": "licence", "W": "violation"}[code[0]]
+    if recipient is None:
+        recipient = "holder" if category == "licence" else "owner"
+    return NoticeKind(code, category, name_zh, trigger, urgent, recipient, tuple(variables), long_reason)
+
+
+_VIOLATION_FACTS = (
+    "the law asks the notice to state the time, place and facts of the violation (处理程序规定 art. 20); "
+    "a 40-character location and the description alone fill most of a segment"
+)
+
+_ALL = (
+    # Vehicle (机动车业务告知)
+    _kind("V01", "机动车检验有效期即将届满", "date", ("plate", "due")),
+    _kind("V02", "免检车辆申领检验标志", "date", ("plate", "due")),
+    _kind("V03", "机动车逾期未检验", "date", ("plate", "due")),
+    _kind("V04", "逾期未检验，连续三个周期未检验将强制报废", "date", ("plate", "due")),
+    _kind("V05", "临近强制报废期止", "date", ("plate", "deadline")),
+    _kind("V06", "达到强制报废标准", "date", ("plate",)),
+    _kind("V07", "机动车登记业务办理结果", "request", ("business", "result", "office")),
+    _kind("V08", "号牌/行驶证/检验标志邮寄领取", "request", ("item", "channel", "tracking", "office")),
+    _kind("V09", "非本人机动车绑定申请", "request", ("applicant_name_masked", "deadline"), urgent=True),
+    _kind("V10", "机动车状态异常", "change", ("plate", "status"), urgent=True),
+    # Driving licence (驾驶证业务告知)
+    _kind("D01", "驾驶证有效期即将届满", "date", ("due",)),
+    _kind("D02", "驾驶证逾期未换证", "date", ("due",)),
+    _kind("D03", "驾驶证即将注销", "date", ("due",)),
+    _kind("D04", "驾驶证注销可恢复", "change", ("restore_until",), urgent=True),
+    _kind("D05", "驾驶人审验提醒", "date", ("due",)),
+    _kind("D06", "驾驶证逾期未审验", "date", ("due",)),
+    _kind("D07", "免予审验", "date", ("cycle_end",)),
+    _kind("D08", "提交身体条件证明提醒", "date", ("due",)),
+    _kind("D09", "逾期未提交身体条件证明", "date", ("due",)),
+    _kind("D10", "即将因未提交身体条件证明注销", "date", ("due",)),
+    _kind("D11", "交通违法临近满分", "change", ("points", "cycle_end")),
+    _kind("D12", "记满12分", "change", ("points",), urgent=True),
+    _kind("D13", "驾驶证停止使用", "change", (), urgent=True),
+    _kind("D14", "记分周期届满", "date", ("cycle_end", "carried")),
+    _kind("D15", "实习期记满12分注销实习准驾车型", "change", ("classes",), urgent=True),
+    _kind("D16", "63岁降级换证/申请延期", "date", ("birthday", "classes", "stage"),
+          long_reason="the year-ahead text must say both ways out (downgrade, or the physical and 三力 tests "
+          "for an extension); a one-segment text would leave out the one that keeps the classes"),
+    _kind("D17", "延期换证/审验/体检即将到期", "date", ("due", "statuses")),
+    _kind("D18", "驾驶证暂扣/吊销/扣留", "change", ("status",), urgent=True),
+    _kind("D19", "考试预约结果", "allocation", ("subject", "exam_date", "session", "site", "allocated"),
+          urgent=True, recipient="learner",
+          long_reason="the learner needs the subject, date, session and site to turn up; a 20-character site "
+          "name does not fit beside them in one segment"),
+    _kind("D20", "考试成绩与补考", "result",
+          ("subject", "exam_date", "result", "score", "retake_from", "voided"), recipient="learner",
+          long_reason="after a fifth failed KM2/KM3 the text must also say that the other passed subjects are "
+          "void, which takes a second segment"),
+    _kind("D21", "学习驾驶证明即将到期", "date", ("due",), recipient="learner"),
+    _kind("D22", "换补证办结/邮寄", "request", ("business", "channel", "tracking", "office")),
+    # Traffic violations (交通违法业务告知)
+    _kind("W01", "电子监控违法记录", "change", ("plate", "occurred_at", "location", "description"),
+          long_reason=_VIOLATION_FACTS),
+    _kind("W02", "违法处理决定及记分", "change", ("plate", "points", "fine", "pay_by"), recipient="driver"),
+    _kind("W03", "累积过多未处理违法", "change", ("plate", "count")),
+    _kind("W04", "单位车辆未处理违法", "change", ("plate", "occurred_at", "location", "description"),
+          long_reason=_VIOLATION_FACTS),
+    _kind("W05", "罚款逾期未缴，加处罚款", "date", ("plate", "fine", "late_fee")),
+)
+
+KINDS: dict[str, NoticeKind] = {kind.code: kind for kind in _ALL}
+
+# Request kinds: the upstream names them in a notice_request record and gives their data.
+REQUEST_KINDS = frozenset(code for code, kind in KINDS.items() if kind.trigger == "request")
+# Request data fields that may be left out (null); every other declared variable is required.
+OPTIONAL_REQUEST_FIELDS = frozenset({"tracking"})
+
+
+def kind(code: str) -> NoticeKind:
+    """The kind for `code`; KeyError names an unknown code."""
+    return KINDS[code]

@@ -1,0 +1,180 @@
+"""Planning a notice: one row per (kind, subject, occasion), written once whatever happens twice.
+
+`plan_notice` plans one (change, request, allocation and result triggers); `plan_many` plans a batch (the
+daily scan may plan tens of thousands). Both resolve the recipient and their number and language, take
+urgency from the catalogue, and insert with ON CONFLICT DO NOTHING on the notice key, so planning the same
+occasion again creates nothing, even when two processes race. A recipient without a mobile number gets
+the row anyway, in state `skipped` with the reason kept, so the operator can see who was not told.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..db import Notice, NoticeState, Organisation, Person, PhonePreference, Vehicle, Violation
+from .catalogue import KINDS
+
+NO_MOBILE = "no mobile number"
+# A mainland mobile number; other mainland numbers (landlines, service numbers) cannot take a text.
+# Foreign numbers are let through: the provider will say if they cannot.
+_CN_MOBILE = re.compile(r"^\+861[3-9]\d{9}$")
+# Rows per INSERT statement: large enough to be fast, small enough for SQLite's variable limit.
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A notice to plan, with its recipient already known (the scan resolves recipients in SQL)."""
+
+    kind: str
+    subject_kind: str  # person | organisation | vehicle | violation
+    subject_id: int
+    occasion: str
+    recipient_kind: str  # person | organisation
+    recipient_id: int
+    variables: dict = field(default_factory=dict)
+
+
+def is_mobile(phone: str | None) -> bool:
+    if not phone:
+        return False
+    if phone.startswith("+86"):
+        return bool(_CN_MOBILE.match(phone))
+    return phone.startswith("+")
+
+
+def plan_notice(
+    session: Session,
+    *,
+    kind: str,
+    subject_kind: str,
+    subject_id: int,
+    occasion: str,
+    variables: dict,
+    now: datetime,
+    recipient: tuple[str, int] | None = None,
+) -> bool:
+    """Plan one notice; True when a row was created, False when this occasion was already planned.
+
+    The recipient follows NOTICES.md from the subject (a vehicle's owner, the person themself; W02 the
+    driver named on the violation when known); `recipient=("person", id)` overrides it.
+    """
+    if recipient is None:
+        recipient = resolve_recipient(session, kind, subject_kind, subject_id, occasion)
+    if recipient is None:
+        raise LookupError(f"{kind}: no {subject_kind} with id {subject_id}")
+    planned = Planned(kind, subject_kind, subject_id, occasion, recipient[0], recipient[1], dict(variables))
+    return plan_many(session, [planned], now=now) == 1
+
+
+def resolve_recipient(
+    session: Session, kind: str, subject_kind: str, subject_id: int, occasion: str = ""
+) -> tuple[str, int] | None:
+    """Who receives a notice about this subject: (person|organisation, id), or None if the subject is gone."""
+    if subject_kind in ("person", "organisation"):
+        return subject_kind, subject_id
+    if subject_kind == "violation":
+        violation = session.get(Violation, subject_id)
+        if violation is None:
+            return None
+        subject_kind, subject_id = "vehicle", violation.vehicle_id
+        if kind == "W02" and violation.driver_id_number:
+            driver = _person_id(session, violation.driver_id_number)
+            if driver is not None:
+                return "person", driver
+    if subject_kind != "vehicle":
+        return None
+    if kind == "W02" and occasion.startswith("violation:"):
+        ref = occasion.removeprefix("violation:")
+        driver_number = session.scalar(select(Violation.driver_id_number).where(Violation.ref == ref))
+        driver = _person_id(session, driver_number) if driver_number else None
+        if driver is not None:
+            return "person", driver
+    owner = session.execute(
+        select(Vehicle.owner_person_id, Vehicle.owner_org_id).where(Vehicle.id == subject_id)
+    ).first()
+    if owner is None:
+        return None
+    if owner.owner_person_id is not None:
+        return "person", owner.owner_person_id
+    return "organisation", owner.owner_org_id
+
+
+def _person_id(session: Session, id_number: str) -> int | None:
+    return session.scalar(select(Person.id).where(Person.id_number == id_number))
+
+
+def plan_many(session: Session, notices: Iterable[Planned], *, now: datetime) -> int:
+    """Plan a batch; returns how many rows were created (occasions already planned are left alone)."""
+    notices = list(notices)
+    if not notices:
+        return 0
+    contacts = _contacts(session, {(n.recipient_kind, n.recipient_id) for n in notices})
+    created = 0
+    for start in range(0, len(notices), _CHUNK):
+        rows = [_row(n, contacts.get((n.recipient_kind, n.recipient_id)), now) for n in notices[start:start + _CHUNK]]
+        created += _insert(session, rows)
+    return created
+
+
+def _row(notice: Planned, contact: tuple[str | None, str] | None, now: datetime) -> dict:
+    phone, language = contact if contact is not None else (None, "zh-CN")
+    mobile = is_mobile(phone)
+    return {
+        "kind": notice.kind,
+        "subject_kind": notice.subject_kind,
+        "subject_id": notice.subject_id,
+        "occasion": notice.occasion,
+        "recipient_kind": notice.recipient_kind,
+        "recipient_id": notice.recipient_id,
+        "phone": phone if mobile else None,
+        "language": language,
+        "variables": notice.variables,
+        "urgent": KINDS[notice.kind].urgent,
+        "state": NoticeState.PLANNED if mobile else NoticeState.SKIPPED,
+        "skip_reason": None if mobile else NO_MOBILE,
+        "planned_at": now,
+        "not_before": now,
+        "finished_at": None if mobile else now,
+        "attempt_count": 0,
+    }
+
+
+def _insert(session: Session, rows: Sequence[dict]) -> int:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Notice)
+        .on_conflict_do_nothing(index_elements=["kind", "subject_kind", "subject_id", "occasion"])
+        .returning(Notice.id)
+    )
+    # executemany with RETURNING: only the rows actually inserted come back, so the count is exact even
+    # when another process planned some of them first.
+    return len(session.execute(statement, list(rows)).all())
+
+
+def _contacts(session: Session, recipients: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[str | None, str]]:
+    """(kind, id) -> (phone, language); the language a number chose on the hotline wins over the record's."""
+    found: dict[tuple[str, int], tuple[str | None, str]] = {}
+    for kind, model in (("person", Person), ("organisation", Organisation)):
+        ids = sorted(i for k, i in recipients if k == kind)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            for row in session.execute(select(model.id, model.phone, model.language).where(model.id.in_(chunk))):
+                found[(kind, row.id)] = (row.phone, row.language or "zh-CN")
+    phones = sorted({phone for phone, _ in found.values() if phone})
+    chosen: dict[str, str] = {}
+    for start in range(0, len(phones), _CHUNK):
+        chunk = phones[start:start + _CHUNK]
+        query = select(PhonePreference.phone, PhonePreference.language).where(
+            PhonePreference.phone.in_(chunk), PhonePreference.language.is_not(None)
+        )
+        chosen.update({row.phone: row.language for row in session.execute(query)})
+    return {key: (phone, chosen.get(phone, language)) for key, (phone, language) in found.items()}
