@@ -1,0 +1,254 @@
+"""The keyword grammar: `parse(text) -> Command`, pure and total (it never raises).
+
+What people type, after `normalise`:
+
+    违法 / 违章 / WZ / VIOLATIONS [plate] [page]     own violations (a plate narrows them)
+    驾驶证 / 驾照 / JSZ / LICENCE                     own licence
+    车辆 / CL / VEHICLE [plate]                       own vehicles
+    检验 / 年检 / JY [plate] [n]                      inspection validity and open slots; with n: book slot n
+    考试 / KS / EXAMS [page]                          own exam applications
+    预约 / YY / BOOK KM2 [n]                          open plans of a subject; with n: apply for plan n
+    取消 / QX [n]                                     what can be cancelled; with n: cancel item n
+    帮助 / BZ / HELP                                  the short help
+    退订 / TD / T          订阅 / DY                  our own opt-out and opt-in for notices
+    STOP / UNSUBSCRIBE / START ...                    Twilio's own keywords (the provider acts on them too)
+    EN / 中文                                         reply language
+    Y / 确认, N / 否                                  answer to a confirmation prompt
+    123X                                              last 4 of the ID number, on a shared number
+
+A plate may carry its display dot or spaces (`闽D·12345`, `闽 D 12345`); subjects read `KM2`, `KM 2`, `科目二`,
+`科二`; `科目四` / `KM4` is KM3W. Filler words (`查询`, `我的`, `请`, `CHECK`, `MY`) are ignored, so `查询我的违法`
+is `WZ`. Anything else is `Verb.UNKNOWN`, which the channel answers with help.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .normalise import MAX_LENGTH, has_control_characters, normalise
+
+
+class Verb(StrEnum):
+    VIOLATIONS = "violations"
+    LICENCE = "licence"
+    VEHICLES = "vehicles"
+    INSPECTION = "inspection"
+    EXAMS = "exams"
+    BOOK_EXAM = "book_exam"
+    CANCEL = "cancel"
+    HELP = "help"
+    OPT_OUT = "opt_out"  # TD / 退订 / T: our own opt-out
+    OPT_IN = "opt_in"  # 订阅
+    PROVIDER_STOP = "provider_stop"  # STOP and Twilio's other opt-out words
+    PROVIDER_START = "provider_start"  # START / UNSTOP
+    LANGUAGE = "language"
+    CONFIRM = "confirm"
+    DECLINE = "decline"
+    LAST4 = "last4"
+    UNKNOWN = "unknown"
+
+
+class Problem(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    CONTROL = "control"
+    UNRECOGNISED = "unrecognised"
+    BAD_PLATE = "bad_plate"  # a keyword that takes a plate, and something plate-like that is not one
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: Verb
+    plate: str | None = None
+    subject: str | None = None  # KM1 | KM2 | KM3 | KM3W
+    number: int | None = None  # a page (lists) or a choice (YY, JY, QX)
+    last4: str | None = None  # "123X"
+    language: str | None = None  # for Verb.LANGUAGE: "zh-CN" | "en"
+    # The language the keyword was written in ("zh-CN" for 违法, "en" for VIOLATIONS, None for WZ): a
+    # sender we do not know is answered in it.
+    hint: str | None = None
+    problem: Problem | None = None
+
+    @property
+    def page(self) -> int:
+        return self.number if self.number and self.number > 0 else 1
+
+
+# Messages that are one word and nothing else; matched on the whole text, so "THANKS" is never "T".
+_WHOLE: dict[str, tuple[Verb, str | None]] = {}
+for _words, _verb in (
+    (("TD", "T", "R", "退订", "取消订阅", "拒收"), Verb.OPT_OUT),
+    (("订阅", "DY", "恢复订阅", "重新订阅", "SUBSCRIBE"), Verb.OPT_IN),
+    # Twilio's default opt-out and opt-in keywords: on a long code Twilio acts on them itself.
+    (("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"), Verb.PROVIDER_STOP),
+    (("START", "UNSTOP"), Verb.PROVIDER_START),
+    (("Y", "YES", "OK", "确认", "确定", "是", "是的", "好", "好的", "同意", "对"), Verb.CONFIRM),
+    (("N", "NO", "否", "不", "不要", "不用", "算了", "放弃"), Verb.DECLINE),
+):
+    for _word in _words:
+        _WHOLE[_word] = (_verb, None)
+for _word in ("EN", "ENGLISH", "英文", "英语"):
+    _WHOLE[_word] = (Verb.LANGUAGE, "en")
+for _word in ("中文", "ZH", "CN", "CHINESE", "汉语", "简体中文", "中文简体"):
+    _WHOLE[_word] = (Verb.LANGUAGE, "zh-CN")
+
+# Keywords that start a query; an argument (plate, subject, number) may follow.
+_KEYWORDS: dict[str, Verb] = {}
+for _words, _verb in (
+    (("违法", "违章", "交通违法", "罚款", "WZ", "WF", "VIOLATIONS", "VIOLATION", "FINES", "FINE", "TICKETS"),
+     Verb.VIOLATIONS),
+    (("驾驶证", "驾照", "驾驶执照", "JSZ", "JZ", "LICENCE", "LICENSE", "DL"), Verb.LICENCE),
+    (("车辆", "机动车", "汽车", "CL", "VEHICLES", "VEHICLE", "CARS", "CAR"), Verb.VEHICLES),
+    (("检验", "年检", "年审", "车检", "JY", "NJ", "INSPECTION", "INSPECTIONS", "INSPECT"), Verb.INSPECTION),
+    (("考试", "KS", "EXAMS", "EXAM", "TESTS"), Verb.EXAMS),
+    (("预约考试", "申请考试", "预约", "申请", "YY", "BOOK", "APPLY"), Verb.BOOK_EXAM),
+    (("取消", "QX", "WITHDRAW"), Verb.CANCEL),
+    (("帮助", "菜单", "BZ", "HELP", "INFO", "MENU", "H"), Verb.HELP),
+):
+    for _word in _words:
+        _KEYWORDS[_word] = _verb
+# Longest first, so 预约考试 wins over 预约 and VIOLATIONS over VIOLATION.
+_KEYWORD_ORDER = sorted(_KEYWORDS, key=len, reverse=True)
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Chinese filler words, removed wherever they occur (no keyword contains them). 请 is kept in 申请.
+_CJK_FILLERS = re.compile(r"查询|查看|查一下|查下|查|我的|我要|我想|帮我|一下|回复|信息|记录|情况|短信|通知|提醒|(?<!申)请|的|吗|呢|啊")
+_LATIN_FILLERS = frozenset({"QUERY", "CHECK", "MY", "PLEASE", "PLS", "SHOW", "LIST", "PAGE", "REPLY", "SEND", "ME"})
+
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE_START = re.compile(rf"([{PROVINCES}]) ?([A-Z])")
+_REGULAR_SERIAL = re.compile(r"[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳]")
+_NEV_SERIAL = re.compile(r"[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF]")
+_SERIAL_CHAR = re.compile(r"[A-Z0-9挂学警港澳]")
+
+_SUBJECT = re.compile(r"KM ?([1-4])(W?)(?![0-9])|科目 ?([一二三四1-4])|科([一二三四])")
+_SUBJECT_NUMBERS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+
+_LAST4 = re.compile(r"[0-9]{3}[0-9X]")
+_TOKEN = re.compile(r"[0-9]{3}X(?![A-Z])|[0-9]+|[A-Z]+|[^ A-Z0-9]+")
+
+
+def parse(text: object) -> Command:
+    """Read one text message. Total: any input gives a Command, and anything unclear is UNKNOWN."""
+    try:
+        return _parse(text if isinstance(text, str) else "")
+    except Exception:  # a parser bug must still leave the sender with the help text, not a 500
+        return Command(Verb.UNKNOWN, problem=Problem.UNRECOGNISED)
+
+
+def _parse(raw: str) -> Command:
+    if len(raw) > MAX_LENGTH:
+        return Command(Verb.UNKNOWN, problem=Problem.TOO_LONG)
+    if has_control_characters(raw):
+        return Command(Verb.UNKNOWN, problem=Problem.CONTROL)
+    text = normalise(raw)
+    if not text:
+        return Command(Verb.UNKNOWN, problem=Problem.EMPTY)
+
+    whole = _whole_message(text)
+    if whole is not None:
+        return whole
+    if _LAST4.fullmatch(text):
+        return Command(Verb.LAST4, last4=text)
+
+    text, plate, plate_bad = _take_plate(text)
+    text, subject = _take_subject(text)
+    rest = _drop_fillers(text)
+    verb, hint, rest = _take_keyword(rest)
+    if verb is None:
+        return Command(Verb.UNKNOWN, problem=Problem.UNRECOGNISED)
+
+    number: int | None = None
+    last4: str | None = None
+    for token in _TOKEN.findall(rest):
+        token = token.strip()
+        if not token:
+            continue
+        if _LAST4.fullmatch(token) and last4 is None:
+            last4 = token
+        elif token.isascii() and token.isdigit() and len(token) <= 3 and number is None:
+            number = int(token)
+        else:
+            return Command(Verb.UNKNOWN, hint=hint, problem=Problem.UNRECOGNISED)
+    return Command(
+        verb, plate=plate, subject=subject, number=number, last4=last4, hint=hint,
+        problem=Problem.BAD_PLATE if plate_bad else None,
+    )
+
+
+def _whole_message(text: str) -> Command | None:
+    for candidate in (text, text.replace(" ", ""), _drop_fillers(text).replace(" ", "")):
+        if candidate in _WHOLE:
+            verb, language = _WHOLE[candidate]
+            return Command(verb, language=language, hint=_hint(candidate))
+    return None
+
+
+def _hint(word: str) -> str | None:
+    if _CJK.search(word):
+        return "zh-CN"
+    if len(word) > 3 and word.isascii():  # an English word, not pinyin initials like WZ or JSZ
+        return "en"
+    return None
+
+
+def _drop_fillers(text: str) -> str:
+    text = _CJK_FILLERS.sub(" ", text)
+    words = [w for w in text.split() if w not in _LATIN_FILLERS]
+    return " ".join(words)
+
+
+def _take_keyword(text: str) -> tuple[Verb | None, str | None, str]:
+    """The keyword at the start of `text` (after leading spaces), its language hint, and what follows."""
+    text = text.strip()
+    for word in _KEYWORD_ORDER:
+        if not text.startswith(word):
+            continue
+        after = text[len(word):]
+        # A Latin keyword must end at a word boundary (WZ2 is WZ 2, but WZX is nothing).
+        if word.isascii() and after[:1].isascii() and after[:1].isalpha():
+            continue
+        return _KEYWORDS[word], _hint(word), after
+    return None, None, text
+
+
+def _take_plate(text: str) -> tuple[str, str | None, bool]:
+    """Find a plate, tolerating spaces where the display dot was; return (text without it, plate, bad)."""
+    match = _PLATE_START.search(text)
+    if match is None:
+        return text, None, False
+    # Collect up to six serial characters, skipping single spaces, remembering where each ended.
+    serial: list[str] = []
+    ends: list[int] = []
+    index = match.end()
+    while index < len(text) and len(serial) < 6:
+        ch = text[index]
+        if ch == " ":
+            index += 1
+            continue
+        if not _SERIAL_CHAR.fullmatch(ch):
+            break
+        # Plates never use I or O: a sender who typed them meant 1 and 0.
+        serial.append({"I": "1", "O": "0"}.get(ch, ch))
+        ends.append(index + 1)
+        index += 1
+    prefix = match.group(1) + match.group(2)
+    for length, pattern in ((6, _NEV_SERIAL), (5, _REGULAR_SERIAL)):
+        if len(serial) >= length and pattern.fullmatch("".join(serial[:length])):
+            rest = text[: match.start()] + " " + text[ends[length - 1]:]
+            return rest, prefix + "".join(serial[:length]), False
+    rest = text[: match.start()] + " " + text[ends[-1] if ends else match.end():]
+    return rest, None, True
+
+
+def _take_subject(text: str) -> tuple[str, str | None]:
+    match = _SUBJECT.search(text)
+    if match is None:
+        return text, None
+    digit = match.group(1) or match.group(3) or match.group(4)
+    digit = _SUBJECT_NUMBERS.get(digit, digit)
+    # KM4 / 科目四 is what people call the safe and civilised driving knowledge test, KM3W here.
+    subject = "KM3W" if digit == "4" or (digit == "3" and match.group(2)) else f"KM{digit}"
+    return text[: match.start()] + " " + text[match.end():], subject
