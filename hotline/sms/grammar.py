@@ -114,7 +114,9 @@ _KEYWORD_ORDER = sorted(_KEYWORDS, key=len, reverse=True)
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Chinese filler words, removed wherever they occur (no keyword contains them). 请 is kept in 申请.
-_CJK_FILLERS = re.compile(r"查询|查看|查一下|查下|查|我的|我要|我想|帮我|一下|回复|信息|记录|情况|短信|通知|提醒|(?<!申)请|的|吗|呢|啊")
+_CJK_FILLERS = re.compile(
+    r"查询|查看|查一下|查下|查|我的|我要|我想|帮我|一下|回复|信息|记录|情况|短信|通知|提醒|(?<!申)请|的|吗|呢|啊"
+)
 _LATIN_FILLERS = frozenset({"QUERY", "CHECK", "MY", "PLEASE", "PLS", "SHOW", "LIST", "PAGE", "REPLY", "SEND", "ME"})
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"

@@ -170,7 +170,9 @@ def test_reply_language(text, language):
     assert parse(text).language == language
 
 
-@pytest.mark.parametrize(("text", "last4"), [("123X", "123X"), ("123x", "123X"), ("１２３４", "1234"), (" 0456。", "0456")])
+@pytest.mark.parametrize(
+    ("text", "last4"), [("123X", "123X"), ("123x", "123X"), ("１２３４", "1234"), (" 0456。", "0456")]
+)
 def test_last_four_of_an_id_number(text, last4):
     assert parse(text) == Command(Verb.LAST4, last4=last4)
 

@@ -11,7 +11,8 @@ from hotline.sms.normalise import normalise
 # Pieces real texts are made of, so the search spends its time near the grammar, not only on noise.
 PIECES = st.sampled_from(
     ["WZ", "违法", "JSZ", "CL", "JY", "KS", "YY", "QX", "TD", "T", "订阅", "STOP", "KM2", "科目二", "闽D", "·",
-     "12345", "D", "2", " ", "　", "，", "。", "ｗｚ", "123X", "Y", "确认", "EN", "中文", "\u200b", "\n", "查询", "我的"]
+     "12345", "D", "2", " ", "　", "，", "。", "ｗｚ", "123X", "Y", "确认", "EN", "中文",
+     "\u200b", "\n", "查询", "我的"]
 )
 PLATES = st.builds(
     lambda p, letter, serial: f"{p}{letter}{serial}",
