@@ -64,6 +64,20 @@ class Settings:
     rq_queue_prefix: str = "hotline"
     call_state_ttl_seconds: int = 3600
     notice_max_attempts: int = 3
+    # Sending notices (hotline/notify/sender.py): which gateway ("twilio" or "console", which prints),
+    # ids per RQ job, and how long a notice may sit in a state before the sweep steps in.
+    sms_gateway: str = "twilio"
+    notice_batch_size: int = 100
+    notice_claim_timeout_seconds: int = 120
+    notice_unknown_grace_seconds: int = 60
+    notice_queued_timeout_seconds: int = 300
+    notice_receipt_timeout_seconds: int = 172800
+    # Receipt error codes worth one more attempt (30003 unreachable handset, 30008 unknown, 30017 congestion).
+    notice_retry_error_codes: str = "30003,30008,30017"
+    # The recurring schedule (`flask scheduler`): daily scan time (China), dispatcher and sweep periods.
+    scan_at: str = "07:30"
+    dispatch_interval_seconds: int = 15
+    sweep_interval_seconds: int = 60
     retention_days: int = 180
     # Parallel KM2/KM3 booking, as at the platform's launch (see services/exams.py).
     exam_parallel_booking: bool = True
