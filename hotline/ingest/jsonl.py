@@ -1,0 +1,32 @@
+"""Reading a JSON Lines import file one line at a time, so memory stays flat however long it is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A line that is not JSON at all; ingest reports it as an error of field `json`."""
+
+    reason: str
+
+
+def read_jsonl(stream: TextIO) -> Iterator[tuple[str, Any, str]]:
+    """Yield `("line N", record, line text)` for each non-blank line; a line that does not parse gives a
+    `Malformed` in place of the record. The text is kept so a rejected line can be written back unchanged."""
+    for number, line in enumerate(stream, 1):
+        text = line.rstrip("\r\n")
+        if number == 1:
+            text = text.lstrip("\ufeff")  # a byte-order mark some editors write
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            yield f"line {number}", Malformed(f"not valid JSON: {error.msg} at column {error.colno}"), text
+            continue
+        yield f"line {number}", record, text
