@@ -276,11 +276,19 @@ def notice_request(to: dict | str | None = None, kind: str = "V07", **overrides:
 # --- writing them -----------------------------------------------------------------------------------
 
 
-def store(session, *records: dict[str, Any], now: datetime | None = None, baseline: bool = True, commit: bool = True):
+def store(
+    session,
+    *records: dict[str, Any],
+    now: datetime | None = None,
+    baseline: bool = True,
+    commit: bool = True,
+    pepper: str | None = None,
+):
     """Write records through the real ingest (validation, derived columns, change planning) and commit.
 
     Fails the test with every error if a record is refused. `baseline=True` (the default) plans no
-    change-triggered notices; pass `baseline=False` to see the notices a change causes."""
+    change-triggered notices; pass `baseline=False` to see the notices a change causes. `pepper` keys
+    PIN hashes (pass `settings.pin_pepper` when a test checks a PIN with those settings)."""
     from hotline.ingest import apply_records
 
     result = apply_records(
@@ -288,6 +296,7 @@ def store(session, *records: dict[str, Any], now: datetime | None = None, baseli
         [(f"record {index}", record) for index, record in enumerate(records)],
         now=now or DEFAULT_NOW,
         baseline=baseline,
+        pepper=pepper,
     )
     if result.errors:
         raise AssertionError("store() refused records:\n" + "\n".join(str(error) for error in result.errors))
