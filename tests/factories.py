@@ -27,6 +27,8 @@ from hotline.clock import CHINA
 from hotline.validation import id_check_char, usc_check_char
 
 DEFAULT_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
+# The pepper of the `settings` fixture (tests/conftest.py): PINs stored here check against those settings.
+TEST_PEPPER = "test-pepper"
 
 _counter = itertools.count(1)
 
