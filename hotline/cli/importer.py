@@ -1,0 +1,53 @@
+"""`flask import FILE [--baseline] [--keep-valid --rejects FILE]`: a JSON Lines batch from the upstream."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+
+import click
+from flask import Flask
+
+from ..ingest import apply_records, read_jsonl
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("import")
+    @click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+    @click.option("--baseline", is_flag=True, help="First load of a deployment: plan no change-triggered notices.")
+    @click.option("--keep-valid", is_flag=True, help="Import the valid lines even if others are refused.")
+    @click.option("--rejects", type=click.Path(dir_okay=False), help="With --keep-valid: where refused lines go.")
+    def import_command(path: str, baseline: bool, keep_valid: bool, rejects: str | None) -> None:
+        """Import FILE (JSON Lines, one record per line; - for standard input).
+
+        All or nothing: if any line is refused, nothing is written and every error is listed."""
+        if keep_valid and not rejects:
+            raise click.UsageError("--keep-valid needs --rejects FILE for the refused lines")
+        if rejects and not keep_valid:
+            raise click.UsageError("--rejects only goes with --keep-valid")
+        rt = app.extensions["hotline"]
+        with ExitStack() as stack:
+            source = (
+                sys.stdin if path == "-" else stack.enter_context(open(path, encoding="utf-8-sig", newline=""))
+            )
+            rejects_file = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
+            with rt.transaction() as session:
+                result = apply_records(
+                    session,
+                    read_jsonl(source),
+                    now=rt.clock.now(),
+                    baseline=baseline,
+                    keep_valid=keep_valid,
+                    rejects=rejects_file,
+                    pepper=rt.settings.pin_pepper,
+                    collect_changes=False,
+                )
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        counts = ", ".join(f"{count} {name}" for name, count in result.counts().items())
+        if result.errors and not keep_valid:
+            click.echo(f"{len(result.errors)} errors in {result.rejected} records; nothing was imported", err=True)
+            sys.exit(1)
+        click.echo(counts)
+        if result.errors:
+            click.echo(f"{result.rejected} refused records written unchanged to {rejects}", err=True)
