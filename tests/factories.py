@@ -146,7 +146,10 @@ def licence(holder: dict | str | None = None, **overrides: Any) -> dict[str, Any
         "valid_until": "2031-03-15",
         "points": 0,
     }
-    return _record("licence", defaults, overrides)
+    record = _record("licence", defaults, overrides)
+    if "valid_until" in overrides and overrides["valid_until"] is None:
+        record["valid_until"] = None  # required by the contract, and null there means long-term (长期)
+    return record
 
 
 def vehicle(owner: dict | str | None = None, **overrides: Any) -> dict[str, Any]:
