@@ -1,0 +1,457 @@
+"""Driving-exam applications (考试预约): who may apply for which plan, when, and how the seats are ranked.
+
+The rules (Order 162 arts. 39-47 and the national booking system's published practice):
+
+- KM1 needs no permit. KM2, KM3 and KM3W need a valid learning permit (three years from its issue; the
+  exam must fall before `Learner.permit_expires`).
+- Earliest application, counted from the permit's issue: KM2 after 10 days (20 for A1 A2 A3 B1 B2 C6);
+  KM3 and KM3W after 20 days (C2 C3 C4 C5), 30 (C1 M N P) or 40 (A1 A2 A3 B1 B2). The regulation names
+  no KM3 wait for C6 D E F; they take the shortest, 20 days.
+- KM3 and KM3W may be applied for before KM2 is passed when `settings.exam_parallel_booking` is on (the
+  default, as at the platform's launch); otherwise they need KM2 passed.
+- At most 5 bookings each for KM2 and for KM3 road driving within the permit (KM1 and KM3W are not
+  limited). A booking used is counted as: the learner record's `attempts[subject]` (what upstream counted
+  before sending the record) + every exam result the hotline holds for a plan of that subject dated on or
+  after the permit's issue (`absent` is a failed attempt) + every seat allocated to the person for that
+  subject that has no result yet (the exam is taken or about to be). The upstream is expected to send
+  `attempts` as counted before the results it sends separately (DATASET.md: "the hotline adds the
+  attempts it sees in exam_result records").
+- After a failed or absent KM2 or KM3 a new application of that subject only from the exam date + 10 days.
+- A subject already passed cannot be applied for again.
+- One open application per subject: one pending, or one with a seat for an exam not yet past.
+- The plan must serve the learner's licence class; applications only before `booking_closes_at`;
+  cancellation online only before it closes. After that a seat can only be given up at the window, at
+  least one working day before the exam: the refusal carries that last working day, from the holiday
+  calendar (holidays and make-up working days).
+
+Sort time (the rank at allocation, stored on the application when it is made):
+
+- a first KM1 application: the licence application time (`Learner.applied_at`);
+- a first KM2, KM3 or KM3W application: when the person became eligible to apply: the permit's issue,
+  or, for KM3/KM3W under sequential booking, the day KM2 was passed (00:00 China time of that date);
+- a later application of a subject (an exam of that subject already sat): the previous exam's time
+  (its date at the session's start, 08:00 AM / 13:00 PM China time). When the learner record counts
+  earlier attempts but the hotline holds no result to date them, the first-application time is used;
+- a person who cancelled an application of the subject: the cancellation time, or where a previous exam
+  also applies the later of the two. The source (S6) reads "用户取消预约成功的，为取消预约时间": a
+  cancellation that went through lowers the person's priority, so an apply–cancel–reapply cannot keep an
+  early rank. Seats already allocated are only given up at the window (not through the hotline); should
+  such a cancellation be recorded here it counts the same way.
+- ties: the time the application was made, then the application id.
+
+Refusal codes and their facts:
+
+- `register_first`, `persons_only` (NotPermitted, facts action and account; raised by services/access.py):
+  the account level does not allow applying (level `none`; an organisation)
+- `not_a_learner`: the caller has no learner record
+- `no_such_plan` (plan_id)
+- `booking_closed` (plan_id, closed_at): the plan's booking has closed or it has been allocated
+- `class_not_served` (licence_class, classes)
+- `already_passed` (subject, passed_on: date | None)
+- `already_open` (application_id, plan_id): an open application of that subject exists
+- `no_permit` (subject): KM2/KM3/KM3W without a learning permit
+- `permit_expired` (expires: date): the permit has run out, or will before the exam
+- `too_early` (earliest: date): too soon after the permit's issue
+- `km2_not_passed`: KM3/KM3W under sequential booking
+- `attempts_exhausted` (used, limit): 5 KM2 or KM3 bookings used within the permit
+- `retake_too_early` (earliest: date, last_exam: date)
+- `no_such_application` (application_id): none, or not the caller's
+- `not_cancellable` (status): the application is no longer pending (already cancelled, unsuccessful)
+- `window_only` (window_deadline: date, exam_date: date): booking has closed; give up the seat at the
+  window by that working day
+- `too_late` (exam_date): after close, no working day is left before the exam for the window
+
+Locking: `apply` and `cancel` lock the learner row (FOR UPDATE) so that one person's concurrent
+applications are checked one after another (no two open applications of a subject), and take a shared
+lock on the plan so that the allocation job (which locks the plan exclusively) never ranks a plan while an
+application to it is being written. SQLite needs none of this: every write transaction is BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..calendar import WorkCalendar
+from ..clock import CHINA, Clock, china_today
+from ..config import Settings
+from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Person
+from .access import Action, require
+from .allocation import AllocationResult, allocate, plans_due_for_allocation
+from .changefeed import record_change
+from .errors import Refusal
+
+if TYPE_CHECKING:
+    from .identity import Party
+
+__all__ = [
+    "AllocationResult",
+    "ApplicationView",
+    "PlanView",
+    "allocate",
+    "applications",
+    "apply",
+    "cancel",
+    "open_plans",
+    "plans_due_for_allocation",
+    "window_deadline",
+]
+
+SUBJECTS = ("KM1", "KM2", "KM3", "KM3W")
+PERMIT_SUBJECTS = ("KM2", "KM3", "KM3W")
+LIMITED_SUBJECTS = ("KM2", "KM3")  # road driving; KM3W is not counted
+ATTEMPT_LIMIT = 5
+RETAKE_WAIT_DAYS = 10
+AB_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
+KM2_WAIT_LONG = AB_CLASSES | {"C6"}  # 20 days; every other class 10
+KM3_WAIT = {**{c: 20 for c in ("C2", "C3", "C4", "C5")}, **{c: 30 for c in ("C1", "M", "N", "P")},
+            **{c: 40 for c in AB_CLASSES}}
+KM3_WAIT_DEFAULT = 20
+SESSION_START = {"AM": time(8, 0), "PM": time(13, 0)}
+
+
+@dataclass(frozen=True)
+class PlanView:
+    plan_id: str
+    subject: str
+    classes: tuple[str, ...]
+    site_code: str
+    site_name: str
+    date: date
+    session: str
+    capacity: int
+    applicants: int  # pending applications so far; seats are ranked at close, not first come first served
+    booking_closes_at: datetime
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    id: int
+    plan_id: str
+    subject: str
+    site_name: str
+    date: date
+    session: str
+    status: str  # ApplicationStatus
+    applied_at: datetime
+    cancelled_at: datetime | None
+    allocated_at: datetime | None
+    booking_closes_at: datetime
+    cancellable_online: bool
+    window_deadline: date | None  # after close, for a seat: the last working day to give it up at the window
+
+
+def window_deadline(calendar: WorkCalendar, exam_date: date) -> date:
+    """The last working day at least one working day before the exam (holidays and make-up days count)."""
+    return calendar.previous_working_day(exam_date)
+
+
+def open_plans(
+    session: Session, clock: Clock, subject: str | None = None, licence_class: str | None = None
+) -> list[PlanView]:
+    """Plans still open for applications, soonest first, with the pending applications counted."""
+    now = clock.now()
+    query = select(ExamPlan).where(ExamPlan.booking_closes_at > now, ExamPlan.allocated_at.is_(None))
+    if subject:
+        query = query.where(ExamPlan.subject == subject)
+    plans = [p for p in session.scalars(query.order_by(ExamPlan.date, ExamPlan.session, ExamPlan.plan_id))
+             if licence_class is None or licence_class in p.classes]
+    counts = _pending_counts(session, [p.id for p in plans])
+    return [_plan_view(p, counts.get(p.id, 0)) for p in plans]
+
+
+def applications(
+    session: Session, clock: Clock, party: Party, calendar: WorkCalendar | None = None, include_past: bool = False
+) -> list[ApplicationView]:
+    """The party's own applications, soonest exam first; past exams only with `include_past`.
+
+    With a calendar, a seat whose booking has closed carries its window deadline."""
+    if party.kind != "person":
+        return []
+    query = (select(ExamApplication).join(ExamPlan, ExamApplication.plan_id == ExamPlan.id)
+             .where(ExamApplication.person_id == party.id))
+    if not include_past:
+        query = query.where(ExamPlan.date >= china_today(clock))
+    query = query.order_by(ExamPlan.date, ExamPlan.session, ExamApplication.id)
+    return [_application_view(a, clock, calendar) for a in session.scalars(query)]
+
+
+def apply(
+    session: Session, clock: Clock, calendar: WorkCalendar, settings: Settings, party: Party, plan_id: str,
+    channel: str,
+) -> ApplicationView:
+    """Apply for a seat in a plan; the seat is decided at booking close (`allocate`). Raises Refusal."""
+    require(party, Action.EXAM_APPLICATION)
+    now = clock.now()
+    learner = _lock_learner(session, party)
+    plan = session.scalars(
+        select(ExamPlan).where(ExamPlan.plan_id == plan_id)
+        .with_for_update(read=True).execution_options(populate_existing=True)
+    ).first()
+    if plan is None:
+        raise Refusal("no_such_plan", plan_id=plan_id)
+    if plan.allocated_at is not None or now >= plan.booking_closes_at:
+        raise Refusal("booking_closed", plan_id=plan.plan_id, closed_at=plan.booking_closes_at)
+    if learner.licence_class not in plan.classes:
+        raise Refusal("class_not_served", licence_class=learner.licence_class, classes=list(plan.classes))
+
+    history = _History.load(session, learner, plan.subject)
+    today = china_today(clock)
+    _check_eligibility(learner, plan, history, today, settings)
+
+    application = ExamApplication(
+        person_id=learner.person_id,
+        plan_id=plan.id,
+        subject=plan.subject,
+        status=ApplicationStatus.PENDING,
+        sort_time=_sort_time(learner, plan.subject, history, settings),
+        applied_at=now,
+        channel=channel,
+    )
+    session.add(application)
+    session.flush()
+    record_change(session, ChangeKind.EXAM_APPLICATION, _change_payload(application, plan, learner.person), now)
+    return _application_view(application, clock, calendar)
+
+
+def cancel(
+    session: Session, clock: Clock, calendar: WorkCalendar, party: Party, application_id: int, channel: str
+) -> ApplicationView:
+    """Withdraw a pending application while the plan's booking is open. Raises Refusal."""
+    require(party, Action.EXAM_APPLICATION)
+    now = clock.now()
+    learner = _lock_learner(session, party)
+    application = session.get(ExamApplication, application_id, populate_existing=True)
+    if application is None or application.person_id != learner.person_id:
+        raise Refusal("no_such_application", application_id=application_id)
+    plan = session.scalars(
+        select(ExamPlan).where(ExamPlan.id == application.plan_id)
+        .with_for_update(read=True).execution_options(populate_existing=True)
+    ).one()
+    # Re-read the application now that allocation cannot run on this plan underneath us.
+    session.refresh(application)
+    if application.status in (ApplicationStatus.CANCELLED, ApplicationStatus.UNSUCCESSFUL):
+        raise Refusal("not_cancellable", status=application.status)
+    if application.status == ApplicationStatus.SUCCESS or now >= plan.booking_closes_at:
+        deadline = window_deadline(calendar, plan.date)
+        if deadline < china_today(clock):
+            raise Refusal("too_late", exam_date=plan.date)
+        raise Refusal("window_only", window_deadline=deadline, exam_date=plan.date)
+
+    application.status = ApplicationStatus.CANCELLED
+    application.cancelled_at = now
+    session.flush()
+    payload = _change_payload(application, plan, learner.person) | {"channel": channel}
+    record_change(session, ChangeKind.EXAM_CANCELLATION, payload, now)
+    return _application_view(application, clock, calendar)
+
+
+# --- eligibility -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _History:
+    """What the hotline knows of one person's past with one subject."""
+
+    passed_on: date | None
+    results: list[tuple[str, date, str]]  # (result, exam date, session), exams on or after the permit
+    applications: list[tuple[ExamApplication, ExamPlan]]
+    resulted_plan_ids: set[int]
+
+    @classmethod
+    def load(cls, session: Session, learner: Learner, subject: str) -> _History:
+        rows = session.execute(
+            select(ExamResult.result, ExamPlan.date, ExamPlan.session, ExamPlan.id)
+            .join(ExamPlan, ExamResult.plan_id == ExamPlan.id)
+            .where(ExamResult.person_id == learner.person_id, ExamPlan.subject == subject)
+        ).all()
+        passed = learner.passed.get(subject) if learner.passed else None
+        passed_on = date.fromisoformat(passed) if passed else None
+        for result, day, _session, _id in rows:
+            if result == "pass" and (passed_on is None or day < passed_on):
+                passed_on = day
+        permit = learner.permit_issued
+        results = [(r, d, s) for r, d, s, _ in rows if subject == "KM1" or permit is None or d >= permit]
+        apps = session.execute(
+            select(ExamApplication, ExamPlan).join(ExamPlan, ExamApplication.plan_id == ExamPlan.id)
+            .where(ExamApplication.person_id == learner.person_id, ExamApplication.subject == subject)
+        ).all()
+        return cls(passed_on, results, list(apps), {plan_id for *_, plan_id in rows})
+
+    def open_application(self, today: date) -> ExamApplication | None:
+        for application, plan in self.applications:
+            if application.status == ApplicationStatus.PENDING:
+                return application
+            if application.status == ApplicationStatus.SUCCESS and plan.date >= today:
+                return application
+        return None
+
+    def bookings_used(self, learner: Learner, subject: str) -> int:
+        recorded = int((learner.attempts or {}).get(subject, 0))
+        seats_without_result = sum(
+            1 for a, plan in self.applications
+            if a.status == ApplicationStatus.SUCCESS and plan.id not in self.resulted_plan_ids
+        )
+        return recorded + len(self.results) + seats_without_result
+
+    def previous_exam(self, today: date | None = None) -> datetime | None:
+        """The start of the latest exam of this subject sat (or seated and past) that the hotline knows."""
+        moments = [_exam_moment(d, s) for _, d, s in self.results]
+        moments += [_exam_moment(plan.date, plan.session) for a, plan in self.applications
+                    if a.status == ApplicationStatus.SUCCESS and (today is None or plan.date < today)]
+        return max(moments, default=None)
+
+    def last_failure(self) -> date | None:
+        return max((d for r, d, _ in self.results if r in ("fail", "absent")), default=None)
+
+    def last_cancellation(self) -> datetime | None:
+        return max((a.cancelled_at for a, _ in self.applications if a.cancelled_at is not None), default=None)
+
+
+def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, today: date,
+                       settings: Settings) -> None:
+    subject = plan.subject
+    if history.passed_on is not None:
+        raise Refusal("already_passed", subject=subject, passed_on=history.passed_on)
+    existing = history.open_application(today)
+    if existing is not None:
+        existing_plan = next(p for a, p in history.applications if a is existing)
+        raise Refusal("already_open", application_id=existing.id, plan_id=existing_plan.plan_id)
+    if subject not in PERMIT_SUBJECTS:
+        return
+    if learner.permit_issued is None:
+        raise Refusal("no_permit", subject=subject)
+    expires = learner.permit_expires or _add_years(learner.permit_issued, 3)
+    if today >= expires or plan.date >= expires:
+        raise Refusal("permit_expired", expires=expires)
+    earliest = learner.permit_issued + timedelta(days=_wait_days(subject, learner.licence_class))
+    if today < earliest:
+        raise Refusal("too_early", earliest=earliest)
+    if subject in ("KM3", "KM3W") and not settings.exam_parallel_booking and _km2_passed_on(learner) is None:
+        raise Refusal("km2_not_passed")
+    if subject in LIMITED_SUBJECTS:
+        used = history.bookings_used(learner, subject)
+        if used >= ATTEMPT_LIMIT:
+            raise Refusal("attempts_exhausted", used=used, limit=ATTEMPT_LIMIT)
+        failed_on = history.last_failure()
+        if failed_on is not None and today < failed_on + timedelta(days=RETAKE_WAIT_DAYS):
+            raise Refusal("retake_too_early", earliest=failed_on + timedelta(days=RETAKE_WAIT_DAYS),
+                          last_exam=failed_on)
+
+
+def _wait_days(subject: str, licence_class: str) -> int:
+    if subject == "KM2":
+        return 20 if licence_class in KM2_WAIT_LONG else 10
+    return KM3_WAIT.get(licence_class, KM3_WAIT_DEFAULT)
+
+
+def _sort_time(learner: Learner, subject: str, history: _History, settings: Settings) -> datetime:
+    previous = history.previous_exam()
+    if previous is not None:
+        base = previous
+    elif subject == "KM1":
+        base = learner.applied_at
+    elif subject in ("KM3", "KM3W") and not settings.exam_parallel_booking:
+        base = _midnight(_km2_passed_on(learner) or learner.permit_issued)
+    else:
+        base = _midnight(learner.permit_issued)
+    cancelled = history.last_cancellation()
+    if cancelled is None:
+        return base
+    if previous is None:
+        return cancelled
+    return max(previous, cancelled)
+
+
+def _km2_passed_on(learner: Learner) -> date | None:
+    """KM2 passed, from the learner record or from a pass result the hotline holds."""
+    passed = (learner.passed or {}).get("KM2")
+    if passed:
+        return date.fromisoformat(passed)
+    session = Session.object_session(learner)
+    return session.scalar(
+        select(func.min(ExamPlan.date)).join(ExamResult, ExamResult.plan_id == ExamPlan.id)
+        .where(ExamResult.person_id == learner.person_id, ExamPlan.subject == "KM2", ExamResult.result == "pass")
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _lock_learner(session: Session, party: Party) -> Learner:
+    if party.kind != "person":
+        raise Refusal("not_a_learner")
+    learner = session.scalars(
+        select(Learner).where(Learner.person_id == party.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).first()
+    if learner is None:
+        raise Refusal("not_a_learner")
+    return learner
+
+
+def _pending_counts(session: Session, plan_ids: list[int]) -> dict[int, int]:
+    if not plan_ids:
+        return {}
+    rows = session.execute(
+        select(ExamApplication.plan_id, func.count())
+        .where(ExamApplication.plan_id.in_(plan_ids), ExamApplication.status == ApplicationStatus.PENDING)
+        .group_by(ExamApplication.plan_id)
+    ).all()
+    return dict(rows)
+
+
+def _plan_view(plan: ExamPlan, applicants: int) -> PlanView:
+    return PlanView(
+        plan_id=plan.plan_id, subject=plan.subject, classes=tuple(plan.classes), site_code=plan.site_code,
+        site_name=plan.site_name, date=plan.date, session=plan.session, capacity=plan.capacity,
+        applicants=applicants, booking_closes_at=plan.booking_closes_at,
+    )
+
+
+def _application_view(application: ExamApplication, clock: Clock, calendar: WorkCalendar | None) -> ApplicationView:
+    plan = application.plan
+    now = clock.now()
+    cancellable = application.status == ApplicationStatus.PENDING and now < plan.booking_closes_at
+    deadline = None
+    if calendar is not None and application.status == ApplicationStatus.SUCCESS:
+        deadline = window_deadline(calendar, plan.date)
+    return ApplicationView(
+        id=application.id, plan_id=plan.plan_id, subject=application.subject, site_name=plan.site_name,
+        date=plan.date, session=plan.session, status=application.status, applied_at=application.applied_at,
+        cancelled_at=application.cancelled_at, allocated_at=application.allocated_at,
+        booking_closes_at=plan.booking_closes_at, cancellable_online=cancellable, window_deadline=deadline,
+    )
+
+
+def _change_payload(application: ExamApplication, plan: ExamPlan, person: Person) -> dict:
+    # The upstream's own key for the person: the feed is token-protected and goes back only to it.
+    return {
+        "application_id": application.id,
+        "plan_id": plan.plan_id,
+        "subject": application.subject,
+        "id_number": person.id_number,
+        "status": application.status,
+        "applied_at": application.applied_at.isoformat(),
+        "cancelled_at": application.cancelled_at.isoformat() if application.cancelled_at else None,
+        "channel": application.channel,
+    }
+
+
+def _exam_moment(day: date, session_code: str) -> datetime:
+    return datetime.combine(day, SESSION_START.get(session_code, time(0, 0)), tzinfo=CHINA)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=CHINA)
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
