@@ -376,13 +376,17 @@ def start_with_id_number(
     """A caller whose number matched nobody typed an ID number: send a code to the number on record.
 
     The channel answers the same in every case ("if this ID is on record, a code has been sent"):
-    `(None, None)` for an unknown ID; `(party, None)` when no code could be sent (locked, too many codes)
-    and the later code check fails as any wrong code would.
+    `(None, None)` for an unknown ID; `(party, None)` when no code was sent (the party or the calling number
+    is locked, or too many codes) and the later code check fails as any wrong code would.
     """
     party = party_by_id_number(session, id_number)
     if party is None:
         _code_hash(settings, None, f"{secrets.randbelow(10**CODE_DIGITS):06d}")  # the same work as a real one
         return None, None
+    now = clock.now()
+    if _lock(now, _number_history(session, now, calling_number)) is not None:
+        # A locked number must not be able to make the hotline text codes to whoever it names.
+        return party, None
     try:
         return party, issue_code(session, clock, settings, party)
     except Refusal:
