@@ -1,0 +1,90 @@
+"""What every benchmark shares: the machine line, a fresh PostgreSQL database, timed subprocesses, results.
+
+Each benchmark prints one summary line (`name: value unit (ratio x baseline, goal …, met|not met)`) and
+appends a JSON record to bench/out/results.jsonl, from which bench/README.md's table is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PG_ADMIN_URL = os.environ.get("HOTLINE_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def machine() -> dict:
+    memory_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+
+
+def fresh_pg_database(name: str) -> str:
+    """Drop and create database `name` on the benchmark server; returns its URL."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def env(**settings: str) -> dict[str, str]:
+    """The environment for a hotline subprocess: ours plus HOTLINE_* settings, no .env surprises."""
+    environment = dict(os.environ)
+    environment.update({"FLASK_APP": "app.py", "HOTLINE_LOG_JSON": "false"})
+    environment.update(settings)
+    return environment
+
+
+def timed(command: list[str], environment: dict[str, str], *, check: bool = True) -> tuple[float, int, str]:
+    """Run a command; return (wall seconds, peak RSS of the child in KiB, its output)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if check and completed.returncode != 0:
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise SystemExit(f"{' '.join(command)} failed with exit code {completed.returncode}")
+    return elapsed, max(peak, before), completed.stdout + completed.stderr
+
+
+def record(name: str, result: dict) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    entry = {"benchmark": name, "machine": machine(), **result}
+    with (OUT / "results.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def summary_line(name: str, value: float, unit: str, *, ratio: float | None = None, baseline: str = "",
+                 goal: str = "", met: bool | None = None) -> str:
+    parts = [f"{name}: {value:,.1f} {unit}"]
+    if ratio is not None:
+        parts.append(f"ratio {ratio:.2f} x {baseline}")
+    if goal:
+        parts.append(f"goal {goal}")
+    if met is not None:
+        parts.append("met" if met else "NOT met")
+    return " | ".join(parts)
