@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,15 +60,16 @@ def env(**settings: str) -> dict[str, str]:
 
 def timed(command: list[str], environment: dict[str, str], *, check: bool = True) -> tuple[float, int, str]:
     """Run a command; return (wall seconds, peak RSS of the child in KiB, its output)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    completed = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        started = time.perf_counter()
+        completed = subprocess.run([sys.executable, str(ROOT / "bench" / "rusage.py"), rss.name, *command],
+                                   cwd=ROOT, env=environment, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        peak = int(rss.read() or 0)
     if check and completed.returncode != 0:
         sys.stderr.write(completed.stdout + completed.stderr)
         raise SystemExit(f"{' '.join(command)} failed with exit code {completed.returncode}")
-    return elapsed, max(peak, before), completed.stdout + completed.stderr
+    return elapsed, peak, completed.stdout + completed.stderr
 
 
 def record(name: str, result: dict) -> None:
