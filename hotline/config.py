@@ -53,7 +53,7 @@ class Settings:
     holidays_file: str = str(ROOT / "hotline" / "data" / "holidays-cn.json")
     sms_signature: str = "【交管12123】"
     # Keyword queries by text per number and window; over it: one polite reply, then silence.
-    sms_query_limit: int = 20
+    sms_query_limit: int = 30
     sms_query_window_seconds: int = 3600
     # Non-urgent notices go out only inside this window, China time.
     send_window: str = "08:00-21:00"

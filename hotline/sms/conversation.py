@@ -1,0 +1,125 @@
+"""What a texting number is in the middle of, kept in Redis for 10 minutes.
+
+Three things outlive one message:
+- numbered choices: the plans of `YY KM2`, the slots of `JY`, the items of `QX`, so that `YY KM2 2` means
+  the second plan the sender was shown, not whatever is second now;
+- a pending action (apply, book, cancel) waiting for `Y` / `确认`;
+- on a shared number, whose records the sender chose with the last 4 of their ID number, and the
+  keyword they sent before being asked.
+
+Each entry carries the moment it was written and is read against the injected clock, so "10 minutes"
+means the same in tests standing on a fixed day as in production; the Redis TTL only clears leftovers.
+Every Redis failure surfaces as `StateUnavailable`, which the caller turns into "please try later".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+
+from ..clock import Clock
+
+LIFETIME = timedelta(minutes=10)
+# Keys live a little longer in Redis than they are valid, so an entry is never gone before it expires.
+_TTL_SECONDS = int(LIFETIME.total_seconds()) + 120
+
+
+class StateUnavailable(Exception):
+    """Redis did not answer: the conversation cannot be read or written right now."""
+
+
+@dataclass(frozen=True)
+class PartyRef:
+    kind: str
+    id: int
+
+    def as_list(self) -> list:
+        return [self.kind, self.id]
+
+
+class Conversation:
+    """The conversation state of one number."""
+
+    def __init__(self, client: redis.Redis, clock: Clock, phone: str, prefix: str = "hotline") -> None:
+        self.client = client
+        self.clock = clock
+        self.phone = phone
+        self.prefix = prefix
+
+    # --- numbered choices ---------------------------------------------------------------------------
+
+    def remember_choices(self, party: PartyRef | None, kind: str, items: list[dict[str, Any]]) -> None:
+        """Keep the list a sender was shown; `kind` is e.g. "plans:KM2", "slots" or "cancel"."""
+        self._put(f"choices:{kind}", {"party": party.as_list() if party else None, "items": items})
+
+    def choice(self, party: PartyRef | None, kind: str, number: int) -> tuple[str, dict[str, Any] | None]:
+        """("ok", item) | ("expired", None) when no list is current | ("no_such", None) for a bad number."""
+        entry = self._get(f"choices:{kind}")
+        if entry is None or entry["party"] != (party.as_list() if party else None):
+            return "expired", None
+        items = entry["items"]
+        if not 1 <= number <= len(items):
+            return "no_such", None
+        return "ok", items[number - 1]
+
+    # --- pending action -----------------------------------------------------------------------------
+
+    def propose(self, party: PartyRef, action: dict[str, Any]) -> None:
+        """Hold an action until the sender confirms; a newer proposal replaces an older one."""
+        self._put("pending", {"party": party.as_list(), "action": action})
+
+    def take_pending(self, party: PartyRef) -> dict[str, Any] | None:
+        """The action waiting for confirmation, removed so that a second `Y` cannot repeat it."""
+        entry = self._get("pending", delete=True)
+        if entry is None or entry["party"] != party.as_list():
+            return None
+        return entry["action"]
+
+    # --- shared numbers -----------------------------------------------------------------------------
+
+    def choose_party(self, party: PartyRef) -> None:
+        self._put("party", {"party": party.as_list()})
+
+    def chosen_party(self) -> PartyRef | None:
+        entry = self._get("party")
+        if entry is None:
+            return None
+        kind, party_id = entry["party"]
+        return PartyRef(kind, party_id)
+
+    def hold_text(self, text: str) -> None:
+        """The keyword sent before the sender was asked who they are, to answer once they say."""
+        self._put("held", {"text": text})
+
+    def take_held_text(self) -> str | None:
+        entry = self._get("held", delete=True)
+        return entry["text"] if entry else None
+
+    # --- storage ------------------------------------------------------------------------------------
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix}:sms:{self.phone}:{name}"
+
+    def _put(self, name: str, value: dict[str, Any]) -> None:
+        value = {**value, "at": self.clock.now().isoformat()}
+        try:
+            self.client.set(self._key(name), json.dumps(value, ensure_ascii=False), ex=_TTL_SECONDS)
+        except redis.RedisError as error:
+            raise StateUnavailable(str(error)) from error
+
+    def _get(self, name: str, *, delete: bool = False) -> dict[str, Any] | None:
+        try:
+            raw = self.client.getdel(self._key(name)) if delete else self.client.get(self._key(name))
+        except redis.RedisError as error:
+            raise StateUnavailable(str(error)) from error
+        if raw is None:
+            return None
+        value = json.loads(raw)
+        written = datetime.fromisoformat(value["at"])
+        if self.clock.now() - written > LIFETIME:
+            return None
+        return value

@@ -1,0 +1,359 @@
+"""One text in, one reply out: the SMS door onto the business core.
+
+`answer(rt, sender, body, opt_out_type)` parses the text, finds who is texting, calls the same service
+functions the voice menu calls, and renders the reply from `sms_templates/`. It returns None for silence
+(a rate-limited number, or a STOP that Twilio answers itself).
+
+The order of checks matters:
+1. opt-out and opt-in first, whatever else is going on: carriers require TD to work always, and it is
+   never rate limited;
+2. the per-number limit, before any database work for the query;
+3. texts that are not keywords get the help text;
+4. who is texting (the sender's number; on a shared number the last 4 of the ID number);
+5. the keyword, with the account level checked by the services (a `NotPermitted` becomes its reply).
+
+Actions (apply, book, cancel) are proposed first and carried out only on `Y` / `确认` within 10 minutes.
+When Redis is down, queries still work; choices and confirmations answer "please try again later".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import phonenumbers
+from sqlalchemy.orm import Session
+
+from ..db import PhonePreference
+from ..masking import mask_phone
+from ..runtime import Runtime
+from ..services import access, exams, identity, inspections, optouts, queries
+from ..services.errors import Refusal
+from ..services.identity import Party
+from . import optout, ratelimit
+from .conversation import Conversation, PartyRef, StateUnavailable
+from .grammar import Command, Problem, Verb, parse
+from .replies import Replier
+
+log = logging.getLogger("hotline.sms")
+
+CHANNEL = "sms"
+# Open inspection slots looked at for one JY reply; those that fit in 4 segments are numbered.
+SLOT_CANDIDATES = 8
+
+
+def sender_e164(sender: str) -> str:
+    """The sender as E.164 (`+8613800138000`); a number without country code is read as Chinese."""
+    try:
+        number = phonenumbers.parse(sender, "CN")
+    except phonenumbers.NumberParseException:
+        return sender.strip()
+    if not phonenumbers.is_possible_number(number):
+        return sender.strip()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def answer(rt: Runtime, sender: str, body: str, opt_out_type: str | None = None) -> str | None:
+    """The reply to one incoming text, or None for no reply."""
+    phone = sender_e164(sender)
+    command = parse(body)
+    with rt.transaction() as session:
+        reply = _Dialogue(rt, session, phone, body, command).run(opt_out_type)
+    log.info("sms answered", extra={"phone": mask_phone(phone), "verb": str(command.verb),
+                                    "silent": reply is None})
+    return reply
+
+
+def fallback_reply(rt: Runtime, sender: str) -> str:
+    """What to say when answering failed unexpectedly: sorry, and the help number. Needs no database."""
+    return Replier("zh-CN", rt.settings.sms_signature).text("failure", agent_number=rt.settings.agent_number)
+
+
+class _Dialogue:
+    def __init__(self, rt: Runtime, session: Session, phone: str, body: str, command: Command) -> None:
+        self.rt = rt
+        self.session = session
+        self.phone = phone
+        self.body = body
+        self.command = command
+        self.now = rt.clock.now()
+        self.conversation = Conversation(rt.redis, rt.clock, phone, rt.settings.rq_queue_prefix)
+        self.parties = identity.identify(session, phone)
+        self.party: Party | None = None
+
+    # --- language -------------------------------------------------------------------------------------
+
+    def language(self) -> str:
+        pref = self.session.get(PhonePreference, self.phone)
+        if pref is not None and pref.language:
+            return pref.language
+        if self.party is not None:
+            return self.party.language
+        if len(self.parties) == 1:
+            return self.parties[0].language
+        return self.command.hint or "zh-CN"
+
+    def say(self, name: str, **variables: Any) -> str:
+        language = self.language()
+        replier = Replier(language, self.rt.settings.sms_signature)
+        return replier.text(name, **self._common(), **variables)
+
+    def replier(self) -> Replier:
+        return Replier(self.language(), self.rt.settings.sms_signature)
+
+    def _common(self) -> dict[str, Any]:
+        return {"agent_number": self.rt.settings.agent_number}
+
+    # --- the steps ------------------------------------------------------------------------------------
+
+    def run(self, opt_out_type: str | None) -> str | None:
+        command = self.command
+        if optout.is_opt_message(command, opt_out_type):
+            outcome = optout.handle(self.session, self.phone, command, opt_out_type, self.now)
+            if outcome is optout.Outcome.PROVIDER_OUT:
+                return None
+            return self.say("optout", outcome=str(outcome))
+
+        settings = self.rt.settings
+        verdict = ratelimit.check(self.rt.redis, self.rt.clock, self.phone, limit=settings.sms_query_limit,
+                                  window_seconds=settings.sms_query_window_seconds,
+                                  prefix=settings.rq_queue_prefix)
+        if verdict is ratelimit.Verdict.SILENT:
+            return None
+        if verdict is ratelimit.Verdict.WARN:
+            minutes = max(settings.sms_query_window_seconds // 60, 1)
+            return self.say("limited", minutes=minutes)
+
+        if (opt_out_type or "").upper() == "HELP" or command.verb in (Verb.HELP, Verb.UNKNOWN):
+            return self.say("help", problem=str(command.problem) if command.problem else None)
+        if command.problem is Problem.BAD_PLATE:
+            return self.say("state", case="bad_plate")
+        if command.verb is Verb.LANGUAGE:
+            return self.set_language(command.language or "zh-CN")
+
+        if not self.parties:
+            # Public information needs no record: the open exam plans.
+            if command.verb is Verb.BOOK_EXAM and command.number is None:
+                return self.plans(None, command)
+            return self.say("who", case="unknown")
+        chosen = self.choose_party()
+        if isinstance(chosen, str):
+            return chosen
+        self.party = chosen
+        if command.verb is Verb.LAST4:
+            held = self.take_held()
+            if held is not None and held.verb not in (Verb.LAST4, Verb.UNKNOWN):
+                return self.dispatch(held)
+            return self.say("who", case="chosen", name=self.party.name_masked)
+        return self.dispatch(command)
+
+    def choose_party(self) -> Party | str:
+        """The one party this text is about, or the reply that asks (or says nobody matched)."""
+        if len(self.parties) == 1:
+            return self.parties[0]
+        last4 = self.command.last4
+        if last4:
+            party = identity.choose_by_last4(self.parties, last4)
+            if party is None:
+                return self.say("who", case="no_match")
+            try:
+                self.conversation.choose_party(PartyRef(party.kind, party.id))
+            except StateUnavailable:
+                pass  # this text is still answered; the next one names the last 4 again
+            return party
+        try:
+            ref = self.conversation.chosen_party()
+        except StateUnavailable:
+            ref = None
+        for party in self.parties:
+            if ref is not None and (party.kind, party.id) == (ref.kind, ref.id):
+                return party
+        try:
+            self.conversation.hold_text(self.body)
+            held = True
+        except StateUnavailable:
+            held = False
+        return self.say("who", case="choose", held=held)
+
+    def take_held(self) -> Command | None:
+        try:
+            text = self.conversation.take_held_text()
+        except StateUnavailable:
+            return None
+        return parse(text) if text else None
+
+    def set_language(self, language: str) -> str:
+        pref = optouts.preference(self.session, self.phone, self.now)
+        pref.language = language
+        pref.modified_at = self.now
+        if len(self.parties) == 1:
+            identity.set_language(self.session, self.parties[0], language)
+        self.session.flush()
+        return self.say("language")
+
+    # --- keywords -------------------------------------------------------------------------------------
+
+    def dispatch(self, command: Command) -> str:
+        handlers = {
+            Verb.VIOLATIONS: self.violations,
+            Verb.LICENCE: self.licence,
+            Verb.VEHICLES: self.vehicles,
+            Verb.INSPECTION: self.inspection,
+            Verb.EXAMS: self.exam_applications,
+            Verb.BOOK_EXAM: lambda c: self.plans(self.party, c),
+            Verb.CANCEL: self.cancel,
+            Verb.CONFIRM: self.confirm,
+            Verb.DECLINE: self.decline,
+        }
+        handler = handlers.get(command.verb)
+        if handler is None:
+            return self.say("help", problem=None)
+        try:
+            return handler(command)
+        except Refusal as refusal:
+            return self.say("refusal", code=refusal.code, facts=refusal.facts)
+        except StateUnavailable:
+            return self.say("state", case="try_later")
+
+    @property
+    def ref(self) -> PartyRef | None:
+        return PartyRef(self.party.kind, self.party.id) if self.party else None
+
+    def violations(self, command: Command) -> str:
+        rows = queries.violations(self.session, self.rt.clock, self.party, command.plate)
+        open_rows = [v for v in rows if not (v.paid or v.revoked)]
+        due = sum(v.total_due_fen for v in open_rows)
+        return self.replier().page("violations", rows, command.page, plate=command.plate, due_fen=due,
+                                   open_count=len(open_rows), unhandled=sum(1 for v in rows if not v.handled),
+                                   **self._common())
+
+    def licence(self, command: Command) -> str:
+        view = queries.licence_status(self.session, self.rt.clock, self.party)
+        return self.say("licence", licence=view)
+
+    def vehicles(self, command: Command) -> str:
+        rows = queries.vehicles(self.session, self.rt.clock, self.party)
+        if command.plate:
+            rows = [v for v in rows if v.plate == command.plate]
+        return self.replier().page("vehicles", rows, command.page, plate=command.plate, **self._common())
+
+    def inspection(self, command: Command) -> str:
+        rows = queries.vehicles(self.session, self.rt.clock, self.party)
+        if command.plate:
+            rows = [v for v in rows if v.plate == command.plate]
+            if not rows:
+                return self.say("state", case="not_your_plate", plate=command.plate)
+        if command.number is not None:
+            return self.propose_booking(command, rows)
+        slots = inspections.open_slots(self.session, self.rt.clock, limit=SLOT_CANDIDATES)
+        booked = inspections.bookings(self.session, self.rt.clock, self.party)
+        text, shown = self.replier().first_fitting("inspection", slots, vehicles=rows, booked=booked,
+                                                   several=len(rows) > 1, **self._common())
+        self._remember("slots", [{"slot_id": s.slot_id} for s in shown])
+        return text
+
+    def propose_booking(self, command: Command, rows: list[queries.VehicleView]) -> str:
+        access.require(self.party, access.Action.INSPECTION_BOOKING)
+        status, item = self.conversation.choice(self.ref, "slots", command.number)
+        if status != "ok":
+            return self.say("state", case=status, keyword="JY")
+        if not rows:
+            return self.say("state", case="no_vehicle")
+        if len(rows) > 1:
+            return self.say("state", case="which_vehicle", plates=[v.plate for v in rows[:4]],
+                            number=command.number)
+        vehicle = rows[0]
+        slot = next((s for s in inspections.open_slots(self.session, self.rt.clock, limit=200)
+                     if s.slot_id == item["slot_id"]), None)
+        if slot is None:
+            raise Refusal("slot_full", slot_id=item["slot_id"])
+        self.conversation.propose(self.ref, {"do": "book", "vehicle_id": vehicle.id, "slot_id": slot.slot_id})
+        return self.say("confirm", do="book", plate=vehicle.plate, slot=slot)
+
+    def exam_applications(self, command: Command) -> str:
+        access.require(self.party, access.Action.EXAM_APPLICATION)
+        rows = exams.applications(self.session, self.rt.clock, self.party, self.rt.calendar)
+        return self.replier().page("exams", rows, command.page, **self._common())
+
+    def plans(self, party: Party | None, command: Command) -> str:
+        if command.subject is None:
+            return self.say("state", case="which_subject")
+        kind = f"plans:{command.subject}"
+        if command.number is not None:
+            if party is None:
+                return self.say("who", case="unknown")
+            access.require(party, access.Action.EXAM_APPLICATION)
+            status, item = self.conversation.choice(self.ref, kind, command.number)
+            if status != "ok":
+                return self.say("state", case=status, keyword=f"YY {command.subject}")
+            plan = next((p for p in exams.open_plans(self.session, self.rt.clock, command.subject)
+                         if p.plan_id == item["plan_id"]), None)
+            if plan is None:
+                raise Refusal("booking_closed", plan_id=item["plan_id"], closed_at=None)
+            self.conversation.propose(self.ref, {"do": "apply", "plan_id": plan.plan_id})
+            return self.say("confirm", do="apply", plan=plan)
+        rows = exams.open_plans(self.session, self.rt.clock, command.subject)
+        text, shown = self.replier().first_fitting("plans", rows, subject=command.subject, **self._common())
+        self._remember(kind, [{"plan_id": p.plan_id} for p in shown])
+        return text
+
+    def cancel(self, command: Command) -> str:
+        access.require(self.party, access.Action.INSPECTION_BOOKING)
+        if command.number is not None:
+            status, item = self.conversation.choice(self.ref, "cancel", command.number)
+            if status != "ok":
+                return self.say("state", case=status, keyword="QX")
+            self.conversation.propose(self.ref, {"do": "cancel", **item})
+            return self.say("confirm", do="cancel", item=self._cancel_item(item))
+        items = self._cancellable()
+        text, shown = self.replier().first_fitting("cancel_list", [i for _, i in items], **self._common())
+        keys = [key for key, _ in items][: len(shown)]
+        self._remember("cancel", keys)
+        return text
+
+    def _cancellable(self) -> list[tuple[dict[str, Any], Any]]:
+        items: list[tuple[dict[str, Any], Any]] = []
+        if access.allowed(self.party, access.Action.EXAM_APPLICATION):
+            for application in exams.applications(self.session, self.rt.clock, self.party, self.rt.calendar):
+                if application.status in ("pending", "success"):
+                    items.append(({"kind": "exam", "id": application.id}, application))
+        for booking in inspections.bookings(self.session, self.rt.clock, self.party):
+            items.append(({"kind": "booking", "id": booking.id}, booking))
+        return items
+
+    def _cancel_item(self, key: dict[str, Any]) -> Any:
+        for candidate, view in self._cancellable():
+            if candidate == {"kind": key["kind"], "id": key["id"]}:
+                return view
+        kind = "application" if key["kind"] == "exam" else "booking"
+        raise Refusal(f"no_such_{kind}", **{f"{kind}_id": key["id"]})
+
+    def confirm(self, command: Command) -> str:
+        action = self.conversation.take_pending(self.ref)
+        if action is None:
+            return self.say("state", case="nothing_pending")
+        clock, calendar = self.rt.clock, self.rt.calendar
+        # A savepoint: a refusal half way leaves nothing of the action behind.
+        with self.session.begin_nested():
+            if action["do"] == "apply":
+                view = exams.apply(self.session, clock, calendar, self.rt.settings, self.party, action["plan_id"],
+                                   CHANNEL)
+            elif action["do"] == "book":
+                view = inspections.book(self.session, clock, self.party, action["vehicle_id"], action["slot_id"],
+                                        CHANNEL)
+            elif action["kind"] == "exam":
+                view = exams.cancel(self.session, clock, calendar, self.party, action["id"], CHANNEL)
+            else:
+                view = inspections.cancel(self.session, clock, self.party, action["id"], CHANNEL)
+        done = action["do"] if action["do"] != "cancel" else f"cancel_{action['kind']}"
+        return self.say("done", do=done, view=view)
+
+    def decline(self, command: Command) -> str:
+        action = self.conversation.take_pending(self.ref)
+        return self.say("state", case="declined" if action else "nothing_pending")
+
+    def _remember(self, kind: str, items: list[dict[str, Any]]) -> None:
+        try:
+            self.conversation.remember_choices(self.ref, kind, items)
+        except StateUnavailable:
+            pass  # the list is still worth reading; choosing from it will say "try later"

@@ -1,0 +1,95 @@
+"""Reply texts from `sms_templates/<language>/sms/`, cut to fit a phone.
+
+A reply is at most 4 segments (UCS-2 for Chinese: 70 characters, 67 per part; GSM-7 for plain English:
+160, 153 per part; see hotline/notify/segments.py). Lists are packed greedily: as many items as fit on a
+page with its "reply WZ 2 for more" footer, the next page starting where this one stopped. The pages
+depend only on the items, so `WZ 2` finds the same second page the first reply promised.
+
+Chinese replies carry the carrier signature (【交管12123】) at the front, as domestic rules require, and
+it counts towards the length. English replies carry it only when it is plain GSM-7: one Chinese
+character would turn an English text into UCS-2 and cut its room by more than half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ..notify.segments import count, is_gsm7
+from ..templates import render
+
+MAX_SEGMENTS = 4
+
+T = TypeVar("T")
+
+
+def sign(text: str, language: str, signature: str) -> str:
+    if not signature:
+        return text
+    if language == "en" and not is_gsm7(signature):
+        return text
+    return f"{signature}{text}"
+
+
+def fits(text: str) -> bool:
+    return count(text).segments <= MAX_SEGMENTS
+
+
+@dataclass(frozen=True)
+class Replier:
+    """Renders replies in one language with one signature."""
+
+    language: str
+    signature: str
+
+    def text(self, name: str, **variables: Any) -> str:
+        body = render(self.language, f"sms/{name}", **variables)
+        return sign(body, self.language, self.signature)
+
+    def page(self, name: str, items: Sequence[T], page: int, **variables: Any) -> str:
+        """Page `page` (from 1) of a list rendered by `sms/<name>.j2`.
+
+        The template gets `items` (this page's), `first` (the number of the first item on the page, for
+        numbering), `page`, `more` (True when a later page exists), `next_page`, `total` and `variables`.
+        A page past the end renders with no items and `past_end=True`.
+        """
+        pages = self._pages(name, items, variables)
+        if page > len(pages):
+            return self.text(name, items=[], first=1, page=page, more=False, next_page=None, total=len(items),
+                             past_end=True, rest=0, **variables)
+        start, end = pages[page - 1]
+        return self._render_page(name, items, start, end, page, variables)
+
+    def first_fitting(self, name: str, items: Sequence[T], **variables: Any) -> tuple[str, list[T]]:
+        """As many items as fit in one reply (numbered choices: one list, no pages); the text and them."""
+        pages = self._pages(name, items, variables)
+        start, end = pages[0]
+        return self._render_page(name, items, start, end, 1, variables), list(items[start:end])
+
+    def _render_page(self, name: str, items: Sequence[T], start: int, end: int, page: int,
+                     variables: dict[str, Any]) -> str:
+        more = end < len(items)
+        return self.text(name, items=list(items[start:end]), first=start + 1, page=page, more=more,
+                         next_page=page + 1 if more else None, total=len(items), past_end=False,
+                         rest=len(items) - end, **variables)
+
+    def _pages(self, name: str, items: Sequence[T], variables: dict[str, Any]) -> list[tuple[int, int]]:
+        if not items:
+            return [(0, 0)]
+        pages: list[tuple[int, int]] = []
+        start = 0
+        while start < len(items):
+            end = _greedy_end(lambda e, s=start: self._render_page(name, items, s, e, len(pages) + 1, variables),
+                              start, len(items))
+            pages.append((start, end))
+            start = end
+        return pages
+
+
+def _greedy_end(render_page: Callable[[int], str], start: int, total: int) -> int:
+    """The furthest end such that items[start:end] fit; at least one item, even if it alone is too long."""
+    end = start + 1
+    while end < total and fits(render_page(end + 1)):
+        end += 1
+    return end
