@@ -63,3 +63,19 @@ def test_purge_drops_old_bodies_and_attempts_once(app, session, clock):
     bodies = sorted(b for b in session.scalars(select(Notice.body)) if b)
     assert bodies == ["recent text"]
     assert session.scalar(select(func.count()).select_from(VerificationAttempt)) == 0
+
+
+def test_notice_stats_counts_by_kind_and_state_for_the_day(app, session, clock):
+    now = clock.now()
+    yesterday = now - timedelta(days=1)
+    rows = [("V01", NoticeState.DELIVERED, now), ("V01", NoticeState.PLANNED, now), ("D01", NoticeState.FAILED, now),
+            ("D01", NoticeState.DELIVERED, yesterday)]
+    for number, (kind, state, at) in enumerate(rows):
+        session.add(Notice(kind=kind, subject_kind="person", subject_id=number, occasion=f"test:{number}",
+                           state=state, planned_at=at, not_before=at))
+    session.commit()
+    output = app.test_cli_runner().invoke(args=["notices", "stats"]).output
+    lines = output.splitlines()
+    assert lines[0] == "kind\tdelivered\tfailed\tplanned\ttotal"
+    assert "D01\t0\t1\t0\t1" in lines and "V01\t1\t0\t1\t2" in lines
+    assert lines[-1] == "2026-11-24: 3 notices"
