@@ -189,3 +189,13 @@ def app(settings, clock):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def loopback():
+    """A Twilio-compatible API on a free port (hotline.gateway.loopback); status callbacks off."""
+    from hotline.gateway.loopback import Loopback
+
+    server = Loopback(callbacks=False).start()
+    yield server
+    server.stop()

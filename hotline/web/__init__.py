@@ -21,9 +21,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         logs.configure()
     logs.install_request_logging(app)
 
-    from . import api, ops, sms, voice
+    from . import api, ops, receipts, sms, voice
 
-    for blueprint in (voice.bp, sms.bp, api.bp, ops.bp):
+    for blueprint in (voice.bp, sms.bp, api.bp, ops.bp, receipts.bp):
         app.register_blueprint(blueprint)
 
     from ..cli import register_commands

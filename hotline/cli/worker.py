@@ -1,0 +1,53 @@
+"""`flask worker [--burst]` and `flask scheduler`.
+
+Run as many workers as you like, on as many machines, against one Redis and one database: the claim is a
+conditional UPDATE, so two workers never send the same notice. Run one scheduler (a second is harmless).
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from rq import SimpleWorker, Worker
+
+from ..runtime import QUEUE_DEFAULT, QUEUE_NOTICES, QUEUE_URGENT
+
+# Urgent texts first, then the short scheduled jobs (scan, allocation), then the bulk of notices.
+WORKER_QUEUES = (QUEUE_URGENT, QUEUE_DEFAULT, QUEUE_NOTICES)
+
+
+def make_worker(rt, *, fork: bool = False, queues=WORKER_QUEUES) -> Worker:
+    """An RQ worker on the project's queues. By default it runs jobs in its own process (no fork per job):
+    the twilio client's keep-alive connection and the database pool then outlive a job, which is what makes
+    batches fast. `fork=True` gives RQ's classic isolation (a crashing job cannot take the worker down)."""
+    import workers.jobs
+
+    workers.jobs.use_runtime(rt)
+    cls = Worker if fork else SimpleWorker
+    return cls([rt.queue(name) for name in queues], connection=rt.redis)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Drain the queues, then exit.")
+    @click.option("--fork", is_flag=True, help="Fork a work horse per job (RQ's default worker).")
+    @click.option("--queue", "queues", multiple=True, type=click.Choice(WORKER_QUEUES),
+                  help="Listen on these queues only (repeatable; default: all, urgent first).")
+    def worker_command(burst: bool, fork: bool, queues: tuple[str, ...]) -> None:
+        """Start an RQ worker on the hotline's queues."""
+        rt = current_app.extensions["hotline"]
+        worker = make_worker(rt, fork=fork, queues=queues or WORKER_QUEUES)
+        worker.work(burst=burst, logging_level="WARNING")
+
+    @app.cli.command("scheduler")
+    @click.option("--ticks", type=int, default=None, help="Stop after this many ticks (tests).")
+    def scheduler_command(ticks: int | None) -> None:
+        """Run the recurring schedule: daily scan, allocations at each plan's close, dispatcher, sweeps."""
+        from workers.schedule import Scheduler
+
+        rt = current_app.extensions["hotline"]
+        click.echo("scheduler running (Ctrl-C to stop)", err=True)
+        try:
+            Scheduler(rt).run(ticks=ticks)
+        except KeyboardInterrupt:
+            pass

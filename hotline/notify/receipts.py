@@ -1,0 +1,94 @@
+"""Status callbacks from the provider: what happened to each attempt, never moving anything backwards.
+
+A receipt names the attempt (the `attempt` parameter we put in every StatusCallback URL) and its Message SID.
+Receipts arrive late, twice, or out of order (a `sent` after `delivered`); each attempt and each notice only
+ever moves up its ladder, so a late word changes nothing. A temporary delivery failure (a code listed in
+`settings.notice_retry_error_codes`, e.g. 30003 handset unreachable) on a notice's latest attempt becomes one
+more attempt while `settings.notice_max_attempts` allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..db import Notice, NoticeAttempt, NoticeState
+from ..runtime import Runtime
+from . import sender
+
+S = NoticeState
+
+# The provider's statuses mapped to our attempt states; statuses before `sent` say nothing new.
+PROVIDER_TO_ATTEMPT = {
+    "accepted": S.ACCEPTED, "scheduled": S.ACCEPTED, "queued": S.ACCEPTED, "sending": S.ACCEPTED,
+    "sent": S.ACCEPTED, "delivered": S.DELIVERED, "read": S.DELIVERED,
+    "undelivered": S.UNDELIVERED, "failed": S.FAILED, "canceled": S.FAILED,
+}
+ATTEMPT_RANK = {S.CLAIMED: 0, S.UNKNOWN: 1, S.ACCEPTED: 2, S.UNDELIVERED: 3, S.FAILED: 3, S.DELIVERED: 4}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    sid: str
+    status: str
+    error_code: str | None = None
+    attempt_id: int | None = None
+
+
+def retry_codes(rt: Runtime) -> set[str]:
+    return {c.strip() for c in rt.settings.notice_retry_error_codes.split(",") if c.strip()}
+
+
+def apply_receipt(rt: Runtime, receipt: Receipt) -> str:
+    """Record one status callback; returns what it did ("unknown sid", "ignored", "recorded", "retry")."""
+    new_state = PROVIDER_TO_ATTEMPT.get(receipt.status.lower())
+    now = rt.clock.now()
+    retry = False
+    with rt.transaction() as session:
+        attempt = _find_attempt(session, receipt)
+        if attempt is None:
+            return "unknown sid"
+        # Lock the notice row (PostgreSQL) so two receipts for it do not both read the old state.
+        notice = session.get(Notice, attempt.notice_id, with_for_update=True)
+        if attempt.provider_sid is None:
+            attempt.provider_sid = receipt.sid
+        if new_state is None or ATTEMPT_RANK[new_state] <= ATTEMPT_RANK.get(attempt.state, 0):
+            return "ignored"  # late or out of order: the attempt already knows better
+        attempt.state = new_state
+        attempt.provider_status = receipt.status.lower()
+        if receipt.error_code:
+            attempt.error_code = receipt.error_code[:10]
+        if new_state != S.ACCEPTED:
+            attempt.finished_at = now
+        if notice is None or notice.state in S.FINAL:
+            return "recorded"
+        latest = attempt.number == notice.attempt_count
+        if new_state == S.DELIVERED:
+            # Any attempt that reached the handset means the person was told.
+            notice.state, notice.finished_at = S.DELIVERED, now
+        elif not latest:
+            return "recorded"
+        elif new_state == S.ACCEPTED:
+            if notice.state in (S.CLAIMED, S.UNKNOWN):
+                notice.state, notice.accepted_at = S.ACCEPTED, notice.accepted_at or now
+        elif receipt.error_code in retry_codes(rt):
+            retry = sender.retry_or_finish(session, rt, notice, final_state=new_state,
+                                           reason=f"{receipt.error_code}: {receipt.status}", now=now)
+        else:
+            notice.state, notice.finished_at = new_state, now
+            notice.failure_reason = f"{receipt.error_code or '-'}: {receipt.status}"[:200]
+        notice_id, urgent = notice.id, notice.urgent
+    if retry:
+        sender.enqueue_quietly(rt, [notice_id], urgent=urgent)
+        return "retry"
+    return "recorded"
+
+
+def _find_attempt(session, receipt: Receipt) -> NoticeAttempt | None:
+    if receipt.attempt_id is not None:
+        attempt = session.get(NoticeAttempt, receipt.attempt_id, with_for_update=True)
+        # The id in the URL is only a hint: it must agree with the SID once we know the SID.
+        if attempt is not None and attempt.provider_sid in (None, receipt.sid):
+            return attempt
+    return session.scalar(select(NoticeAttempt).where(NoticeAttempt.provider_sid == receipt.sid).with_for_update())

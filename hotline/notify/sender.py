@@ -1,0 +1,440 @@
+"""Sending notices: dispatch due ones to RQ in batches of ids, claim, call the provider, record what it said.
+
+The path of a notice (ARCHITECTURE.md, "A notice's life"):
+
+1. `dispatch` (the scheduler, every few seconds, and after a scan) takes due `planned` notices, applies
+   the window and the daily cap (those that must wait get a later `not_before` and stay `planned`),
+   moves the rest to `queued` with one conditional UPDATE, commits, then enqueues batches of ids.
+2. `send_batch` (an RQ job) claims its ids with one conditional UPDATE (`queued` -> `claimed`), so two
+   workers never send the same notice, and only a claimed notice reaches the provider. Just before
+   sending it re-checks each one (still due, opted out, has a number) and writes an attempt row.
+3. The provider is called with no database session open, then every outcome of the batch is written in
+   one transaction with a handful of bulk statements.
+
+Backward moves, all of them here and all for notices the provider never saw: a queued notice found
+outside the window goes back to `planned` before it is claimed; a claimed notice the provider refused to
+create (429 after the in-place retries, a pause, a batch running out of time) goes back to `planned` or
+`queued`; and a new attempt after a temporary failure or an unknown outcome reconciled as "not created"
+(see `receipts` and `sweep`) goes back to `queued`. Everything else moves only forward.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import redis
+from rq import Queue
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from .. import metrics
+from ..clock import china_today
+from ..db import Notice, NoticeAttempt, NoticeState
+from ..gateway import ACCEPTED, OPTED_OUT, PROVIDER_FAULT, REJECTED, THROTTLED, UNKNOWN, Gateway, SendResult
+from ..masking import mask_phone
+from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
+from . import policies
+from .segments import segments as count_segments
+
+log = logging.getLogger(__name__)
+
+S = NoticeState
+N = Notice.__table__
+A = NoticeAttempt.__table__
+
+SKIP_OPTED_OUT = "opted out"
+SKIP_NO_MOBILE = "no mobile number"
+NOT_SENT = "not_sent"  # claimed but never handed to the provider (pause, batch out of time)
+
+SEND_JOB = "workers.jobs.send_batch"
+DISPATCH_CHUNK = 2000
+THROTTLE_RETRIES = 4  # in place, 0.2 s, 0.4 s, 0.8 s, 1.6 s apart, before handing the notice back
+THROTTLE_PAUSE = 0.2
+THROTTLE_RELEASE = timedelta(seconds=10)
+THROTTLE_CODES = ("20429", "14107")
+
+
+@dataclass
+class Outgoing:
+    notice_id: int
+    attempt_id: int
+    kind: str
+    phone: str
+    body: str
+    segments: int
+    result: SendResult | None = None
+
+
+@dataclass
+class BatchReport:
+    claimed: int = 0
+    outcomes: Counter = field(default_factory=Counter)  # accepted / skipped / unknown / rejected / ...
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
+        return f"claimed {self.claimed}" + (f": {parts}" if parts else "")
+
+
+# -- the pause switch, for operators, metrics and workers -------------------------------------------
+def is_paused(rt: Runtime) -> str | None:
+    """Why sending is paused, or None."""
+    return policies.paused(rt.settings, rt.redis)
+
+
+# -- enqueueing -------------------------------------------------------------------------------------
+def job_timeout(rt: Runtime) -> int:
+    return rt.settings.notice_claim_timeout_seconds + 60
+
+
+def enqueue(rt: Runtime, ids: Sequence[int], *, urgent: bool) -> int:
+    """Enqueue `ids` in batches on the urgent or notices queue, in one Redis round trip; returns jobs made."""
+    if not ids:
+        return 0
+    size = max(1, rt.settings.notice_batch_size)
+    queue: Queue = rt.queue(QUEUE_URGENT if urgent else QUEUE_NOTICES)
+    jobs = [
+        Queue.prepare_data(SEND_JOB, args=(list(ids[i:i + size]),), timeout=job_timeout(rt), result_ttl=0,
+                           failure_ttl=7 * 86400, description=f"send {len(ids[i:i + size])} notices")
+        for i in range(0, len(ids), size)
+    ]
+    with rt.redis.pipeline() as pipe:
+        queue.enqueue_many(jobs, pipeline=pipe)
+        pipe.execute()
+    return len(jobs)
+
+
+def enqueue_quietly(rt: Runtime, ids: Sequence[int], *, urgent: bool) -> None:
+    """Enqueue, but a Redis outage only delays: the notices stay `queued` and the sweep enqueues them again."""
+    try:
+        enqueue(rt, ids, urgent=urgent)
+    except redis.RedisError:
+        log.warning("could not enqueue %d notices (Redis unavailable); the sweep will", len(ids))
+
+
+# -- 1. dispatch ------------------------------------------------------------------------------------
+def dispatch(rt: Runtime, *, limit: int | None = None) -> int:
+    """Queue every due planned notice the window and the cap allow; returns how many were queued."""
+    if is_paused(rt):
+        return 0
+    settings = rt.settings
+    total = 0
+    while limit is None or total < limit:
+        now = rt.clock.now()
+        chunk = DISPATCH_CHUNK if limit is None else min(DISPATCH_CHUNK, limit - total)
+        with rt.transaction() as session:
+            rows = session.execute(
+                select(N.c.id, N.c.kind, N.c.phone, N.c.urgent)
+                .where(N.c.state == S.PLANNED, N.c.not_before <= now)
+                .order_by(N.c.urgent.desc(), N.c.not_before, N.c.id)
+                .limit(chunk)
+            ).all()
+            if not rows:
+                break
+            later: dict[datetime, list[int]] = {}
+            no_phone: list[int] = []
+            ready: list[int] = []
+            window_open = policies.in_window(settings, now)
+            opening = None if window_open else policies.next_opening(settings, now)
+            capped = [r for r in rows if r.phone and policies.is_capped(r.kind)]
+            sent = policies.recent_sends(session, (r.phone for r in capped), now)
+            for row in rows:
+                if not row.phone:
+                    no_phone.append(row.id)
+                elif not row.urgent and opening is not None:
+                    later.setdefault(opening, []).append(row.id)
+                elif not policies.is_capped(row.kind):
+                    ready.append(row.id)
+                elif (wait := policies.cap_wait(sent[row.phone], settings.daily_cap, now)) is not None:
+                    later.setdefault(wait, []).append(row.id)
+                else:
+                    sent[row.phone].append(now)
+                    ready.append(row.id)
+            for not_before, ids in later.items():
+                _update_in(session, ids, S.PLANNED, not_before=not_before)
+            _update_in(session, no_phone, S.PLANNED, state=S.SKIPPED, skip_reason=SKIP_NO_MOBILE, finished_at=now)
+            queued = _update_in(session, ready, S.PLANNED, returning=True, state=S.QUEUED, queued_at=now)
+        urgent_ids = [r.id for r in queued if r.urgent]
+        other_ids = [r.id for r in queued if not r.urgent]
+        enqueue_quietly(rt, urgent_ids, urgent=True)
+        enqueue_quietly(rt, other_ids, urgent=False)
+        total += len(queued)
+    if total:
+        log.info("dispatched %d notices", total)
+    return total
+
+
+def _update_in(session: Session, ids: Sequence[int], from_state: str | Iterable[str], *, returning: bool = False,
+               **values):
+    """UPDATE notice SET values WHERE id IN ids AND state = from_state, in chunks SQLite can take."""
+    if not ids:
+        return [] if returning else 0
+    states = [from_state] if isinstance(from_state, str) else list(from_state)
+    found = []
+    count = 0
+    for start in range(0, len(ids), 500):
+        statement = update(N).where(N.c.id.in_(ids[start:start + 500]), N.c.state.in_(states)).values(**values)
+        if returning:
+            found.extend(session.execute(statement.returning(N.c.id, N.c.urgent)).all())
+        else:
+            count += session.execute(statement).rowcount
+    return found if returning else count
+
+
+# -- 2. claim ---------------------------------------------------------------------------------------
+def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
+    """Claim queued notices, re-check them, render and write attempts; returns what to send and skips."""
+    from .render import render_notice
+
+    still_due = None  # imported on first use: transactional texts have nothing to re-check
+    settings = rt.settings
+    now = rt.clock.now()
+    skipped: Counter = Counter()
+    with rt.transaction() as session:
+        if not policies.in_window(settings, now):
+            # Queued inside the window, reached outside it: back to waiting, never claimed, never sent.
+            session.execute(
+                update(N).where(N.c.id.in_(ids), N.c.state == S.QUEUED, N.c.urgent.is_(False))
+                .values(state=S.PLANNED, not_before=policies.next_opening(settings, now), queued_at=None)
+            )
+        claimed = [row.id for row in _update_in(session, list(ids), S.QUEUED, returning=True,
+                                                 state=S.CLAIMED, claimed_at=now)]
+        if not claimed:
+            return [], skipped
+        notices = session.scalars(select(Notice).where(Notice.id.in_(claimed)).order_by(Notice.id)).all()
+        opted_out = _opted_out(session, {n.phone for n in notices if n.phone})
+        today = china_today(rt.clock)
+        skips: list[dict] = []
+        sending: list[Notice] = []
+        for notice in notices:
+            reason = None
+            if not notice.phone:
+                reason = SKIP_NO_MOBILE
+            elif notice.phone in opted_out and (policies.is_capped(notice.kind) or opted_out[notice.phone]):
+                # A number that opted out of notices still gets the code it asked for, unless the provider
+                # itself blocks the number (STOP), which nothing gets past.
+                reason = SKIP_OPTED_OUT
+            elif policies.is_capped(notice.kind):
+                if still_due is None:
+                    from .recheck import still_due
+                reason = still_due(session, notice, today)
+            if reason is not None:
+                skips.append({"nid": notice.id, "reason": reason})
+                skipped[reason] += 1
+            else:
+                sending.append(notice)
+        if skips:
+            session.execute(
+                update(N).where(N.c.id == bindparam("nid"), N.c.state == S.CLAIMED)
+                .values(state=S.SKIPPED, skip_reason=bindparam("reason"), finished_at=now),
+                skips,
+            )
+        if not sending:
+            return [], skipped
+        bodies = {n.id: n.body or render_notice(n, n.language, settings) for n in sending}
+        attempt_ids = session.execute(
+            insert(A).returning(A.c.id, sort_by_parameter_order=True),
+            [{"notice_id": n.id, "number": n.attempt_count + 1, "state": S.CLAIMED, "started_at": now}
+             for n in sending],
+        ).scalars().all()
+        session.execute(
+            update(N).where(N.c.id == bindparam("nid"))
+            .values(body=bindparam("body"), segments=bindparam("segments"), attempt_count=N.c.attempt_count + 1),
+            [{"nid": n.id, "body": bodies[n.id], "segments": count_segments(bodies[n.id])} for n in sending],
+        )
+        outgoing = [
+            Outgoing(n.id, attempt_id, n.kind, n.phone, bodies[n.id], count_segments(bodies[n.id]))
+            for n, attempt_id in zip(sending, attempt_ids, strict=True)
+        ]
+    return outgoing, skipped
+
+
+def _opted_out(session: Session, phones: set[str]) -> dict[str, bool]:
+    """Opted-out numbers among `phones`, each with whether the provider blocks it too."""
+    from ..db import PhonePreference
+
+    if not phones:
+        return {}
+    rows = session.execute(
+        select(PhonePreference.phone, PhonePreference.provider_blocked)
+        .where(PhonePreference.phone.in_(phones), PhonePreference.opted_out)
+    )
+    return {phone: bool(blocked) for phone, blocked in rows}
+
+
+# -- 3. send ----------------------------------------------------------------------------------------
+class Sender:
+    """What a worker process keeps between jobs: the runtime, one gateway (one HTTP connection) and the bucket."""
+
+    def __init__(self, rt: Runtime, gateway: Gateway | None = None) -> None:
+        from ..gateway import make_gateway
+
+        self.rt = rt
+        self.gateway = gateway if gateway is not None else make_gateway(rt.settings)
+        self.bucket = policies.bucket_for(rt.settings, rt.redis)
+
+    def status_callback(self, attempt_id: int) -> str:
+        # The attempt id rides along, so a receipt that beats our own write of the SID still finds its attempt.
+        return f"{self.rt.settings.public_url.rstrip('/')}/sms/status?attempt={attempt_id}"
+
+    def send_batch(self, ids: Sequence[int]) -> BatchReport:
+        report = BatchReport()
+        if is_paused(self.rt):
+            return report  # they stay queued; `resume` enqueues them again
+        started = time.monotonic()
+        outgoing, skipped = claim(self.rt, ids)
+        report.claimed = len(outgoing) + sum(skipped.values())
+        report.outcomes.update({"skipped": sum(skipped.values())} if skipped else {})
+        if not outgoing:
+            return report
+        # The claim's transaction is committed and its session closed: a slow provider must not hold a
+        # database connection (or, on SQLite, the write lock) while we wait for it.
+        self._send_all(outgoing, started)
+        record(self.rt, outgoing)
+        report.outcomes.update(o.result.outcome for o in outgoing)
+        return report
+
+    def _send_all(self, outgoing: list[Outgoing], started: float) -> None:
+        settings = self.rt.settings
+        # Stop handing messages over well before the sweep would think this worker dead.
+        deadline = started + max(settings.notice_claim_timeout_seconds - settings.twilio_timeout_seconds - 5,
+                                 settings.notice_claim_timeout_seconds / 2)
+        chunk = max(1, min(20, int(settings.sender_segments_per_second // 20)))
+        stop_reason = None
+        for start in range(0, len(outgoing), chunk):
+            group = outgoing[start:start + chunk]
+            if stop_reason is None and time.monotonic() > deadline:
+                stop_reason = "batch out of time"
+            if stop_reason is not None:
+                for message in group:
+                    message.result = SendResult(NOT_SENT, reason=stop_reason)
+                continue
+            self.bucket.take(sum(m.segments for m in group))
+            for message in group:
+                if stop_reason is not None:
+                    message.result = SendResult(NOT_SENT, reason=stop_reason)
+                    continue
+                message.result = self._send_one(message)
+                if message.result.outcome == PROVIDER_FAULT:
+                    policies.pause(settings, self.rt.redis, f"provider fault {message.result.reason}")
+                    stop_reason = "sending paused"
+
+    def _send_one(self, message: Outgoing) -> SendResult:
+        callback = self.status_callback(message.attempt_id)
+        result = self.gateway.send(message.phone, message.body, status_callback=callback)
+        for retry in range(THROTTLE_RETRIES):
+            if result.outcome != THROTTLED:
+                break
+            time.sleep(THROTTLE_PAUSE * 2**retry)
+            result = self.gateway.send(message.phone, message.body, status_callback=callback)
+        if result.outcome != ACCEPTED:
+            metrics.TWILIO_ERRORS.labels(str(result.code or result.outcome)).inc()
+            log.info("notice %d to %s: %s (%s)", message.notice_id, mask_phone(message.phone), result.outcome,
+                     result.reason)
+        return result
+
+
+def send_batch(rt: Runtime, ids: Sequence[int], gateway: Gateway | None = None) -> BatchReport:
+    return Sender(rt, gateway).send_batch(ids)
+
+
+# -- 4. record --------------------------------------------------------------------------------------
+def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
+    """Write every outcome of a batch in one transaction, a few bulk statements per outcome."""
+    now = rt.clock.now()
+    by: dict[str, list[Outgoing]] = {}
+    for message in outgoing:
+        by.setdefault(message.result.outcome, []).append(message)
+    requeue: list[int] = []
+    with rt.transaction() as session:
+        accepted = by.get(ACCEPTED, [])
+        if accepted:
+            session.execute(
+                update(A).where(A.c.id == bindparam("aid"), A.c.state.in_([S.CLAIMED, S.UNKNOWN]))
+                .values(state=S.ACCEPTED, provider_sid=bindparam("sid"), provider_status=bindparam("status")),
+                [{"aid": m.attempt_id, "sid": m.result.sid, "status": m.result.status} for m in accepted],
+            )
+            # A receipt may have got here first and already moved the notice on; the state guard keeps it.
+            _update_in(session, [m.notice_id for m in accepted], (S.CLAIMED, S.UNKNOWN),
+                       state=S.ACCEPTED, accepted_at=now)
+            for kind, count in Counter(m.kind for m in accepted).items():
+                metrics.NOTICES_SENT.labels(kind).inc(count)
+        _finish_attempts(session, by.get(UNKNOWN, []), S.UNKNOWN, now)
+        _update_in(session, [m.notice_id for m in by.get(UNKNOWN, [])], S.CLAIMED, state=S.UNKNOWN)
+
+        rejected = by.get(REJECTED, [])
+        _finish_attempts(session, rejected, S.FAILED, now)
+        if rejected:
+            session.execute(
+                update(N).where(N.c.id == bindparam("nid"), N.c.state.in_([S.CLAIMED, S.UNKNOWN]))
+                .values(state=S.FAILED, failure_reason=bindparam("reason"), finished_at=now),
+                [{"nid": m.notice_id, "reason": m.result.reason} for m in rejected],
+            )
+        stopped = by.get(OPTED_OUT, [])
+        _finish_attempts(session, stopped, S.FAILED, now)
+        if stopped:
+            from ..services.optouts import opt_out
+
+            for phone in sorted({m.phone for m in stopped}):
+                opt_out(session, phone, now, source="21610", provider_blocked=True)
+            _update_in(session, [m.notice_id for m in stopped], (S.CLAIMED, S.UNKNOWN),
+                       state=S.SKIPPED, skip_reason=SKIP_OPTED_OUT, finished_at=now)
+
+        throttled = by.get(THROTTLED, [])
+        _finish_attempts(session, throttled, S.FAILED, now)
+        _update_in(session, [m.notice_id for m in throttled], S.CLAIMED, state=S.PLANNED,
+                   not_before=now + THROTTLE_RELEASE, queued_at=None, claimed_at=None)
+
+        # Refused for the whole account (the attempt keeps the code), or never handed over: back to queued.
+        fault = by.get(PROVIDER_FAULT, [])
+        _finish_attempts(session, fault, S.FAILED, now)
+        unsent = by.get(NOT_SENT, [])
+        if unsent:
+            session.execute(delete(A).where(A.c.id.in_([m.attempt_id for m in unsent])))
+            _update_in(session, [m.notice_id for m in unsent], S.CLAIMED, state=S.QUEUED, claimed_at=None,
+                       attempt_count=N.c.attempt_count - 1)
+        _update_in(session, [m.notice_id for m in fault], S.CLAIMED, state=S.QUEUED, claimed_at=None)
+        if not is_paused(rt):
+            requeue = [m.notice_id for m in unsent]
+    if requeue:
+        enqueue_quietly(rt, requeue, urgent=False)
+
+
+def _finish_attempts(session: Session, messages: Sequence[Outgoing], state: str, now: datetime) -> None:
+    if not messages:
+        return
+    session.execute(
+        update(A).where(A.c.id == bindparam("aid"), A.c.state == S.CLAIMED)
+        .values(state=state, error_code=bindparam("code"), error_message=bindparam("reason"), finished_at=now),
+        [{"aid": m.attempt_id, "code": str(m.result.code) if m.result.code else None,
+          "reason": (m.result.reason or "")[:300] or None} for m in messages],
+    )
+
+
+# -- new attempts (receipts and the sweep) ----------------------------------------------------------
+def attempts_counted(session: Session, notice_id: int) -> int:
+    """Attempts that count toward `notice_max_attempts`: throttled ones (nothing created) do not."""
+    return session.scalar(
+        select(func.count()).select_from(A).where(
+            A.c.notice_id == notice_id,
+            (A.c.error_code.is_(None)) | (A.c.error_code.not_in(THROTTLE_CODES)),
+        )
+    ) or 0
+
+
+def retry_or_finish(session: Session, rt: Runtime, notice: Notice, *, final_state: str, reason: str,
+                    now: datetime) -> bool:
+    """A new attempt if the notice has attempts left (back to `queued`), else the final state. True: retry."""
+    if attempts_counted(session, notice.id) < rt.settings.notice_max_attempts:
+        notice.state = S.QUEUED
+        notice.queued_at = now
+        notice.claimed_at = None
+        return True
+    notice.state = final_state
+    notice.failure_reason = reason[:200]
+    notice.finished_at = now
+    return False

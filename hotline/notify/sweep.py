@@ -1,0 +1,184 @@
+"""The periodic sweep: nothing is left stranded when a worker dies, a job is lost or a receipt never comes.
+
+Run by `flask scheduler` every `settings.sweep_interval_seconds` (and by hand, `flask notices sweep`):
+
+- `claimed` longer than `notice_claim_timeout_seconds`: the worker died or hung mid-batch; whether the
+  provider got the message is not known, so the notice becomes `unknown`. We do not wait for RQ's own
+  cleanup of abandoned jobs (minutes later, and it knows nothing of our states).
+- `unknown` for `notice_unknown_grace_seconds` (time for a slow create to land): reconciled against the
+  provider's message list by recipient, time and body. Found: accepted (or better, with its status).
+  Not found: a new attempt while attempts are left, else failed. Never a resend before the lookup.
+- `queued` for `notice_queued_timeout_seconds` while its queue is empty: the job was lost (Redis
+  restarted, enqueue failed after commit); the ids are enqueued again. A duplicate job is harmless: the
+  claim is conditional.
+- `accepted` with no final receipt for `notice_receipt_timeout_seconds`: asks the provider for the status.
+- Finally the dispatcher, so planned notices that became due go out.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from ..db import Notice, NoticeAttempt, NoticeState
+from ..gateway import Gateway, make_gateway
+from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
+from . import sender
+from .receipts import Receipt, apply_receipt
+
+log = logging.getLogger(__name__)
+
+S = NoticeState
+N = Notice.__table__
+A = NoticeAttempt.__table__
+BATCH = 500
+
+
+@dataclass
+class SweepReport:
+    stale_claims: int = 0
+    found: int = 0
+    resent: int = 0
+    failed: int = 0
+    requeued: int = 0
+    receipts_checked: int = 0
+    dispatched: int = 0
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in vars(self).items() if v) or "nothing to do"
+
+
+def sweep(rt: Runtime, gateway: Gateway | None = None) -> SweepReport:
+    report = SweepReport()
+    gateway = gateway if gateway is not None else make_gateway(rt.settings)
+    report.stale_claims = expire_claims(rt)
+    reconcile_unknown(rt, gateway, report)
+    report.requeued = requeue_lost(rt)
+    check_silent(rt, gateway, report)
+    report.dispatched = sender.dispatch(rt)
+    if report.stale_claims or report.found or report.resent or report.failed or report.requeued:
+        log.warning("sweep: %s", report)
+    return report
+
+
+def expire_claims(rt: Runtime) -> int:
+    """Claims older than the claim timeout become `unknown` (notice and attempt)."""
+    now = rt.clock.now()
+    cutoff = now - timedelta(seconds=rt.settings.notice_claim_timeout_seconds)
+    with rt.transaction() as session:
+        count = session.execute(
+            update(N).where(N.c.state == S.CLAIMED, N.c.claimed_at < cutoff).values(state=S.UNKNOWN)
+        ).rowcount
+        session.execute(
+            update(A).where(A.c.state == S.CLAIMED, A.c.started_at < cutoff)
+            .values(state=S.UNKNOWN, error_message="worker did not finish the attempt", finished_at=now)
+        )
+    return count
+
+
+def reconcile_unknown(rt: Runtime, gateway: Gateway, report: SweepReport) -> None:
+    now = rt.clock.now()
+    cutoff = now - timedelta(seconds=rt.settings.notice_unknown_grace_seconds)
+    with rt.transaction(read_only=True) as session:
+        rows = session.execute(
+            select(N.c.id, N.c.phone, N.c.body, A.c.id.label("attempt_id"), A.c.started_at)
+            .join(A, and_(A.c.notice_id == N.c.id, A.c.number == N.c.attempt_count))
+            .where(N.c.state == S.UNKNOWN,
+                   or_(A.c.finished_at < cutoff, and_(A.c.finished_at.is_(None), A.c.started_at < cutoff)))
+            .order_by(N.c.id)
+            .limit(BATCH)
+        ).all()
+    # The lookups happen with no transaction open: the provider may be slow.
+    looked_up: list[tuple] = []
+    for row in rows:
+        try:
+            found = gateway.find(row.phone, row.body, since=row.started_at)
+        except Exception:  # the provider is unreachable: try again at the next sweep
+            log.warning("sweep: cannot reconcile notice %d yet", row.id, exc_info=True)
+            continue
+        looked_up.append((row, found))
+    retries: list[tuple[int, bool]] = []
+    for row, found in looked_up:
+        if found is not None:
+            # Recorded as the receipt the provider's list amounts to: accepted, or delivered if it says so.
+            apply_receipt(rt, Receipt(sid=found.sid, status=found.status or "sent", attempt_id=row.attempt_id))
+            report.found += 1
+            continue
+        with rt.transaction() as session:
+            notice = session.get(Notice, row.id, with_for_update=True)
+            if notice is None or notice.state != S.UNKNOWN:
+                continue
+            attempt = session.get(NoticeAttempt, row.attempt_id)
+            if attempt is not None and attempt.state in (S.CLAIMED, S.UNKNOWN):
+                attempt.state = S.FAILED
+                attempt.error_message = "not created: not found at the provider"
+                attempt.finished_at = now
+            if sender.retry_or_finish(session, rt, notice, final_state=S.FAILED,
+                                      reason="outcome unknown and not found at the provider", now=now):
+                retries.append((notice.id, notice.urgent))
+                report.resent += 1
+            else:
+                report.failed += 1
+    sender.enqueue_quietly(rt, [nid for nid, urgent in retries if urgent], urgent=True)
+    sender.enqueue_quietly(rt, [nid for nid, urgent in retries if not urgent], urgent=False)
+
+
+def requeue_lost(rt: Runtime) -> int:
+    """Enqueue again the queued notices whose job is gone (their queue is empty, yet they wait)."""
+    if sender.is_paused(rt):
+        return 0
+    cutoff = rt.clock.now() - timedelta(seconds=rt.settings.notice_queued_timeout_seconds)
+    total = 0
+    for urgent, name in ((True, QUEUE_URGENT), (False, QUEUE_NOTICES)):
+        if rt.queue(name).count > 0:
+            continue  # jobs are waiting: these notices may simply be behind them
+        with rt.transaction(read_only=True) as session:
+            ids = session.scalars(
+                select(N.c.id).where(N.c.state == S.QUEUED, N.c.queued_at < cutoff, N.c.urgent.is_(urgent))
+                .order_by(N.c.id).limit(50_000)
+            ).all()
+        sender.enqueue_quietly(rt, ids, urgent=urgent)
+        total += len(ids)
+    return total
+
+
+def check_silent(rt: Runtime, gateway: Gateway, report: SweepReport) -> None:
+    """Accepted notices that never got a final receipt: ask the provider, then settle them."""
+    now = rt.clock.now()
+    cutoff = now - timedelta(seconds=rt.settings.notice_receipt_timeout_seconds)
+    with rt.transaction(read_only=True) as session:
+        rows = session.execute(
+            select(N.c.id, A.c.id.label("attempt_id"), A.c.provider_sid)
+            .join(A, and_(A.c.notice_id == N.c.id, A.c.number == N.c.attempt_count))
+            .where(N.c.state == S.ACCEPTED, N.c.accepted_at < cutoff)
+            .order_by(N.c.id).limit(BATCH)
+        ).all()
+    for row in rows:
+        status = None
+        if row.provider_sid:
+            try:
+                status = gateway.status(row.provider_sid)
+            except Exception:
+                log.warning("sweep: cannot ask for the status of notice %d", row.id, exc_info=True)
+                continue
+        if status:
+            apply_receipt(rt, Receipt(sid=row.provider_sid, status=status, attempt_id=row.attempt_id))
+        _settle(rt, row.id, status, now)
+        report.receipts_checked += 1
+
+
+def _settle(rt: Runtime, notice_id: int, status: str | None, now: datetime) -> None:
+    with rt.transaction() as session:
+        notice = session.get(Notice, notice_id, with_for_update=True)
+        if notice is None or notice.state in S.FINAL:
+            return
+        if status == "sent":
+            # Carriers that return no delivery report leave a message at `sent` for good; the carrier took it.
+            notice.state = S.DELIVERED
+        else:
+            notice.state = S.FAILED
+            notice.failure_reason = f"no receipt; provider says {status or 'nothing'}"[:200]
+        notice.finished_at = now
