@@ -1,0 +1,459 @@
+"""The bridge from a flow's named actions to the business core (hotline/services).
+
+Each action takes the runtime, the node's params and the call's state, runs the services in one
+transaction, and returns `(outcome, updates)`: an outcome the flow routes and call variables to set (None
+deletes one). Service refusals become the outcome `refused` with the refusal in `refusal` for the flow's
+words. Nothing here chooses words; text lives in ivr_flows/ and sms_templates/.
+
+Texts (a one-time code, "send me this by SMS") go through the outbox: persisted and queued, sent by a
+worker, so the webhook never waits for a provider.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from ..clock import at_china, china_now
+from ..masking import mask_phone
+from ..runtime import Runtime
+from ..services import errors
+
+Result = tuple[str, dict[str, Any]]
+PAGE = 3  # list entries read at a time
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    outcomes: frozenset[str]
+    run: Callable[[Runtime, dict[str, Any], dict[str, Any]], Result]
+
+
+REGISTRY: dict[str, Action] = {}
+
+
+def action(name: str, *outcomes: str):
+    def register(fn: Callable[[Runtime, dict[str, Any], dict[str, Any]], Result]):
+        REGISTRY[name] = Action(name, frozenset(outcomes), fn)
+        return fn
+
+    return register
+
+
+def declared() -> dict[str, frozenset[str]]:
+    """What the flow checker needs: each action's name and outcomes."""
+    return {name: a.outcomes for name, a in REGISTRY.items()}
+
+
+def run(rt: Runtime, name: str, params: dict[str, Any], state: dict[str, Any]) -> Result:
+    """Run one action; a refusal is an outcome, any other exception is the caller's to turn into `error`."""
+    try:
+        return REGISTRY[name].run(rt, params, state)
+    except errors.Refusal as refusal:
+        if "refused" not in REGISTRY[name].outcomes:
+            raise
+        return "refused", {"refusal": {"code": refusal.code, "facts": plain(refusal.facts)}}
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """Service views to JSON-friendly values for the call state (dates as ISO strings)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
+
+
+def revive(value: Any) -> Any:
+    """The inverse of `plain` for templates that format dates: ISO strings back to dates."""
+    if isinstance(value, dict):
+        return {k: revive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [revive(v) for v in value]
+    if isinstance(value, str) and _ISO.match(value):
+        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    return value
+
+
+def _party(state: dict[str, Any]):
+    from ..services.identity import Party
+
+    raw = state["vars"].get("party")
+    if not raw:
+        raise LookupError("no verified party in this call")
+    return Party(**raw)
+
+
+def _verified_party(state: dict[str, Any]):
+    if not state["vars"].get("verified"):
+        # The flow never routes here unverified; refuse loudly if a flow ever tries.
+        raise PermissionError("personal data before verification")
+    return _party(state)
+
+
+def _send_text(rt: Runtime, to: str, body: str, purpose: str) -> None:
+    from ..notify.outbox import send_text
+
+    send_text(rt, to=to, body=body, purpose=purpose)
+
+
+def _code_text(rt: Runtime, language: str, issued) -> str:
+    from ..templates import render
+
+    minutes = max(int((issued.expires_at - rt.clock.now()).total_seconds() // 60), 1)
+    return render(language, "texts/code", code=issued.code, minutes=minutes)
+
+
+def _lock_vars(until: datetime | None) -> dict[str, Any]:
+    return {"locked_until": until.isoformat() if until else None}
+
+
+# --- language, identity, verification -------------------------------------------------------------
+
+
+@action("identify_caller", "one", "several", "none")
+def identify_caller(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import identity
+
+    with rt.transaction(read_only=True) as session:
+        parties = identity.identify(session, state["caller"])
+    if not parties:
+        return "none", {}
+    if len(parties) == 1:
+        return "one", {"party": plain(parties[0])}
+    return "several", {"parties": plain(parties)}
+
+
+@action("choose_party", "found", "not_found", "ambiguous")
+def choose_party(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import identity
+
+    parties = [identity.Party(**p) for p in state["vars"].get("parties") or []]
+    last4 = str(state["vars"].get("last4") or "").upper()
+    matches = [p for p in parties if p.id_last4 == last4]
+    if len(matches) > 1:
+        return "ambiguous", {"last4": None}  # two on one phone share the last 4: the whole ID decides
+    chosen = identity.choose_by_last4(parties, last4)
+    if chosen is None:
+        return "not_found", {"last4": None}
+    return "found", {"party": plain(chosen), "last4": None, "parties": None}
+
+
+@action("start_with_id", "sent", "invalid", "locked")
+def start_with_id(rt: Runtime, params: dict, state: dict) -> Result:
+    """An entered ID number: the same answer whether it exists or not (a code "if it is on record")."""
+    from ..services import identity
+    from ..validation import InvalidValue, id_number
+
+    entered = str(state["vars"].get("id_number") or "").upper()
+    try:
+        id_number(entered)
+    except InvalidValue:
+        # The check digit is public arithmetic: saying "that is not a valid ID number" reveals nothing.
+        return "invalid", {"id_number": None}
+    with rt.transaction() as session:
+        locked = identity.lock_state(session, rt.clock, None, state["caller"])
+        if locked is not None:
+            return "locked", {"id_number": None, **_lock_vars(locked)}
+        party, issued = identity.start_with_id_number(session, rt.clock, rt.settings, entered, state["caller"])
+    if issued is not None:
+        _send_text(rt, issued.phone, _code_text(rt, party.language, issued), "verification_code")
+    # The party (if any) is kept for the code check, never spoken; an unknown ID keeps None and fails there.
+    return "sent", {"id_number": None, "party": plain(party) if party else None, "party_by_id": True}
+
+
+@action("verify_start", "pin", "code", "locked", "no_code")
+def verify_start(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import identity
+
+    party = _party(state)
+    with rt.transaction() as session:
+        locked = identity.lock_state(session, rt.clock, party, state["caller"])
+        if locked is not None:
+            return "locked", _lock_vars(locked)
+        if party.has_pin:
+            return "pin", {}
+        try:
+            issued = identity.issue_code(session, rt.clock, rt.settings, party)
+        except errors.Refusal as refusal:
+            if refusal.code == "verification_locked":
+                return "locked", _lock_vars(refusal.facts.get("locked_until"))
+            return "no_code", {}
+    _send_text(rt, issued.phone, _code_text(rt, party.language, issued), "verification_code")
+    return "code", {}
+
+
+def _check(rt: Runtime, state: dict, method: str) -> Result:
+    from ..services import identity
+
+    raw = state["vars"].get("party")
+    party = identity.Party(**raw) if raw else None
+    entered = str(state["vars"].get("secret") or "")
+    with rt.transaction() as session:
+        check = identity.verify_pin if method == "pin" else identity.verify_code
+        result = check(session, rt.clock, rt.settings, party, entered, state["caller"])
+    if result.ok and party is not None:
+        return "ok", {"secret": None, "verified": True}
+    if result.locked_until is not None:
+        return "locked", {"secret": None, **_lock_vars(result.locked_until)}
+    return "failed", {"secret": None, "attempts_left": result.attempts_left}
+
+
+@action("check_pin", "ok", "failed", "locked")
+def check_pin(rt: Runtime, params: dict, state: dict) -> Result:
+    return _check(rt, state, "pin")
+
+
+@action("check_code", "ok", "failed", "locked")
+def check_code(rt: Runtime, params: dict, state: dict) -> Result:
+    return _check(rt, state, "code")
+
+
+@action("account_level", "full", "none")
+def account_level(rt: Runtime, params: dict, state: dict) -> Result:
+    """Verified: keep the language the caller chose, and say what their account level allows."""
+    from ..services import identity
+
+    party = _verified_party(state)
+    updates: dict[str, Any] = {}
+    if party.language != state["language"]:
+        with rt.transaction() as session:
+            party = identity.set_language(session, party, state["language"])
+        updates["party"] = plain(party)
+    if party.kind == "person" and party.account not in ("internet", "window"):
+        return "none", updates
+    return "full", updates
+
+
+# --- a person -------------------------------------------------------------------------------------
+
+
+def office_hours(rt: Runtime) -> tuple[bool, datetime, datetime]:
+    """Whether a person answers now (office hours on a working day, China time), and today's hours."""
+    now = china_now(rt.clock)
+    start_text, _, end_text = rt.settings.office_hours.partition("-")
+    start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+    today = now.date()
+    opens, closes = at_china(today, start.hour, start.minute), at_china(today, end.hour, end.minute)
+    open_now = rt.calendar.is_working_day(today) and opens <= now < closes
+    return open_now, opens, closes
+
+
+@action("office_hours", "open", "closed")
+def office_hours_action(rt: Runtime, params: dict, state: dict) -> Result:
+    open_now, opens, closes = office_hours(rt)
+    hours = {"start": opens.isoformat(), "end": closes.isoformat()}
+    return ("open" if open_now else "closed"), {"hours": hours}
+
+
+# --- queries --------------------------------------------------------------------------------------
+
+
+def _list_vars(name: str, items: list) -> dict[str, Any]:
+    return {name: plain(items), "pos": 0, "page": PAGE}
+
+
+@action("load_violations", "some", "none", "refused")
+def load_violations(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import queries
+
+    party = _verified_party(state)
+    plate = params.get("plate") or None
+    with rt.transaction(read_only=True) as session:
+        found = queries.violations(session, rt.clock, party, plate=plate)
+    if not found:
+        return "none", {}
+    return "some", _list_vars("violations", found) | {"copy": "violations"}
+
+
+@action("list_more", "more", "end")
+def list_more(rt: Runtime, params: dict, state: dict) -> Result:
+    """Read the next few entries of the list on screen, so to speak."""
+    variables = state["vars"]
+    items = variables.get(str(params.get("list"))) or []
+    pos = int(variables.get("pos", 0)) + PAGE
+    if pos >= len(items):
+        return "end", {}
+    return "more", {"pos": pos}
+
+
+@action("load_licence", "found", "none", "refused")
+def load_licence(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import queries
+
+    party = _verified_party(state)
+    with rt.transaction(read_only=True) as session:
+        found = queries.licence_status(session, rt.clock, party)
+    if found is None:
+        return "none", {}
+    return "found", {"licence": plain(found), "copy": "licence"}
+
+
+@action("load_vehicles", "one", "several", "none", "refused")
+def load_vehicles(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import queries
+
+    party = _verified_party(state)
+    with rt.transaction(read_only=True) as session:
+        found = queries.vehicles(session, rt.clock, party)
+    if not found:
+        return "none", {}
+    if len(found) == 1:
+        return "one", {"vehicles": plain(found), "vehicle": plain(found[0]), "copy": "vehicle"}
+    return "several", {"vehicles": plain(found), "copy": "vehicle"}
+
+
+@action("send_copy", "sent")
+def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
+    """The answer just heard, as a text to the number on record (never an ID number in it)."""
+    from ..templates import render
+
+    party = _verified_party(state)
+    name = str(params.get("copy") or state["vars"].get("copy"))
+    variables = revive({k: v for k, v in state["vars"].items() if k not in ("party", "parties")})
+    body = render(state["language"], f"texts/{name}", **variables)
+    _send_text(rt, party.phone, body, f"voice_copy:{name}")
+    return "sent", {"sent_to": mask_phone(party.phone)}
+
+
+# --- driving exams --------------------------------------------------------------------------------
+
+
+@action("load_applications", "some", "none", "refused")
+def load_applications(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import access, exams
+
+    party = _verified_party(state)
+    access.require(party, access.Action.EXAM_APPLICATION)
+    with rt.transaction(read_only=True) as session:
+        found = exams.applications(session, rt.clock, party, rt.calendar)
+    if not found:
+        return "none", {}
+    return "some", _list_vars("applications", found) | {"copy": "applications"}
+
+
+@action("load_plans", "some", "none", "refused")
+def load_plans(rt: Runtime, params: dict, state: dict) -> Result:
+    """Open plans for the learner's class, for the subjects still to pass."""
+    from sqlalchemy import select
+
+    from ..db import Learner
+    from ..services import access, exams
+
+    party = _verified_party(state)
+    access.require(party, access.Action.EXAM_APPLICATION)
+    with rt.transaction(read_only=True) as session:
+        learner = session.scalar(select(Learner).where(Learner.person_id == party.id))
+        if learner is None:
+            raise errors.Refusal("not_a_learner")
+        passed = set((learner.passed or {}).keys())
+        found = [p for p in exams.open_plans(session, rt.clock, licence_class=learner.licence_class)
+                 if p.subject not in passed]
+    if not found:
+        return "none", {}
+    return "some", {"plans": plain(found)}
+
+
+@action("apply_exam", "ok", "refused")
+def apply_exam(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import exams
+
+    party = _verified_party(state)
+    plan = state["vars"]["plan"]
+    with rt.transaction() as session:
+        made = exams.apply(session, rt.clock, rt.calendar, rt.settings, party, plan["plan_id"], "voice")
+    return "ok", {"application": plain(made)}
+
+
+@action("load_cancellable", "some", "none", "refused")
+def load_cancellable(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import access, exams
+
+    party = _verified_party(state)
+    access.require(party, access.Action.EXAM_APPLICATION)
+    with rt.transaction(read_only=True) as session:
+        found = [a for a in exams.applications(session, rt.clock, party, rt.calendar) if a.status == "pending"]
+    if not found:
+        return "none", {}
+    return "some", {"cancellable": plain(found)}
+
+
+@action("cancel_exam", "ok", "refused")
+def cancel_exam(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import exams
+
+    party = _verified_party(state)
+    chosen = state["vars"]["application"]
+    with rt.transaction() as session:
+        done = exams.cancel(session, rt.clock, rt.calendar, party, int(chosen["id"]), "voice")
+    return "ok", {"application": plain(done)}
+
+
+# --- inspections ----------------------------------------------------------------------------------
+
+
+@action("load_slots", "some", "none", "refused")
+def load_slots(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import access, inspections
+
+    party = _verified_party(state)
+    access.require(party, access.Action.INSPECTION_BOOKING)
+    with rt.transaction(read_only=True) as session:
+        found = [s for s in inspections.open_slots(session, rt.clock, limit=20) if s.booked < s.capacity]
+    if not found:
+        return "none", {}
+    return "some", {"slots": plain(found)}
+
+
+@action("book_inspection", "ok", "refused")
+def book_inspection(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import inspections
+
+    party = _verified_party(state)
+    vehicle, slot = state["vars"]["vehicle"], state["vars"]["slot"]
+    with rt.transaction() as session:
+        made = inspections.book(session, rt.clock, party, int(vehicle["id"]), slot["slot_id"], "voice")
+    return "ok", {"booking": plain(made)}
+
+
+@action("load_bookings", "some", "none", "refused")
+def load_bookings(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import access, inspections
+
+    party = _verified_party(state)
+    access.require(party, access.Action.INSPECTION_BOOKING)
+    with rt.transaction(read_only=True) as session:
+        found = [b for b in inspections.bookings(session, rt.clock, party) if b.cancellable]
+    if not found:
+        return "none", {}
+    return "some", {"bookings": plain(found), "copy": "bookings"}
+
+
+@action("cancel_inspection", "ok", "refused")
+def cancel_inspection(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import inspections
+
+    party = _verified_party(state)
+    chosen = state["vars"]["booking"]
+    with rt.transaction() as session:
+        done = inspections.cancel(session, rt.clock, party, int(chosen["id"]), "voice")
+    return "ok", {"booking": plain(done)}
+

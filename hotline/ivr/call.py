@@ -1,0 +1,64 @@
+"""One webhook of a call: load the state, step the flow (running the actions it asks for), save, render.
+
+The only impure part of the IVR besides the actions themselves. Webhooks carry a step number; the answer
+to each step is kept, so a Twilio retry of step n gets the same TwiML back and its action is not run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..runtime import Runtime
+from . import actions, engine, render, state
+from .loader import Flow
+
+log = logging.getLogger(__name__)
+MAX_ACTIONS = 12  # actions run inside one webhook; the flow checker makes sure they cannot circle
+
+
+def advance(rt: Runtime, flow: Flow, current: dict[str, Any] | None, event: dict[str, Any]) -> tuple[dict, list]:
+    """Step until the call waits for the caller: every `run` action is executed and its result fed back."""
+    new, said = engine.step(flow, current, event)
+    spoken = list(said)
+    for _ in range(MAX_ACTIONS):
+        if not spoken or "run" not in spoken[-1]:
+            return new, spoken
+        request = spoken.pop()
+        try:
+            outcome, updates = actions.run(rt, request["run"], request.get("params") or {}, new)
+        except Exception:
+            # The flow's own apology path (the error node) handles it; the log says what broke, without
+            # personal data (call variables stay out of it).
+            log.exception("ivr action failed", extra={"action": request["run"], "node": new.get("node")})
+            outcome, updates = "error", {}
+        new, said = engine.step(flow, new, {"type": "result", "outcome": outcome, "vars": updates})
+        spoken.extend(said)
+    raise engine.EngineError(f"more than {MAX_ACTIONS} actions in one webhook")
+
+
+def answer(rt: Runtime, flow: Flow, call_sid: str, step: int, event: dict[str, Any]) -> str:
+    """TwiML for webhook number `step` of call `call_sid` (0 is the incoming call)."""
+    conn = rt.redis
+    ttl = rt.settings.call_state_ttl_seconds
+    cached = state.answered(conn, call_sid, step)
+    if cached is not None:
+        return cached
+    if not state.claim(conn, call_sid, step):
+        # Another copy of this webhook is being answered right now; give the same answer.
+        found = state.wait_for_answer(conn, call_sid, step)
+        if found is not None:
+            return found
+        raise engine.EngineError("a copy of this webhook is still being answered")
+    current = state.load(conn, call_sid)
+    if event["type"] != "start":
+        if current is None:
+            # The state ran out (TTL) or never existed: start over rather than drop the caller.
+            event = {"type": "start", "caller": event.get("caller", "")}
+        elif step != current["step"]:
+            # Out of order (not a retry of an answered step): say where we are again.
+            event = {"type": "repeat"}
+    new, said = advance(rt, flow, current, event)
+    twiml = render.render(said, rt.settings, new["language"])
+    state.save(conn, call_sid, step, new, twiml, ttl)
+    return twiml

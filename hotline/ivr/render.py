@@ -1,0 +1,86 @@
+"""One renderer from engine actions to TwiML, with the twilio library's VoiceResponse.
+
+Voices and languages come from settings; every Gather posts back to `/voice/step?n=<step>` (and a Dial
+to `/voice/dial?n=<step>`), so a retried webhook is recognised by its step number.
+"""
+
+from __future__ import annotations
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ..config import Settings
+
+STEP_PATH = "/voice/step"
+DIAL_PATH = "/voice/dial"
+
+
+def voice_for(settings: Settings, language: str) -> dict[str, str]:
+    if language == "en":
+        return {"voice": settings.voice_en, "language": settings.voice_en_language}
+    return {"voice": settings.voice_zh, "language": settings.voice_zh_language}
+
+
+def _say(target: VoiceResponse | Gather, settings: Settings, text: str, language: str) -> None:
+    if text:
+        target.say(text, **voice_for(settings, language))
+
+
+def render(actions: list[dict], settings: Settings, call_language: str = "zh-CN") -> str:
+    """TwiML for what one step said and is waiting for."""
+    response = VoiceResponse()
+    pending: list[dict] = []  # says just before a Gather go inside it, so a key press may cut them short
+    for action in actions:
+        if "say" in action:
+            pending.append(action)
+            continue
+        if "gather" in action:
+            spec = action["gather"]
+            options = {
+                "action": f"{STEP_PATH}?n={action['step']}",
+                "method": "POST",
+                "timeout": spec.get("timeout", 6),
+                "finish_on_key": spec.get("finish_on_key", ""),
+                "action_on_empty_result": True,
+            }
+            if "num_digits" in spec:
+                options["num_digits"] = spec["num_digits"]
+            if spec.get("speech"):
+                options["input"] = "dtmf speech"
+                options["language"] = settings.speech_language if call_language == "zh-CN" else \
+                    settings.voice_en_language
+                if spec.get("hints"):
+                    options["hints"] = spec["hints"]
+                options["speech_timeout"] = "auto"
+            else:
+                options["input"] = "dtmf"
+            gather = Gather(**options)
+            for say in pending + action.get("prompt", []):
+                _say(gather, settings, say["say"], say["language"])
+            pending = []
+            response.append(gather)
+            continue
+        for say in pending:
+            _say(response, settings, say["say"], say["language"])
+        pending = []
+        if "dial" in action:
+            response.dial(settings.agent_number, action=f"{DIAL_PATH}?n={action['step']}", method="POST",
+                          timeout=action.get("timeout", 20))
+        elif "hangup" in action:
+            response.hangup()
+    for say in pending:
+        _say(response, settings, say["say"], say["language"])
+    return str(response)
+
+
+def apology(settings: Settings, texts: dict[str, str], *, agent_open: bool, hours: dict[str, str] | None) -> str:
+    """The answer when anything inside failed: sorry in both languages, then a person or a polite end."""
+    response = VoiceResponse()
+    _say(response, settings, texts.get("zh-CN", "对不起，系统暂时出现故障。"), "zh-CN")
+    _say(response, settings, texts.get("en", "Sorry, something went wrong on our side."), "en")
+    if agent_open:
+        response.dial(settings.agent_number, timeout=20)
+    if hours:
+        _say(response, settings, hours.get("zh-CN", ""), "zh-CN")
+        _say(response, settings, hours.get("en", ""), "en")
+    response.hangup()
+    return str(response)
