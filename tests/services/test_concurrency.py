@@ -131,3 +131,30 @@ def test_allocation_run_twice_at_once_allocates_once(rt, session):
     assert sorted(r.already_allocated for r in results) == [False, True, True, True]
     assert count(rt, select(func.count()).where(OutboundChange.kind == ChangeKind.EXAM_ALLOCATION)) == 3
     assert count(rt, select(func.count()).where(Notice.kind == "D19")) == 3
+
+
+def test_seats_given_back_while_others_book_keep_the_count_true(rt, session):
+    people = [person() for _ in range(20)]
+    cars = [vehicle(p) for p in people]
+    slot = inspection_slot(capacity=3)
+    store(session, *people, *cars, slot)
+    parties = [party_by_id_number(session, p["id_number"]) for p in people]
+    vehicle_ids = [session.scalar(select(Vehicle.id).where(Vehicle.plate == c["plate"])) for c in cars]
+    holders = [inspections.book(session, rt.clock, parties[i], vehicle_ids[i], slot["slot_id"], "api").id
+               for i in range(3)]
+    session.commit()
+
+    def book_or_cancel(i):
+        with transaction(rt.sessions) as s:
+            if i < 3:
+                inspections.cancel(s, rt.clock, parties[i], holders[i], "api")
+            else:
+                inspections.book(s, rt.clock, parties[i], vehicle_ids[i], slot["slot_id"], "api")
+
+    outcomes = race(20, book_or_cancel)
+    assert set(outcomes) <= {"ok", "slot_full"}
+    # Whichever came first, the seat count is the number of live bookings and never above capacity.
+    booked_rows = count(rt, select(func.count()).where(InspectionBooking.status == "booked"))
+    assert count(rt, select(InspectionSlot.booked).where(InspectionSlot.slot_id == slot["slot_id"])) == booked_rows
+    assert booked_rows <= 3
+    assert outcomes["ok"] == 3 + booked_rows  # the three cancels always succeed, and each seat taken
