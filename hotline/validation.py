@@ -11,9 +11,11 @@ data that must produce valid numbers.
 
 from __future__ import annotations
 
+import operator
 import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -55,33 +57,45 @@ _ID_FORM = re.compile(r"\d{17}[\dX]")
 
 def id_check_char(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits of a resident ID."""
-    if len(first17) != 17 or not first17.isdigit():
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("id_check_char needs exactly 17 digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), ID_WEIGHTS))
     return ID_CHECK_CHARS[total % 11]
+
+
+@lru_cache(maxsize=65536)
+def _id_problem(text: str) -> tuple[str | None, date | None]:
+    """What is wrong with an upper-case ID number (None if nothing), and its birth date. Cached: an
+    import meets the same person's number on the person, licence, vehicle and learner records."""
+    if len(text) != 18:
+        return f"a resident ID number has 18 characters, this has {len(text)}", None
+    if not _ID_FORM.fullmatch(text):
+        return "a resident ID number is 17 digits followed by a digit or X", None
+    if text[:2] not in ID_PROVINCES:
+        return f"{text[:2]} is not a region code (the first two digits)", None
+    try:
+        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return f"{text[6:14]} is not a valid birth date (digits 7 to 14)", None
+    if born.year < 1900:
+        return f"{born.isoformat()} is not a plausible birth date", None
+    expected = id_check_char(text[:17])
+    if text[17] != expected:
+        return f"check character is {text[17]}, the first 17 digits give {expected}", None
+    return None, born
 
 
 def id_number(value: Any, field: str = "id_number", *, today: date | None = None) -> str:
     """An 18-character resident ID number with a valid check character; returned upper-case.
 
     `today`, when given, also refuses a birth date after it."""
-    text = _string(value, field).strip().upper()
-    if len(text) != 18:
-        raise InvalidValue(field, f"a resident ID number has 18 characters, this has {len(text)}")
-    if not _ID_FORM.fullmatch(text):
-        raise InvalidValue(field, "a resident ID number is 17 digits followed by a digit or X")
-    if text[:2] not in ID_PROVINCES:
-        raise InvalidValue(field, f"{text[:2]} is not a region code (the first two digits)")
-    try:
-        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        raise InvalidValue(field, f"{text[6:14]} is not a valid birth date (digits 7 to 14)") from None
-    if born.year < 1900 or (today is not None and born > today):
+    text_value = _string(value, field).strip().upper()
+    problem, born = _id_problem(text_value)
+    if problem is not None:
+        raise InvalidValue(field, problem)
+    if today is not None and born > today:
         raise InvalidValue(field, f"{born.isoformat()} is not a plausible birth date")
-    expected = id_check_char(text[:17])
-    if text[17] != expected:
-        raise InvalidValue(field, f"check character is {text[17]}, the first 17 digits give {expected}")
-    return text
+    return text_value
 
 
 def birth_date_of(id_number_value: str) -> date:
@@ -242,12 +256,48 @@ def vehicle_kind(value: Any, field: str = "vehicle_kind") -> str:
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
+def _cn_patterns() -> tuple[re.Pattern, tuple[re.Pattern, ...]]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    mobile = re.compile(metadata.mobile.national_number_pattern)
+    # The kinds phonenumbers tries before mobile; a number matching one of them is not read as mobile.
+    earlier = tuple(
+        re.compile(desc.national_number_pattern)
+        for desc in (metadata.premium_rate, metadata.toll_free, metadata.shared_cost, metadata.voip,
+                     metadata.personal_number, metadata.pager, metadata.uan, metadata.voicemail)
+        if desc is not None and desc.national_number_pattern
+    )
+    return mobile, earlier
+
+
+_CN_MOBILE, _CN_NOT_MOBILE = _cn_patterns()
+_CN_SHAPE = re.compile(r"(?:\+86)?(1\d{10})")
+_SEPARATORS = str.maketrans("", "", " -()\u00a0")
+
+
+def _cn_mobile_fast(text_value: str) -> str | None:
+    """The E.164 form of a plainly written mainland mobile number, or None to ask phonenumbers in full.
+
+    Imports check hundreds of thousands of numbers; this reads phonenumbers' own CN metadata, so it accepts
+    exactly the numbers the full parse would accept as mobile, at a fraction of the cost."""
+    match = _CN_SHAPE.fullmatch(text_value.translate(_SEPARATORS))
+    if match is None:
+        return None
+    national = match.group(1)
+    if not _CN_MOBILE.fullmatch(national) or any(p.fullmatch(national) for p in _CN_NOT_MOBILE):
+        return None
+    return "+86" + national
+
+
 def phone(value: Any, field: str = "phone", *, mobile: bool = True, region: str = "CN") -> str:
     """A phone number in E.164. Numbers without a country code are read in `region`. With `mobile`
     (the default) a landline is refused: notices and one-time codes go by SMS."""
-    text = _string(value, field).strip()
+    text_value = _string(value, field).strip()
+    if region == "CN":
+        fast = _cn_mobile_fast(text_value)
+        if fast is not None:
+            return fast
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(text_value, region)
     except phonenumbers.NumberParseException:
         raise InvalidValue(field, f"{_shown(value)} is not a phone number") from None
     if not phonenumbers.is_valid_number(number):

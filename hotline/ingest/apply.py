@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy import bindparam, insert, update
+from psycopg.types.json import Jsonb
+from sqlalchemy import JSON, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..notify import change_planner
@@ -352,13 +353,37 @@ class _Importer:
             if spec.has_created_at:
                 full["created_at"] = self.now
             rows.append(full)
-        statement = insert(spec.table).returning(spec.table.c.id, sort_by_parameter_order=True)
-        ids = self.session.execute(statement, rows).scalars().all()
+        ids = self._insert_rows(spec, rows)
         self.result.inserted += len(rows)
         for (item, _), full, row_id in zip(inserts, rows, ids, strict=True):
             new = _visible({"id": row_id, **full}, spec)
             new.update(item.parsed.extras)
             changes.append(RecordChange(spec.type, item.parsed.key, None, new, True))
+
+    def _insert_rows(self, spec: tables.TableSpec, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert rows and return their ids in order. On PostgreSQL by COPY, several times faster than
+        a multi-row INSERT for the big imports, then one SELECT for the ids by the natural key."""
+        connection = self.session.connection()
+        if connection.dialect.name != "postgresql":
+            statement = insert(spec.table).returning(spec.table.c.id, sort_by_parameter_order=True)
+            return list(self.session.execute(statement, rows).scalars())
+        table, columns = spec.table, list(rows[0])
+        json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+        driver = connection.connection.driver_connection
+        names = ", ".join(f'"{name}"' for name in columns)
+        with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(
+                    [Jsonb(row[name]) if name in json_columns and row[name] is not None else row[name]
+                     for name in columns]
+                )
+        natural = spec.natural
+        first = table.c[natural[0]]
+        statement = select(table.c.id, *(table.c[name] for name in natural)).where(
+            tables.one_of(self.session, first, {row[natural[0]] for row in rows})
+        )
+        by_key = {tuple(found[1:]): found[0] for found in self.session.execute(statement).tuples()}
+        return [by_key[tuple(row[name] for name in natural)] for row in rows]
 
     def _update(self, spec: tables.TableSpec, updates: list[tuple[_Item, dict, dict]], changes: list[RecordChange]):
         if not updates:

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Column, ColumnElement, Table, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..db import (
@@ -42,6 +43,8 @@ class TableSpec:
     table: Table
     # Columns the hotline owns: seeded on insert (from the record or a default), never overwritten.
     owned: dict[str, Any]
+    # The unique columns a row is found by once inserted.
+    natural: tuple[str, ...]
     has_pin: bool = False
 
     @property
@@ -50,16 +53,16 @@ class TableSpec:
 
 
 SPECS: dict[str, TableSpec] = {
-    "person": TableSpec("person", PERSON, {"language": None}, has_pin=True),
-    "organisation": TableSpec("organisation", ORGANISATION, {"language": "zh-CN"}, has_pin=True),
-    "licence": TableSpec("licence", Licence.__table__, {}),
-    "vehicle": TableSpec("vehicle", VEHICLE, {}),
-    "violation": TableSpec("violation", Violation.__table__, {}),
-    "learner": TableSpec("learner", Learner.__table__, {}),
-    "exam_plan": TableSpec("exam_plan", EXAM_PLAN, {"allocated_at": None}),
-    "inspection_slot": TableSpec("inspection_slot", InspectionSlot.__table__, {"booked": 0}),
-    "exam_result": TableSpec("exam_result", ExamResult.__table__, {}),
-    "notice_request": TableSpec("notice_request", NoticeRequest.__table__, {}),
+    "person": TableSpec("person", PERSON, {"language": None}, ("id_number",), has_pin=True),
+    "organisation": TableSpec("organisation", ORGANISATION, {"language": "zh-CN"}, ("org_code",), has_pin=True),
+    "licence": TableSpec("licence", Licence.__table__, {}, ("person_id",)),
+    "vehicle": TableSpec("vehicle", VEHICLE, {}, ("plate", "plate_type")),
+    "violation": TableSpec("violation", Violation.__table__, {}, ("ref",)),
+    "learner": TableSpec("learner", Learner.__table__, {}, ("person_id",)),
+    "exam_plan": TableSpec("exam_plan", EXAM_PLAN, {"allocated_at": None}, ("plan_id",)),
+    "inspection_slot": TableSpec("inspection_slot", InspectionSlot.__table__, {"booked": 0}, ("slot_id",)),
+    "exam_result": TableSpec("exam_result", ExamResult.__table__, {}, ("person_id", "plan_id")),
+    "notice_request": TableSpec("notice_request", NoticeRequest.__table__, {}, ("request_id",)),
 }
 
 # Parents before children, so a chunk's references to records in the same chunk resolve.
@@ -75,6 +78,15 @@ ORDER = (
     "exam_result",
     "notice_request",
 )
+
+
+def one_of(session: Session, column: Column, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL as `= ANY(array)`, one parameter whatever the count, so the
+    statement stays short and the driver can reuse its parsed form chunk after chunk."""
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _rows(session: Session, statement) -> list[dict[str, Any]]:
@@ -96,17 +108,17 @@ def existing(session: Session, kind: str, keys: Iterable[Any]) -> dict[Any, dict
             "violation": "ref",
             "notice_request": "request_id",
         }[kind]
-        statement = select(table).where(table.c[column].in_(keys))
+        statement = select(table).where(one_of(session, table.c[column], keys))
         if kind == "violation":
             statement = select(table, VEHICLE.c.plate, VEHICLE.c.plate_type).join(
                 VEHICLE, VEHICLE.c.id == table.c.vehicle_id
-            ).where(table.c.ref.in_(keys))
+            ).where(one_of(session, table.c.ref, keys))
         return {row[column]: row for row in _rows(session, statement)}
     if kind in ("licence", "learner"):
         statement = (
             select(table, PERSON.c.id_number)
             .join(PERSON, PERSON.c.id == table.c.person_id)
-            .where(PERSON.c.id_number.in_(keys))
+            .where(one_of(session, PERSON.c.id_number, keys))
         )
         return {row["id_number"]: row for row in _rows(session, statement)}
     if kind == "vehicle":
@@ -115,7 +127,7 @@ def existing(session: Session, kind: str, keys: Iterable[Any]) -> dict[Any, dict
             select(table, PERSON.c.id_number.label("owner_id_number"), ORGANISATION.c.org_code.label("owner_org_code"))
             .outerjoin(PERSON, PERSON.c.id == table.c.owner_person_id)
             .outerjoin(ORGANISATION, ORGANISATION.c.id == table.c.owner_org_id)
-            .where(table.c.plate.in_({plate for plate, _ in wanted}))
+            .where(one_of(session, table.c.plate, {plate for plate, _ in wanted}))
         )
         found = {}
         for row in _rows(session, statement):
@@ -133,7 +145,7 @@ def existing(session: Session, kind: str, keys: Iterable[Any]) -> dict[Any, dict
             select(table, PERSON.c.id_number, EXAM_PLAN.c.plan_id.label("plan_key"))
             .join(PERSON, PERSON.c.id == table.c.person_id)
             .join(EXAM_PLAN, EXAM_PLAN.c.id == table.c.plan_id)
-            .where(PERSON.c.id_number.in_({id_number for id_number, _ in wanted}))
+            .where(one_of(session, PERSON.c.id_number, {id_number for id_number, _ in wanted}))
         )
         return {
             (row["id_number"], row["plan_key"]): row
@@ -152,20 +164,22 @@ class Resolver:
     def people(self, keys: set[str]) -> dict[str, int]:
         if not keys:
             return {}
-        statement = select(PERSON.c.id_number, PERSON.c.id).where(PERSON.c.id_number.in_(keys))
+        statement = select(PERSON.c.id_number, PERSON.c.id).where(one_of(self.session, PERSON.c.id_number, keys))
         return dict(self.session.execute(statement).tuples().all())
 
     def organisations(self, keys: set[str]) -> dict[str, int]:
         if not keys:
             return {}
-        statement = select(ORGANISATION.c.org_code, ORGANISATION.c.id).where(ORGANISATION.c.org_code.in_(keys))
+        statement = select(ORGANISATION.c.org_code, ORGANISATION.c.id).where(
+            one_of(self.session, ORGANISATION.c.org_code, keys)
+        )
         return dict(self.session.execute(statement).tuples().all())
 
     def vehicles(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         if not keys:
             return {}
         statement = select(VEHICLE.c.plate, VEHICLE.c.plate_type, VEHICLE.c.id).where(
-            VEHICLE.c.plate.in_({plate for plate, _ in keys})
+            one_of(self.session, VEHICLE.c.plate, {plate for plate, _ in keys})
         )
         return {
             (plate, plate_type): vehicle_id
@@ -176,5 +190,5 @@ class Resolver:
     def plans(self, keys: set[str]) -> dict[str, int]:
         if not keys:
             return {}
-        statement = select(EXAM_PLAN.c.plan_id, EXAM_PLAN.c.id).where(EXAM_PLAN.c.plan_id.in_(keys))
+        statement = select(EXAM_PLAN.c.plan_id, EXAM_PLAN.c.id).where(one_of(self.session, EXAM_PLAN.c.plan_id, keys))
         return dict(self.session.execute(statement).tuples().all())
