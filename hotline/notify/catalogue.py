@@ -87,8 +87,9 @@ _ALL = (
           "name does not fit beside them in one segment"),
     _kind("D20", "考试成绩与补考", "result",
           ("subject", "exam_date", "result", "score", "retake_from", "voided"), recipient="learner",
-          long_reason="after a fifth failed KM2/KM3 the text must also say that the other passed subjects are "
-          "void, which takes a second segment"),
+          long_reason="a failed or missed exam's text must say from when a retake may be booked, and after a fifth "
+          "failed KM2/KM3 that the other passed subjects are void; with the longest subject name and two dates "
+          "that runs past one segment"),
     _kind("D21", "学习驾驶证明即将到期", "date", ("due",), recipient="learner"),
     _kind("D22", "换补证办结/邮寄", "request", ("business", "channel", "tracking", "office")),
     # Traffic violations (交通违法业务告知)
