@@ -222,7 +222,6 @@ class Loopback:
         """Returns (HTTP status, JSON payload, hold the answer?)."""
         to = form.get("To", "")
         with self.lock:
-            self.requests_seen += 1
             if self.script.failures:
                 status, code = self.script.failures.pop(0)
                 return status, _error(status, code, "scripted failure"), False
@@ -393,6 +392,8 @@ class _Handler(BaseHTTPRequestHandler):
         if found is None or found[1] != "Messages.json":
             return self._send_json(404, _error(404, 20404, "The requested resource was not found"))
         account, _ = found
+        with loopback.lock:
+            loopback.requests_seen += 1
         if not self._check_auth(account):
             return None
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}

@@ -354,7 +354,7 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
         accepted = by.get(ACCEPTED, [])
         if accepted:
             session.execute(
-                update(A).where(A.c.id == bindparam("aid"), A.c.state.in_([S.CLAIMED, S.UNKNOWN]))
+                update(A).where(A.c.id == bindparam("aid"), (A.c.state == S.CLAIMED) | (A.c.state == S.UNKNOWN))
                 .values(state=S.ACCEPTED, provider_sid=bindparam("sid"), provider_status=bindparam("status")),
                 [{"aid": m.attempt_id, "sid": m.result.sid, "status": m.result.status} for m in accepted],
             )
@@ -370,7 +370,7 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
         _finish_attempts(session, rejected, S.FAILED, now)
         if rejected:
             session.execute(
-                update(N).where(N.c.id == bindparam("nid"), N.c.state.in_([S.CLAIMED, S.UNKNOWN]))
+                update(N).where(N.c.id == bindparam("nid"), (N.c.state == S.CLAIMED) | (N.c.state == S.UNKNOWN))
                 .values(state=S.FAILED, failure_reason=bindparam("reason"), finished_at=now),
                 [{"nid": m.notice_id, "reason": m.result.reason} for m in rejected],
             )

@@ -238,12 +238,6 @@ def test_queued_notices_whose_job_was_lost_are_enqueued_again(srt, loopback, clo
     assert set(states(srt, ids)) == {"accepted"}
 
 
-def test_no_mobile_number_is_skipped_at_dispatch(srt, loopback):
-    nid = plan(srt, people(srt, 1, phone=None)[0])
-    sender.dispatch(srt)
-    assert (notice(srt, nid).state, notice(srt, nid).skip_reason) == ("skipped", "no mobile number")
-
-
 def test_the_session_is_closed_while_the_provider_is_called(srt, loopback):
     """A slow provider must not hold database connections: none is checked out while the call waits."""
     nid = plan(srt, people(srt, 1)[0])
