@@ -44,3 +44,13 @@ def reply_of(twiml: str) -> str | None:
         return None
     body = messages[0].find("Body")
     return (body.text if body is not None else messages[0].text) or ""
+
+
+def read(session, query) -> list:
+    """Rows as the hotline committed them. The test's transaction ends at once (the rows detached) so
+    that the app, which writes with BEGIN IMMEDIATE on SQLite, is never kept waiting by the test."""
+    session.expire_all()
+    rows = list(session.scalars(query))
+    session.expunge_all()
+    session.rollback()
+    return rows

@@ -1,0 +1,128 @@
+"""Actions by text happen only after a second message `Y` / `确认` within 10 minutes, and say what they do."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hotline.db import ApplicationStatus, ChangeKind, ExamApplication, InspectionBooking, OutboundChange
+from tests.factories import exam_plan, inspection_slot, learner, organisation, person, store, vehicle
+from tests.sms.helpers import read, text
+
+
+@pytest.fixture
+def learner_person(session):
+    p = person(account="internet")
+    store(session, p, learner(p), vehicle(p, plate="闽D54321"),
+          exam_plan(plan_id="XM01-KM2-A", date="2026-12-08", session="AM"),
+          inspection_slot(slot_id="JC01-A", starts_at="2026-12-01T09:00:00+08:00",
+                          ends_at="2026-12-01T10:00:00+08:00", capacity=3))
+    return p
+
+
+def bookings(session):
+    return read(session, select(InspectionBooking))
+
+
+def applications(session):
+    return read(session, select(ExamApplication))
+
+
+def test_a_confirmed_inspection_booking(client, settings, session, learner_person):
+    phone = learner_person["phone"]
+    assert "1.2026年12月01日09:00" in text(client, settings, phone, "JY")
+    prompt = text(client, settings, phone, "JY 1")
+    assert "将为闽D54321预约检验：2026年12月01日09:00，厦门湖里机动车检测站" in prompt
+    assert "回复Y确认" in prompt
+    assert bookings(session) == []  # nothing happens before the confirmation
+
+    done = text(client, settings, phone, "确认")
+    assert "预约成功：闽D54321，2026年12月01日09:00" in done
+    [booking] = bookings(session)
+    assert (booking.channel, booking.status) == ("sms", "booked")
+    kinds = [c.kind for c in read(session, select(OutboundChange))]
+    assert ChangeKind.INSPECTION_BOOKING in kinds
+
+    # A second Y does not book again.
+    assert "没有待确认" in text(client, settings, phone, "Y")
+    assert len(bookings(session)) == 1
+
+
+def test_an_unconfirmed_booking_does_nothing_and_expires(client, settings, session, clock, learner_person):
+    phone = learner_person["phone"]
+    text(client, settings, phone, "JY")
+    text(client, settings, phone, "JY 1")
+    clock.advance(minutes=10, seconds=1)
+    assert "没有待确认的操作，或已超过10分钟" in text(client, settings, phone, "Y")
+    assert bookings(session) == []
+
+
+def test_declining_drops_the_action(client, settings, session, learner_person):
+    phone = learner_person["phone"]
+    text(client, settings, phone, "YY KM2")
+    assert "将为您申请KM2考试" in text(client, settings, phone, "YY KM2 1")
+    assert "已放弃" in text(client, settings, phone, "N")
+    assert "没有待确认" in text(client, settings, phone, "Y")
+    assert applications(session) == []
+
+
+def test_numbered_choices_last_ten_minutes(client, settings, clock, learner_person):
+    phone = learner_person["phone"]
+    text(client, settings, phone, "YY KM2")
+    clock.advance(minutes=9)
+    assert "将为您申请" in text(client, settings, phone, "YY KM2 1")
+    clock.advance(minutes=2)
+    assert "选项已过期" in text(client, settings, phone, "YY KM2 1")
+    text(client, settings, phone, "YY KM2")
+    assert "没有这个序号" in text(client, settings, phone, "YY KM2 9")
+
+
+def test_a_choice_without_a_list_asks_for_the_list(client, settings, learner_person):
+    assert "请先回复JY查看最新列表" in text(client, settings, learner_person["phone"], "JY 1")
+
+
+def test_apply_then_cancel_by_text(client, settings, session, learner_person):
+    phone = learner_person["phone"]
+    text(client, settings, phone, "YY KM2")
+    text(client, settings, phone, "YY KM2 1")
+    assert "已提交KM2考试申请" in text(client, settings, phone, "Y")
+    [application] = applications(session)
+    assert application.status == ApplicationStatus.PENDING and application.channel == "sms"
+
+    listing = text(client, settings, phone, "QX")
+    assert "1.KM2考试 2026年12月08日上午" in listing
+    assert "将取消KM2考试申请：2026年12月08日上午" in text(client, settings, phone, "QX 1")
+    assert "已取消KM2考试申请" in text(client, settings, phone, "Y")
+    [application] = applications(session)
+    assert application.status == ApplicationStatus.CANCELLED
+
+
+def test_a_refusal_is_explained_not_raised(client, settings, session, learner_person):
+    phone = learner_person["phone"]
+    text(client, settings, phone, "YY KM2")
+    text(client, settings, phone, "YY KM2 1")
+    text(client, settings, phone, "Y")
+    # The same subject again: one open application per subject, the same rule as on the phone.
+    text(client, settings, phone, "YY KM2")
+    text(client, settings, phone, "YY KM2 1")
+    assert "您已有一个该科目的考试预约" in text(client, settings, phone, "Y")
+    assert len(applications(session)) == 1
+
+
+def test_account_level_none_cannot_book(client, settings, session):
+    p = person(account="none")
+    store(session, p, learner(p), exam_plan())
+    text(client, settings, p["phone"], "YY KM2")
+    assert "尚未实名注册" in text(client, settings, p["phone"], "YY KM2 1")
+    assert "没有待确认" in text(client, settings, p["phone"], "Y")
+
+
+def test_an_organisation_books_for_one_of_its_vehicles(client, settings, session):
+    org = organisation()
+    store(session, org, vehicle(org, plate="闽D11111"), vehicle(org, plate="闽D22222"), inspection_slot())
+    phone = org["phone"]
+    text(client, settings, phone, "JY")
+    assert "请注明车牌，如JY 闽D11111 1" in text(client, settings, phone, "JY 1")
+    assert "将为闽D22222预约检验" in text(client, settings, phone, "JY 闽D·22222 1")
+    assert "预约成功：闽D22222" in text(client, settings, phone, "Y")
+    assert "单位用户不能办理此项个人业务" in text(client, settings, phone, "KS")
