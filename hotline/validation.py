@@ -246,7 +246,7 @@ def engine_last6(value: Any, field: str = "engine_last6") -> str:
 
 def vehicle_kind(value: Any, field: str = "vehicle_kind") -> str:
     text = _string(value, field).strip().upper()
-    if not re.fullmatch(r"[A-Z][0-9A-Z]{2}", text):
+    if not re.fullmatch(r"[A-Z][0-9]{2}", text):
         raise InvalidValue(field, f"{_shown(value)} is not a GA 802 vehicle type code such as K33")
     return text
 

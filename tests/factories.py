@@ -135,11 +135,14 @@ def organisation(**overrides: Any) -> dict[str, Any]:
 
 
 def licence(holder: dict | str | None = None, **overrides: Any) -> dict[str, Any]:
-    """A C1 licence, status normal, 0 points, issued 2015-03-15 and valid to 2031-03-15."""
+    """A C1 licence, status normal, 0 points, issued 2015-03-15 and valid to 2031-03-15.
+
+    The same holder always gets the same file number, so `licence(p, points=9)` after `licence(p)` is
+    an update of one licence."""
     id_number = overrides.pop("id_number", None) or _key(holder, "id_number", "licence")
     defaults = {
         "id_number": id_number,
-        "file_number": f"3502{_next() % 100_000_000:08d}",
+        "file_number": f"35{int(id_number[6:17]) % 10**10:010d}",
         "classes": ["C1"],
         "status": "A",
         "first_issued": "2015-03-15",
@@ -287,13 +290,13 @@ def store(
     now: datetime | None = None,
     baseline: bool = True,
     commit: bool = True,
-    pepper: str | None = None,
+    pepper: str = TEST_PEPPER,
 ):
     """Write records through the real ingest (validation, derived columns, change planning) and commit.
 
     Fails the test with every error if a record is refused. `baseline=True` (the default) plans no
     change-triggered notices; pass `baseline=False` to see the notices a change causes. `pepper` keys
-    PIN hashes (pass `settings.pin_pepper` when a test checks a PIN with those settings)."""
+    PIN hashes; the default is the `settings` fixture's pepper (passing `settings.pin_pepper` says the same)."""
     from hotline.ingest import apply_records
 
     result = apply_records(

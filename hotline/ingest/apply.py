@@ -382,7 +382,7 @@ class _Importer:
         statement = select(table.c.id, *(table.c[name] for name in natural)).where(
             tables.one_of(self.session, first, {row[natural[0]] for row in rows})
         )
-        by_key = {tuple(found[1:]): found[0] for found in self.session.execute(statement).tuples()}
+        by_key = {tuple(found[1:]): found[0] for found in self.session.execute(statement)}
         return [by_key[tuple(row[name] for name in natural)] for row in rows]
 
     def _update(self, spec: tables.TableSpec, updates: list[tuple[_Item, dict, dict]], changes: list[RecordChange]):

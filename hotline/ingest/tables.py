@@ -165,7 +165,7 @@ class Resolver:
         if not keys:
             return {}
         statement = select(PERSON.c.id_number, PERSON.c.id).where(one_of(self.session, PERSON.c.id_number, keys))
-        return dict(self.session.execute(statement).tuples().all())
+        return dict(self.session.execute(statement).all())
 
     def organisations(self, keys: set[str]) -> dict[str, int]:
         if not keys:
@@ -173,7 +173,7 @@ class Resolver:
         statement = select(ORGANISATION.c.org_code, ORGANISATION.c.id).where(
             one_of(self.session, ORGANISATION.c.org_code, keys)
         )
-        return dict(self.session.execute(statement).tuples().all())
+        return dict(self.session.execute(statement).all())
 
     def vehicles(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         if not keys:
@@ -183,7 +183,7 @@ class Resolver:
         )
         return {
             (plate, plate_type): vehicle_id
-            for plate, plate_type, vehicle_id in self.session.execute(statement).tuples()
+            for plate, plate_type, vehicle_id in self.session.execute(statement)
             if (plate, plate_type) in keys
         }
 
@@ -191,4 +191,4 @@ class Resolver:
         if not keys:
             return {}
         statement = select(EXAM_PLAN.c.plan_id, EXAM_PLAN.c.id).where(one_of(self.session, EXAM_PLAN.c.plan_id, keys))
-        return dict(self.session.execute(statement).tuples().all())
+        return dict(self.session.execute(statement).all())
