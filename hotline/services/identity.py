@@ -6,11 +6,13 @@ personal data: the 6-digit PIN where one is set, else a one-time 6-digit code se
 record (which also defeats a spoofed caller ID). The service returns the code; the caller sends it.
 
 Locking: every check is recorded in `VerificationAttempt`. A failure that is the fifth within 15 minutes
-(counted since the last success) locks verification for 15 minutes from that failure, separately for the
-party and for the calling number, so neither guessing one person's PIN from many phones nor many IDs from
-one phone gets more than 5 tries. While locked a check is recorded as `locked` and the PIN or code is not
-looked at. Because no failure is recorded while a key is locked, and a lock outlasts the 15-minute window,
-the failures before a lock can never count towards the next one.
+locks verification for 15 minutes from that failure, separately for the party and for the calling number,
+so neither guessing one person's PIN from many phones nor many IDs from one phone gets more than 5 tries.
+A success clears the failures of the party who succeeded (on a family phone, a person who mistyped and
+then got it right starts afresh), never those against anyone else: a phone proving itself on its own
+account in between does not earn more guesses at other people's. While locked a check is recorded as
+`locked` and the PIN or code is not looked at. Because no failure is recorded while a key is locked, and
+a lock outlasts the 15-minute window, the failures before a lock can never count towards the next one.
 
 An entered ID number gets the same outward answer whether it exists or not: `start_with_id_number`
 returns `(None, None)` for an unknown ID, a code check against `None` always fails (counted against the
@@ -173,7 +175,11 @@ def lock_state(session: Session, clock: Clock, party: Party | None, calling_numb
     return _lock(now, _party_history(session, now, party), _number_history(session, now, calling_number))
 
 
-def _party_history(session: Session, now: datetime, party: Party | None) -> list[tuple[datetime, str]]:
+# (when, outcome, whose: (party_kind, party_id), both None for an ID that matched nobody)
+Attempt = tuple[datetime, str, tuple[str | None, int | None]]
+
+
+def _party_history(session: Session, now: datetime, party: Party | None) -> list[Attempt]:
     if party is None:
         return []
     return _history(
@@ -183,33 +189,39 @@ def _party_history(session: Session, now: datetime, party: Party | None) -> list
     )
 
 
-def _number_history(session: Session, now: datetime, calling_number: str) -> list[tuple[datetime, str]]:
+def _number_history(session: Session, now: datetime, calling_number: str) -> list[Attempt]:
     return _history(session, now, VerificationAttempt.calling_number == calling_number)
 
 
-def _history(session: Session, now: datetime, key) -> list[tuple[datetime, str]]:
+def _history(session: Session, now: datetime, key) -> list[Attempt]:
     """The attempts that can still matter: a lock active now began within 15 minutes, and its five
     failures within 15 minutes before that."""
     since = now - LOCK_DURATION - FAILURE_WINDOW
     rows = session.execute(
-        select(VerificationAttempt.at, VerificationAttempt.outcome)
+        select(
+            VerificationAttempt.at,
+            VerificationAttempt.outcome,
+            VerificationAttempt.party_kind,
+            VerificationAttempt.party_id,
+        )
         .where(key, VerificationAttempt.at > since)
         .order_by(VerificationAttempt.at, VerificationAttempt.id)
     )
-    return [(at, outcome) for at, outcome in rows]
+    return [(at, outcome, (kind, party_id)) for at, outcome, kind, party_id in rows]
 
 
-def _failures_since_success(history: list[tuple[datetime, str]]) -> list[datetime]:
-    failures: list[datetime] = []
-    for at, outcome in history:
+def _failures_since_success(history: list[Attempt]) -> list[datetime]:
+    """The failures not cleared by a later success of the same party, oldest first."""
+    failures: list[tuple[datetime, tuple[str | None, int | None]]] = []
+    for at, outcome, whose in history:
         if outcome == VerificationOutcome.SUCCESS:
-            failures = []
+            failures = [failure for failure in failures if failure[1] != whose]
         elif outcome == VerificationOutcome.FAILURE:
-            failures.append(at)
-    return failures
+            failures.append((at, whose))
+    return [at for at, _ in failures]
 
 
-def _locked_until(now: datetime, history: list[tuple[datetime, str]]) -> datetime | None:
+def _locked_until(now: datetime, history: list[Attempt]) -> datetime | None:
     failures = _failures_since_success(history)
     until = None
     for i in range(MAX_FAILURES - 1, len(failures)):
@@ -218,12 +230,12 @@ def _locked_until(now: datetime, history: list[tuple[datetime, str]]) -> datetim
     return until if until is not None and until > now else None
 
 
-def _lock(now: datetime, *histories: list[tuple[datetime, str]]) -> datetime | None:
+def _lock(now: datetime, *histories: list[Attempt]) -> datetime | None:
     locks = [until for h in histories if (until := _locked_until(now, h)) is not None]
     return max(locks) if locks else None
 
 
-def _attempts_left(now: datetime, *histories: list[tuple[datetime, str]]) -> int:
+def _attempts_left(now: datetime, *histories: list[Attempt]) -> int:
     recent = max(sum(1 for at in _failures_since_success(h) if at > now - FAILURE_WINDOW) for h in histories)
     return max(MAX_FAILURES - recent, 0)
 
@@ -295,7 +307,7 @@ def _verify(session, clock, party, calling_number, method, check) -> VerifyResul
         return VerifyResult(ok=True, locked_until=None, attempts_left=MAX_FAILURES)
 
     _record_attempt(session, party, calling_number, method, VerificationOutcome.FAILURE, now)
-    failure = (now, VerificationOutcome.FAILURE)
+    failure = (now, VerificationOutcome.FAILURE, (party.kind, party.id) if party else (None, None))
     party_history.append(failure)
     number_history.append(failure)
     return VerifyResult(

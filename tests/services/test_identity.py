@@ -374,3 +374,36 @@ def test_a_locked_number_cannot_make_the_hotline_text_codes(session, clock, sett
 
     assert (party, issued) == (the(session, someone), None)
     assert session.scalars(select(VerificationCode)).all() == []
+
+
+def test_a_success_on_the_calling_number_does_not_wipe_failures_against_other_people(session, clock, settings):
+    # One phone guessing several people's PINs: proving itself on its own account in between must not
+    # earn the phone another four guesses. A success clears only the failures of the party who succeeded.
+    own = person(pin="135790", phone=STRANGER)
+    victims = [person(pin="246810") for _ in range(3)]
+    store(session, own, *victims, now=clock.now(), pepper=settings.pin_pepper)
+    mine = the(session, own)
+    targets = [the(session, victim) for victim in victims]
+
+    for guess in ("000000", "111111", "222222"):
+        identity.verify_pin(session, clock, settings, targets[0], guess, STRANGER)
+    assert identity.verify_pin(session, clock, settings, mine, "135790", STRANGER).ok
+    identity.verify_pin(session, clock, settings, targets[1], "333333", STRANGER)
+    fifth = identity.verify_pin(session, clock, settings, targets[2], "444444", STRANGER)
+
+    assert (fifth.ok, fifth.attempts_left, fifth.locked_until) == (False, 0, clock.now() + timedelta(minutes=15))
+    assert identity.lock_state(session, clock, None, STRANGER) == clock.now() + timedelta(minutes=15)
+
+
+def test_on_a_family_phone_a_persons_own_success_still_clears_their_own_failures(session, clock, settings):
+    father, mother = person(pin="135790", phone=FAMILY_PHONE), person(pin="246810", phone=FAMILY_PHONE)
+    store(session, father, mother, now=clock.now(), pepper=settings.pin_pepper)
+    dad, mum = the(session, father), the(session, mother)
+
+    for _ in range(4):
+        identity.verify_pin(session, clock, settings, dad, "000000", FAMILY_PHONE)
+    assert identity.verify_pin(session, clock, settings, dad, "135790", FAMILY_PHONE).ok
+    wrong = identity.verify_pin(session, clock, settings, mum, "000000", FAMILY_PHONE)
+
+    assert (wrong.locked_until, wrong.attempts_left) == (None, 4)
+    assert identity.verify_pin(session, clock, settings, mum, "246810", FAMILY_PHONE).ok
