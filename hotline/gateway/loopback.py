@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -440,8 +440,8 @@ class _Handler(BaseHTTPRequestHandler):
         uri = f"{API_PREFIX}{account}/Messages.json"
         next_uri = None
         if (page + 1) * page_size < len(found):
-            kept = "&".join(f"{k}={v}" for k, v in query.items() if k not in ("Page", "PageSize"))
-            next_uri = f"{uri}?{kept}&PageSize={page_size}&Page={page + 1}"
+            kept = {k: v for k, v in query.items() if k not in ("Page", "PageSize")}
+            next_uri = f"{uri}?" + urlencode({**kept, "PageSize": page_size, "Page": page + 1})
         return self._send_json(200, {
             "messages": [m.resource() for m in chunk],
             "first_page_uri": f"{uri}?PageSize={page_size}&Page=0",
