@@ -1,0 +1,105 @@
+"""`flask demo-data --people N [--seed S] [--date D] [--jsonl FILE] [--if-empty]`: synthetic demo data."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask
+
+from ..clock import CHINA, at_china
+from ..demo import cast
+from ..demo.export import write_jsonl
+from ..demo.fill import NotEmpty, fill_database
+
+# With --date the demo stands on that day at this China time, so a run can be repeated exactly.
+DEMO_HOUR = 9
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("demo-data")
+    @click.option("--people", type=click.IntRange(0, 1_800_000), default=200, show_default=True,
+                  help="How many synthetic people besides the fixed demo cast.")
+    @click.option("--seed", type=int, default=12123, show_default=True, help="Same seed, same data.")
+    @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                  help="The day the data stands on (China date); default today.")
+    @click.option("--jsonl", "jsonl_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+                  help="Write the records as JSON Lines (DATASET.md) to FILE instead of the database.")
+    @click.option("--if-empty", is_flag=True, help="Do nothing, successfully, when the database holds people.")
+    def demo_data(people: int, seed: int, day, jsonl_path: str | None, if_empty: bool) -> None:
+        """Fill the database with a crowd of N synthetic people around the fixed demo cast.
+
+        Every record passes the import's validation. Dates are spread around the day (--date, default
+        today) so that the daily scan finds someone for every date-triggered notice, and the cast's recent
+        changes plan their notices at once. The database must be empty (see --if-empty)."""
+        rt = app.extensions["hotline"]
+        now = at_china(day.date(), DEMO_HOUR) if day else rt.clock.now()
+        started = time.monotonic()
+        if jsonl_path:
+            _write_file(jsonl_path, people=people, seed=seed, now=now, calendar=rt.calendar)
+            click.echo(f"in {time.monotonic() - started:.1f} s", err=True)
+            return
+        try:
+            result = fill_database(rt, people=people, seed=seed, now=now, progress=_progress(people))
+        except NotEmpty as error:
+            if if_empty:
+                click.echo(f"demo data: skipped, {error}")
+                return
+            raise click.ClickException(str(error)) from None
+        counts = ", ".join(f"{count} {kind}" for kind, count in sorted(result.counts.items()))
+        click.echo(f"demo data for {now.astimezone(CHINA).date()}: {counts}")
+        click.echo(f"{result.notices_planned} notices planned from the cast's recent changes; "
+                   f"exam applications: {'; '.join(result.applications)}")
+        click.echo(f"in {time.monotonic() - started:.1f} s")
+        click.echo(_cast_table(rt))
+
+    app.cli.add_command(demo_data)
+
+
+def _write_file(path: str, **options) -> None:
+    if path == "-":
+        counts = write_jsonl(sys.stdout, **options)
+    else:
+        with open(path, "w", encoding="utf-8") as out:
+            counts = write_jsonl(out, progress=_progress(options["people"]), **options)
+    total = sum(counts.values())
+    click.echo(f"{total} records written: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())),
+               err=True)
+
+
+def _progress(people: int):
+    step = max(people // 10, 1)
+    marks = set()
+
+    def report(done: int, total: int) -> None:
+        mark = done // step
+        if people >= 50_000 and mark not in marks:
+            marks.add(mark)
+            click.echo(f"  {done:,} of {total:,} people", err=True)
+
+    return report
+
+
+def _cast_table(rt) -> str:
+    """The main cast as the README shows it, with the ID numbers' last 4 (for a shared phone)."""
+    from sqlalchemy import select
+
+    from ..db import Organisation, Person
+
+    lines = ["demo people (try: flask phone call NUMBER):"]
+    pins = {cast.LIN_PHONE: cast.LIN_PIN, cast.ORGANISATION_PHONE: cast.ORGANISATION_PIN,
+            cast.ENGLISH_PHONE: cast.ENGLISH_PIN, cast.LEARNER_PHONE: cast.LEARNER_PIN}
+    phones = [cast.LIN_PHONE, cast.FAMILY_PHONE, cast.ORGANISATION_PHONE, cast.ENGLISH_PHONE,
+              cast.UNREGISTERED_PHONE, cast.LEARNER_PHONE]
+    with rt.transaction(read_only=True) as session:
+        for phone in phones:
+            people = session.execute(select(Person.name, Person.id_number, Person.account)
+                                     .where(Person.phone == phone).order_by(Person.id)).all()
+            orgs = session.execute(select(Organisation.name, Organisation.org_code)
+                                   .where(Organisation.phone == phone)).all()
+            who = [f"{name} (ID …{key[-4:]}, {account})" for name, key, account in people]
+            who += [f"{name} (code …{key[-4:]}, organisation)" for name, key in orgs]
+            verify = f"PIN {pins[phone]}" if phone in pins else "SMS code"
+            lines.append(f"  {phone}  {verify:10}  " + "; ".join(who))
+    return "\n".join(lines)
