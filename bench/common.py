@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
@@ -89,3 +90,100 @@ def summary_line(name: str, value: float, unit: str, *, ratio: float | None = No
     if met is not None:
         parts.append("met" if met else "NOT met")
     return " | ".join(parts)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, deadline_seconds: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"the server on port {port} exited with code {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"nothing listens on port {port} after {deadline_seconds} s")
+
+
+class RedisServer:
+    """A private redis-server on a free port, so a benchmark neither sees nor disturbs anyone else's keys."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, process=self.process)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def __enter__(self) -> RedisServer:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+
+def sqlite_database(name: str) -> str:
+    """A fresh SQLite file under bench/out; returns its URL."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.db"
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def fresh_database(backend: str, name: str) -> str:
+    return fresh_pg_database(name) if backend == "postgresql" else sqlite_database(name)
+
+
+def demo_database(backend: str, name: str, people: int, day: str, **settings: str) -> tuple[str, float]:
+    """A fresh database with the schema and `flask demo-data --people N`; returns (URL, load seconds)."""
+    url = fresh_database(backend, name)
+    environment = env(HOTLINE_DATABASE_URL=url, **settings)
+    timed(["flask", "db", "upgrade"], environment)
+    seconds, _, _ = timed(["flask", "demo-data", "--people", str(people), "--date", day], environment)
+    return url, seconds
+
+
+def vm_rss_kib(pid: int) -> int:
+    """A live process's resident memory now (VmRSS), in KiB; 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (gunicorn's workers, say)."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found.extend(int(c) for c in (task / "children").read_text().split())
+    except OSError:
+        pass
+    return found
+
+
+def spread(values: list[float]) -> float:
+    """Half the range relative to the middle value: the noise a repeated measurement shows."""
+    if len(values) < 2 or not max(values):
+        return 0.0
+    ordered = sorted(values)
+    return (ordered[-1] - ordered[0]) / 2 / ordered[len(ordered) // 2]

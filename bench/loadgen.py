@@ -71,7 +71,7 @@ class LoadResult:
         }
 
 
-def _worker(base_url, requests, offset, seconds, threads, rate_per_thread, out_queue):
+def _worker(base_url, requests, offset, stride, seconds, threads, rate_per_thread, out_queue):
     host = urlsplit(base_url)
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
@@ -96,8 +96,10 @@ def _worker(base_url, requests, offset, seconds, threads, rate_per_thread, out_q
                 scheduled = time.perf_counter()
             if scheduled >= stop_at:
                 break
+            # Connection g sends requests g, g + stride, g + 2 * stride ...: no two connections send the
+            # same request, and a list at least as long as the run is never sent twice.
             request = requests[index % len(requests)]
-            index += threads * 64
+            index += stride
             try:
                 connection.request("POST", request.path, body=request.body, headers=request.headers)
                 response = connection.getresponse()
@@ -130,7 +132,9 @@ def _run(base_url, requests, seconds, processes, threads, total_rate=None) -> Lo
     rate_per_thread = (total_rate / (processes * threads)) if total_rate else None
     started = time.perf_counter()
     workers = [
-        mp.Process(target=_worker, args=(base_url, requests, p * threads, seconds, threads, rate_per_thread, queue))
+        mp.Process(target=_worker,
+                   args=(base_url, requests, p * threads, processes * threads, seconds, threads, rate_per_thread,
+                         queue))
         for p in range(processes)
     ]
     for worker in workers:
@@ -142,7 +146,9 @@ def _run(base_url, requests, seconds, processes, threads, total_rate=None) -> Lo
     ok = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     latencies = [lat for r in results for lat in r[2]]
-    return LoadResult(ok, errors, min(elapsed, seconds + 1), latencies, processes * threads)
+    # Every connection stops sending at `seconds` after it started; the few milliseconds of process start
+    # and of the last answers in flight are not part of the window the rate is counted over.
+    return LoadResult(ok, errors, min(elapsed, seconds), latencies, processes * threads)
 
 
 def max_rate(base_url, requests, *, seconds=10.0, processes=2, threads=8) -> LoadResult:

@@ -1,0 +1,275 @@
+"""Benchmark 2: notices end to end, against the bare twilio client and against one RQ job per notice.
+
+    python bench/notices_e2e.py [--notices 100000] [--naive 5000] [--processes 2]
+
+On PostgreSQL with a private redis-server and the loopback Twilio (status callbacks off), in one run:
+
+1. `flask demo-data` makes the people; `--notices` due notices are planned with the bulk planner
+   (`hotline.notify.planner.plan_many`), one per distinct mobile number, of a kind the upstream requests
+   (D22, a renewed licence mailed, each with its own tracking number, so every text is unique).
+2. the limit: the `twilio` client alone (with the hotline's rebasing HTTP client, nothing else of the hotline)
+   posts the same texts, pre-rendered, to the same loopback from `--processes` processes;
+3. the hotline: `flask notices send-due` (the dispatcher: planned -> queued, batches of ids on RQ), then
+   `--processes` `flask worker --burst` processes claim, re-check, render, send through the real twilio client
+   and record every outcome; timed from the dispatcher's start to the last worker's exit;
+4. the naive design: `--naive` more notices, one RQ job per notice (HOTLINE_NOTICE_BATCH_SIZE=1) on RQ's
+   forking worker (`flask worker --burst --fork`), same number of processes, compared as a rate.
+
+Every notice must be accepted exactly once: the loopback's record is counted by (recipient, body) and the
+database must hold each notice `accepted` with exactly one accepted attempt whose SID the loopback issued.
+The RQ workers' resident memory (VmRSS) is sampled while they live; the last reading before each exits is
+benchmark 5's figure. The run sets HOTLINE_SEND_WINDOW=00:00-24:00 (so it runs at any hour) and
+HOTLINE_SENDER_SEGMENTS_PER_SECOND very high (the carrier's rate is a contract setting, not the machine's).
+Goals: at least 0.70 of the limit, at least 10 times the naive rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    OUT,
+    ROOT,
+    RedisServer,
+    demo_database,
+    env,
+    record,
+    summary_line,
+    vm_rss_kib,
+)
+from hotline.clock import CHINA  # noqa: E402
+
+LIMIT_GOAL = 0.70
+NAIVE_GOAL = 10.0
+KIND = "D22"
+
+
+def settings_for(url: str, redis_url: str, loopback_url: str, **extra: str) -> dict[str, str]:
+    return {"HOTLINE_DATABASE_URL": url, "HOTLINE_REDIS_URL": redis_url, "HOTLINE_TWILIO_API_URL": loopback_url,
+            "HOTLINE_SMS_GATEWAY": "twilio", "HOTLINE_SEND_WINDOW": "00:00-24:00",
+            "HOTLINE_SENDER_SEGMENTS_PER_SECOND": "1000000", **extra}
+
+
+def runtime_for(settings: dict[str, str]):
+    from hotline.config import Settings
+    from hotline.runtime import Runtime
+
+    return Runtime.from_settings(Settings.from_env({**env(), **settings}))
+
+
+# -- planning ---------------------------------------------------------------------------------------
+def recipients(rt, count: int) -> list[tuple[int, str]]:
+    """(person id, phone) for `count` people, one per distinct mobile number."""
+    from hotline.db import Person
+    from hotline.notify.planner import is_mobile
+
+    with rt.transaction(read_only=True) as session:
+        rows = session.execute(
+            select(func.min(Person.id), Person.phone).group_by(Person.phone).order_by(func.min(Person.id))
+        ).all()
+    found = [(pid, phone) for pid, phone in rows if is_mobile(phone)]
+    if len(found) < count:
+        raise SystemExit(f"the demo data has {len(found)} distinct mobile numbers; {count} are needed")
+    return found[:count]
+
+
+def variables(tag: str, i: int) -> dict[str, str]:
+    return {"business": "期满换证", "channel": "邮寄", "tracking": f"EMS {tag}{i:09d}", "office": "厦门市车管所"}
+
+
+def plan(rt, people: list[tuple[int, str]], tag: str) -> float:
+    from hotline.notify.planner import Planned, plan_many
+
+    started = time.perf_counter()
+    notices = [Planned(KIND, "person", pid, f"request:bench-{tag}-{i}", "person", pid, variables(tag, i))
+               for i, (pid, _) in enumerate(people)]
+    with rt.transaction() as session:
+        created = plan_many(session, notices, now=rt.clock.now())
+    if created != len(notices):
+        raise SystemExit(f"planned {created} of {len(notices)} notices")
+    return time.perf_counter() - started
+
+
+# -- the limit --------------------------------------------------------------------------------------
+def _post_all(base_url: str, messages: list[tuple[str, str]], out: mp.Queue) -> None:
+    from twilio.rest import Client
+
+    from hotline.config import DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN, Settings
+    from hotline.gateway.twilio import RebasedHttpClient
+
+    settings = Settings()
+    client = Client(DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN,
+                    http_client=RebasedHttpClient(base_url, timeout=settings.twilio_timeout_seconds))
+    callback = settings.public_url.rstrip("/") + "/sms/status"
+    created = 0
+    for to, body in messages:
+        client.messages.create(to=to, from_=settings.twilio_from_number, body=body, status_callback=callback)
+        created += 1
+    out.put(created)
+
+
+def limit_run(base_url: str, messages: list[tuple[str, str]], processes: int) -> float:
+    """Seconds for `processes` processes of the bare twilio client to post `messages`."""
+    queue: mp.Queue = mp.Queue()
+    shares = [messages[p::processes] for p in range(processes)]
+    started = time.perf_counter()
+    workers = [mp.Process(target=_post_all, args=(base_url, share, queue)) for share in shares]
+    for worker in workers:
+        worker.start()
+    created = sum(queue.get() for _ in workers)
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    if created != len(messages):
+        raise SystemExit(f"the bare client created {created} of {len(messages)} messages")
+    return elapsed
+
+
+# -- the hotline and the naive design ---------------------------------------------------------------
+def send_run(settings: dict[str, str], processes: int, *, fork: bool) -> tuple[float, list[int], str]:
+    """`flask notices send-due`, then `processes` burst workers; (seconds, last VmRSS KiB of each, output)."""
+    environment = env(**settings)
+    started = time.perf_counter()
+    dispatched = subprocess.run(["flask", "notices", "send-due"], cwd=ROOT, env=environment, capture_output=True,
+                                text=True)
+    if dispatched.returncode != 0:
+        raise SystemExit(f"flask notices send-due failed: {dispatched.stdout}{dispatched.stderr}")
+    command = ["flask", "worker", "--burst"] + (["--fork"] if fork else [])
+    OUT.mkdir(parents=True, exist_ok=True)
+    logs = [(OUT / f"notices-worker-{'fork' if fork else 'batch'}-{n}.log").open("w") for n in range(processes)]
+    workers = [subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+               for log in logs]
+    last_rss = [0] * processes
+    # Sample each worker's resident memory while it lives; the last reading is its size after the run.
+    while any(worker.poll() is None for worker in workers):
+        for n, worker in enumerate(workers):
+            if worker.poll() is None:
+                last_rss[n] = vm_rss_kib(worker.pid) or last_rss[n]
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    for log in logs:
+        log.close()
+    failed = [w.returncode for w in workers if w.returncode != 0]
+    if failed:
+        raise SystemExit(f"a worker exited with {failed}; see bench/out/notices-worker-*.log")
+    return elapsed, last_rss, dispatched.stdout.strip()
+
+
+# -- exactly once -----------------------------------------------------------------------------------
+def check_exactly_once(rt, loopback, tag: str, people: list[tuple[int, str]]) -> dict:
+    """Every notice of this run accepted once: at the loopback by (recipient, body), and in the database."""
+    from hotline.db import Notice, NoticeAttempt, NoticeState
+
+    with rt.transaction(read_only=True) as session:
+        notices = session.execute(
+            select(Notice.id, Notice.phone, Notice.body, Notice.state)
+            .where(Notice.occasion.like(f"request:bench-{tag}-%"))
+        ).all()
+        attempts = session.execute(
+            select(NoticeAttempt.notice_id, NoticeAttempt.provider_sid)
+            .join(Notice, Notice.id == NoticeAttempt.notice_id)
+            .where(Notice.occasion.like(f"request:bench-{tag}-%"), NoticeAttempt.state == NoticeState.ACCEPTED)
+        ).all()
+    states = Counter(str(getattr(n.state, "value", n.state)) for n in notices)
+    wanted = Counter((n.phone, n.body) for n in notices)
+    seen = Counter((m.to, m.body) for m in loopback.messages() if (m.to, m.body) in wanted)
+    sids = {m.sid for m in loopback.messages()}
+    per_notice = Counter(a.notice_id for a in attempts)
+    report = {
+        "notices": len(notices),
+        "states": dict(states),
+        "loopback_once": sum(1 for key in wanted if seen[key] == 1),
+        "loopback_twice_or_more": sum(1 for key in wanted if seen[key] > 1),
+        "loopback_missing": sum(1 for key in wanted if seen[key] == 0),
+        "db_accepted_once": sum(1 for n in notices if per_notice[n.id] == 1),
+        "db_sids_from_loopback": sum(1 for a in attempts if a.provider_sid in sids),
+    }
+    report["ok"] = (len(notices) == len(people) and states.get("accepted", 0) == len(people)
+                    and report["loopback_once"] == len(people) and report["db_accepted_once"] == len(people)
+                    and report["db_sids_from_loopback"] == len(attempts) == len(people))
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    from hotline.gateway.loopback import Loopback
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notices", type=int, default=100_000)
+    parser.add_argument("--naive", type=int, default=5_000)
+    parser.add_argument("--processes", type=int, default=2, help="RQ workers, and posting processes of the limit")
+    parser.add_argument("--people", type=int, default=0,
+                        help="demo-data people (default: enough for one distinct number per notice)")
+    args = parser.parse_args(argv)
+    people_count = args.people or int(max(args.notices, args.naive) * 1.25) + 1000
+    day = datetime.now(CHINA).date().isoformat()
+    loopback = Loopback(callbacks=False).start()
+    try:
+        with RedisServer() as redis_server:
+            url, load_s = demo_database("postgresql", "hotline_bench_notices", people_count, day)
+            settings = settings_for(url, redis_server.url, loopback.url)
+            rt = runtime_for(settings)
+            people = recipients(rt, max(args.notices, args.naive))
+            main_people, naive_people = people[:args.notices], people[:args.naive]
+            plan_s = plan(rt, main_people, "main")
+
+            # The limit: the same texts the hotline will send, rendered before the clock starts.
+            from hotline.notify.render import render_notice
+
+            texts = [(phone, render_notice((KIND, variables("main", i)), "zh-CN", rt.settings))
+                     for i, (_, phone) in enumerate(main_people)]
+            limit_s = limit_run(loopback.url, texts, args.processes)
+            limit_rate = len(texts) / limit_s
+            loopback.reset()
+
+            hotline_s, worker_rss, dispatched = send_run(settings, args.processes, fork=False)
+            hotline_rate = args.notices / hotline_s
+            check = check_exactly_once(rt, loopback, "main", main_people)
+            loopback.reset()
+
+            naive_plan_s = plan(rt, naive_people, "naive")
+            naive_s, _, _ = send_run({**settings, "HOTLINE_NOTICE_BATCH_SIZE": "1"}, args.processes, fork=True)
+            naive_rate = args.naive / naive_s
+            naive_check = check_exactly_once(rt, loopback, "naive", naive_people)
+            rt.engine.dispose()
+    finally:
+        loopback.stop()
+    ratio_limit = hotline_rate / limit_rate
+    ratio_naive = hotline_rate / naive_rate
+    met = ratio_limit >= LIMIT_GOAL and ratio_naive >= NAIVE_GOAL and check["ok"] and naive_check["ok"]
+    print(f"  limit: twilio client alone, {args.processes} processes: {limit_rate:,.0f} messages/s "
+          f"({len(texts):,} in {limit_s:.1f} s)", flush=True)
+    print(f"  hotline: send-due + {args.processes} flask worker --burst: {hotline_rate:,.0f} notices/s "
+          f"({args.notices:,} in {hotline_s:.1f} s; planning them took {plan_s:.1f} s; {dispatched})", flush=True)
+    print(f"  naive: one job per notice, {args.processes} forking workers: {naive_rate:,.1f} notices/s "
+          f"({args.naive:,} in {naive_s:.1f} s)", flush=True)
+    print(f"  exactly once: {'yes' if check['ok'] and naive_check['ok'] else 'NO'} {check} naive {naive_check}",
+          flush=True)
+    print(f"  RQ worker RSS at the end of the run: {[round(k / 1024, 1) for k in worker_rss]} MiB", flush=True)
+    print(summary_line("notices end to end", hotline_rate, "notices/s", ratio=ratio_limit,
+                       baseline=f"limit; {ratio_naive:.1f} x naive",
+                       goal=">= 0.70 x limit and >= 10 x naive, exactly once", met=met), flush=True)
+    record("notices_e2e", {
+        "args": vars(args), "people": people_count, "demo_data_s": round(load_s, 1), "plan_s": round(plan_s, 2),
+        "naive_plan_s": round(naive_plan_s, 2), "limit_rate": round(limit_rate, 1),
+        "hotline_rate": round(hotline_rate, 1), "naive_rate": round(naive_rate, 1),
+        "ratio_limit": round(ratio_limit, 3), "ratio_naive": round(ratio_naive, 2), "exactly_once": check,
+        "naive_exactly_once": naive_check, "rq_worker_rss_mib": [round(k / 1024, 1) for k in worker_rss],
+        "met": met, "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    })
+    if not (check["ok"] and naive_check["ok"]):
+        raise SystemExit("a notice was not accepted exactly once")
+
+
+if __name__ == "__main__":
+    main()
