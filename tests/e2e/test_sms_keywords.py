@@ -75,7 +75,7 @@ def test_exams_list_and_booking_keywords(client, settings, session, citizen):
     assert "将为您申请KM2考试：2026年12月09日下午" in prompt and "回复Y" in prompt
     done = text(client, settings, citizen["phone"], "Y")
     assert done.startswith(settings.sms_signature + "已提交KM2考试申请")
-    assert "申请中" in text(client, settings, citizen["phone"], "KS")
+    assert "已受理，等待分配" in text(client, settings, citizen["phone"], "KS")
 
 
 def test_inspection_keyword(client, settings, session, citizen):

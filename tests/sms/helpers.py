@@ -5,15 +5,7 @@ from __future__ import annotations
 import itertools
 from xml.etree import ElementTree
 
-try:
-    from tests.twilio_signing import signed_post
-except ImportError:  # until the shared signing helper lands
-    from twilio.request_validator import RequestValidator
-
-    def signed_post(client, settings, path, params):
-        url = settings.public_url.rstrip("/") + path
-        signature = RequestValidator(settings.twilio_auth_token).compute_signature(url, params)
-        return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+from tests.twilio_signing import signed_post
 
 _sids = itertools.count(1)
 
