@@ -52,7 +52,8 @@ ID_PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 "
     "71 81 82 83".split()
 )
-_ID_FORM = re.compile(r"\d{17}[\dX]")
+# [0-9], not \d: \d also matches full-width and other scripts' digits, which no caller can type back.
+_ID_FORM = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def id_check_char(first17: str) -> str:
@@ -155,8 +156,8 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 _PLATE_DOTS = str.maketrans("", "", "·.•・ ")
 _ALNUM = "A-HJ-NP-Z0-9"  # letters I and O never occur on a plate
 _ORDINARY_PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}[{_ALNUM}挂学警港澳]")
-_NEW_ENERGY_SMALL = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][DF][{_ALNUM}]\d{{4}}")
-_NEW_ENERGY_LARGE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z]\d{{5}}[DF]")
+_NEW_ENERGY_SMALL = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][DF][{_ALNUM}][0-9]{{4}}")
+_NEW_ENERGY_LARGE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][0-9]{{5}}[DF]")
 
 # GA 36 plate types; 51 and 52 are the new-energy plates with 8 characters.
 PLATE_TYPES = {
@@ -270,7 +271,7 @@ def _cn_patterns() -> tuple[re.Pattern, tuple[re.Pattern, ...]]:
 
 
 _CN_MOBILE, _CN_NOT_MOBILE = _cn_patterns()
-_CN_SHAPE = re.compile(r"(?:\+86)?(1\d{10})")
+_CN_SHAPE = re.compile(r"(?:\+86)?(1[0-9]{10})")  # ASCII digits: other digits go the full way
 _SEPARATORS = str.maketrans("", "", " -()\u00a0")
 
 
@@ -309,7 +310,16 @@ def phone(value: Any, field: str = "phone", *, mobile: bool = True, region: str 
 
 # --- dates, times, numbers, text --------------------------------------------------------------------
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Years a record's dates and timestamps may fall in. Outside them a value is a typo or a placeholder
+# (0001-01-01, 9999-12-31; a long-term licence is `null`), and the arithmetic done on it later (a permit's
+# 3 years, a fine's 16 days, a timestamp's offset) would overflow the calendar.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _plausible_year(year: int, value: Any, field: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidValue(field, f"{_shown(value)} is not a plausible date (years {FIRST_YEAR} to {LAST_YEAR})")
 
 
 def calendar_date(value: Any, field: str) -> date:
@@ -318,15 +328,17 @@ def calendar_date(value: Any, field: str) -> date:
     if not _DATE.fullmatch(text):
         raise InvalidValue(field, f"{_shown(value)} is not a date in the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidValue(field, f"{text} is not a real date") from None
+    _plausible_year(day.year, value, field)
+    return day
 
 
 def timestamp(value: Any, field: str) -> datetime:
     """An ISO 8601 timestamp with an offset (`2026-11-20T10:00:00+08:00` or `...Z`); returned in UTC."""
     text = _string(value, field)
-    if not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+    if not re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}", text):
         raise InvalidValue(field, f"{_shown(value)} is not an ISO 8601 timestamp")
     try:
         parsed = datetime.fromisoformat(text)
@@ -334,6 +346,7 @@ def timestamp(value: Any, field: str) -> datetime:
         raise InvalidValue(field, f"{_shown(value)} is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is None:
         raise InvalidValue(field, f"{text} has no offset; write e.g. {text}+08:00")
+    _plausible_year(parsed.year, value, field)  # before astimezone, which overflows at year 1 and 9999
     return parsed.astimezone(UTC)
 
 
@@ -354,11 +367,18 @@ def boolean(value: Any, field: str) -> bool:
     return value
 
 
+# Control characters other than tab and line breaks: PostgreSQL refuses NUL in text outright, and the
+# rest have no business in a name or an address that is spoken or texted.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def text(value: Any, field: str, *, max_length: int | None = None) -> str:
-    """Non-empty text, surrounding spaces removed."""
+    """Non-empty text, surrounding spaces removed, without control characters."""
     stripped = _string(value, field).strip()
     if not stripped:
         raise InvalidValue(field, "must not be empty")
+    if _CONTROL.search(stripped):
+        raise InvalidValue(field, "contains a control character (such as NUL)")
     if max_length is not None and len(stripped) > max_length:
         raise InvalidValue(field, f"at most {max_length} characters, this has {len(stripped)}")
     return stripped
@@ -386,9 +406,13 @@ def digits(value: Any, field: str, *, lengths: tuple[int, ...], what: str) -> st
 
 def pin(value: Any, field: str = "pin") -> str:
     # A number would lose its leading zeros (012345), so a PIN must come as a string.
-    if not isinstance(value, str) or not re.fullmatch(r"\d{6}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{6}", value):
         raise InvalidValue(field, "must be a string of 6 digits, e.g. \"135790\"")
     return value
+
+
+# Ten million yuan: far above any traffic fine, and in fen still inside a 32-bit INTEGER column.
+MAX_YUAN = 10_000_000
 
 
 def yuan_to_fen(value: Any, field: str) -> int:
@@ -401,6 +425,8 @@ def yuan_to_fen(value: Any, field: str) -> int:
         raise InvalidValue(field, f"must be an amount in yuan, not {_shown(value)}") from None
     if not amount.is_finite() or amount < 0:
         raise InvalidValue(field, f"must be 0 or more, not {_shown(value)}")
+    if amount > MAX_YUAN:
+        raise InvalidValue(field, f"must be at most {MAX_YUAN} yuan, not {_shown(value)}")
     return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -293,3 +293,52 @@ def test_choices_name_the_options():
     assert v.language("en") == "en"
     assert v.subject("KM3W") == "KM3W"
     assert _reason(v.subject, "KM4")
+
+
+# --- hostile input: a named error, never a crash, and nothing stored in a form no one can match --------
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_an_id_number_with_full_width_digits_is_refused_with_a_reason():
+    good = valid_id_number(birth=date(1990, 1, 1))
+    mixed = good[:2] + good[2:17].translate(FULL_WIDTH) + good[17]
+    assert "17 digits followed by a digit or X" in _reason(v.id_number, mixed)
+    assert "neither" in _reason(v.party_key, mixed, "owner")
+
+
+def test_plates_and_pins_take_only_ascii_digits():
+    # Stored with full-width digits, a plate would never match what a caller types or an SMS carries.
+    for raw in ("闽D" + "12345".translate(FULL_WIDTH) + "D", "闽DD" + "12345".translate(FULL_WIDTH)):
+        assert "new-energy plate" in _reason(v.plate, raw)
+    assert "6 digits" in _reason(v.pin, "135790".translate(FULL_WIDTH))
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-08:00"])
+def test_timestamps_at_the_ends_of_the_calendar_are_refused_not_a_crash(raw):
+    assert "plausible" in _reason(v.timestamp, raw, "recorded_at")
+
+
+@pytest.mark.parametrize("raw", ["9999-06-01", "0001-01-01", "1899-12-31"])
+def test_dates_far_outside_any_record_are_refused(raw):
+    # Later arithmetic (a permit's 3 years, a fine's 16 days) would overflow on them.
+    assert "plausible" in _reason(v.calendar_date, raw, "permit_issued")
+    assert v.calendar_date("2199-12-31", "valid_until") == date(2199, 12, 31)
+
+
+def test_text_with_a_nul_byte_is_refused():
+    # PostgreSQL cannot store NUL in text: let the record be refused by name, not the batch fail.
+    assert "control character" in _reason(v.text, "林\x00明", "name")
+    assert "control character" in _reason(v.person_name, "林\x1b明")
+    assert v.text(" 厦门\t思明区 ", "location") == "厦门\t思明区"
+
+
+def test_a_huge_amount_is_refused_not_a_crash():
+    assert "at most" in _reason(v.yuan_to_fen, 10**30, "fine_cny")
+    assert "at most" in _reason(v.yuan_to_fen, 1e300, "fine_cny")
+    assert v.yuan_to_fen(10_000_000, "fine_cny") == 1_000_000_000
+
+
+@pytest.mark.parametrize("raw", ["1380013" + "8000".translate(FULL_WIDTH), "+86138001380" + "00".translate(FULL_WIDTH)])
+def test_a_mobile_with_some_full_width_digits_is_stored_in_ascii(raw):
+    assert v.phone(raw) == "+8613800138000"
