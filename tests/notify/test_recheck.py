@@ -1,0 +1,134 @@
+"""The re-check just before sending: a notice planned, then the upstream record changes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from hotline.clock import CHINA
+from hotline.db import Notice
+from hotline.notify.recheck import still_due
+from hotline.notify.scan import scan
+from tests.factories import licence, notice_request, person, store, vehicle, violation
+
+T = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
+EARLIER = datetime(2026, 11, 10, 10, 0, tzinfo=CHINA)
+LATER = NOW + timedelta(hours=2)
+
+
+def the_notice(session, kind: str) -> Notice:
+    session.expire_all()
+    return session.scalars(select(Notice).where(Notice.kind == kind)).one()
+
+
+def test_licence_renewed_since_the_reminder_was_planned(session):
+    p = person()
+    lic = licence(p, valid_until=T + timedelta(days=30))
+    store(session, p, lic, now=EARLIER)
+    scan(session, T, now=NOW)
+    notice = the_notice(session, "D01")
+    assert still_due(session, notice, T) is None
+
+    store(session, {**lic, "valid_until": "2036-12-24"}, now=LATER)
+    assert still_due(session, the_notice(session, "D01"), T) == "no longer due: licence renewed"
+
+
+def test_vehicle_inspected_since_planning(session):
+    p = person()
+    car = vehicle(p, vehicle_kind="H31", inspection_valid_until=T - timedelta(days=1))
+    store(session, p, car, now=EARLIER)
+    scan(session, T, now=NOW)
+    assert still_due(session, the_notice(session, "V03"), T) is None
+    store(session, {**car, "inspection_valid_until": "2027-11-30"}, now=LATER)
+    assert still_due(session, the_notice(session, "V03"), T) == "no longer due: vehicle inspected"
+
+
+def test_vehicle_deregistered_since_planning(session):
+    p = person()
+    car = vehicle(p, vehicle_kind="H31", inspection_valid_until=T + timedelta(days=30))
+    store(session, p, car, now=EARLIER)
+    scan(session, T, now=NOW)
+    store(session, {**car, "status": "E"}, now=LATER)
+    assert still_due(session, the_notice(session, "V01"), T) == "no longer due: vehicle deregistered"
+
+
+def test_fine_paid_since_the_late_fee_notice(session):
+    p = person()
+    car = vehicle(p)
+    fine = violation(car, handled=True, decided_at=datetime(2026, 11, 8, 9, 0, tzinfo=CHINA))
+    store(session, p, car, fine, now=EARLIER)
+    scan(session, T, now=NOW)
+    assert still_due(session, the_notice(session, "W05"), T) is None
+    store(session, {**fine, "paid": True}, now=LATER)
+    assert still_due(session, the_notice(session, "W05"), T) == "no longer due: fine paid"
+
+
+def test_violation_handled_before_its_notice_went(session):
+    p = person()
+    car = vehicle(p)
+    store(session, p, car, now=EARLIER)
+    fine = violation(car)
+    store(session, fine, now=NOW, baseline=False)
+    assert still_due(session, the_notice(session, "W01"), T) is None
+    store(session, {**fine, "handled": True, "decided_at": LATER.isoformat()}, now=LATER)
+    assert still_due(session, the_notice(session, "W01"), T) == "no longer due: violation handled"
+
+
+def test_many_unhandled_no_longer_many(session):
+    p = person()
+    car = vehicle(p)
+    store(session, p, car, now=EARLIER)
+    fines = [violation(car) for _ in range(5)]
+    store(session, *fines, now=NOW, baseline=False)
+    assert still_due(session, the_notice(session, "W03"), T) is None
+    store(session, {**fines[0], "handled": True, "decided_at": LATER.isoformat()}, now=LATER)
+    assert still_due(session, the_notice(session, "W03"), T) == "no longer due: violations handled"
+
+
+def test_vehicle_status_cleared_before_sending(session):
+    p = person()
+    car = vehicle(p)
+    store(session, p, car, now=EARLIER)
+    store(session, {**car, "status": "L"}, now=NOW, baseline=False)
+    assert still_due(session, the_notice(session, "V10"), T) is None
+    store(session, {**car, "status": "A"}, now=LATER)
+    assert still_due(session, the_notice(session, "V10"), T) == "no longer due: vehicle status cleared"
+
+
+def test_points_cleared_before_the_warning_went(session):
+    p = person()
+    lic = licence(p, points=6)
+    store(session, p, lic, now=EARLIER)
+    store(session, {**lic, "points": 9}, now=NOW, baseline=False)
+    assert still_due(session, the_notice(session, "D11"), T) is None
+    store(session, {**lic, "points": 3}, now=LATER)  # a decision revoked upstream
+    assert still_due(session, the_notice(session, "D11"), T) == "no longer due: points cleared"
+
+
+def test_certificate_submitted(session):
+    p = person()
+    lic = licence(p, physical_due=T + timedelta(days=30))
+    store(session, p, lic, now=EARLIER)
+    scan(session, T, now=NOW)
+    store(session, {**lic, "physical_due": "2027-11-30"}, now=LATER)
+    assert still_due(session, the_notice(session, "D08"), T) == "no longer due: certificate submitted"
+
+
+def test_binding_request_past_its_deadline(session):
+    p = person()
+    store(session, p, now=EARLIER)
+    store(session, notice_request(p, kind="V09", data={"applicant_name_masked": "陈*", "deadline": "2026-11-27"}),
+          now=NOW, baseline=False)
+    notice = the_notice(session, "V09")
+    assert still_due(session, notice, T) is None
+    assert still_due(session, notice, date(2026, 11, 28)) == "no longer due: request expired"
+
+
+def test_results_and_requests_stay_due(session):
+    p = person()
+    car = vehicle(p)
+    store(session, p, car, now=EARLIER)
+    store(session, notice_request(car, kind="V07"), now=NOW, baseline=False)
+    assert still_due(session, the_notice(session, "V07"), T + timedelta(days=30)) is None
