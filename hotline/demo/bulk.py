@@ -201,16 +201,21 @@ def id_bases(session: Session) -> IdBases:
     return IdBases(person=after("person"), organisation=after("organisation"), vehicle=after("vehicle"))
 
 
-def load_crowd(session: Session, plan: CrowdPlan, *, workers: int = 1,
+def load_crowd(session: Session, plan: CrowdPlan, *, workers: int = 1, defer_indexes: bool | None = None,
                progress: Callable[[int, int], None] | None = None) -> Counter:
-    """Write the crowd into the session's transaction; returns the rows written per table."""
+    """Write the crowd into the session's transaction; returns the rows written per table.
+
+    `defer_indexes` (default: for large crowds) drops the plain indexes and foreign keys on PostgreSQL for
+    the load and builds them again at the end."""
     backend = session.get_bind().dialect.name
     if backend == "postgresql":
         # Nobody else may add people or vehicles while we pick their ids.
         session.execute(text("LOCK TABLE person, organisation, vehicle IN EXCLUSIVE MODE"))
     bases = id_bases(session)
     totals: Counter = Counter()
-    deferred = _defer_indexes(session) if backend == "postgresql" and plan.people >= DEFER_INDEXES_FROM else []
+    if defer_indexes is None:
+        defer_indexes = plan.people >= DEFER_INDEXES_FROM
+    deferred = _defer_indexes(session) if backend == "postgresql" and defer_indexes else []
     jobs = [(plan, bases, chunk, backend) for chunk in (ORGANISATIONS_CHUNK, *range(plan.chunks))]
     for prepared in ordered_map(prepare, jobs, workers if plan.chunks > 1 else 1):
         if backend == "postgresql":

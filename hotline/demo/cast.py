@@ -19,7 +19,7 @@ Main cast (the README's "Try it"; `flask demo-data` prints it with the ID number
   (W04, W03), a lorry whose inspection ran out yesterday (V03), an electric bus.
 - +8613800138003 王芳 (replies in English, PIN 112233): an inspection-exempt car due in 90 days (V02).
 - +8613800138004 张伟 (no online account): queries answered with how to register.
-- +8613800138005 刘洋 (learner, PIN 135790): failed KM3 three days ago (D20), may apply again.
+- +8613800138005 刘洋 (learner, PIN 135790): failed KM3 twelve days ago (D20), may book a retake now.
 
 Showcase: one person for each remaining notice kind at +86138001381NN (SHOWCASE below), internet
 accounts verified by SMS code.
@@ -204,7 +204,7 @@ def _main_cast(b: _Builder) -> None:
     zhang = b.person("张伟", UNREGISTERED_PHONE, date(1979, 1, 30), 7, account="none")
     b.licence(zhang, ["C1"], first_issued=date(2001, 9, 1), points=0)
 
-    # 刘洋 passed KM1 and KM2 and failed KM3 three days ago (D20 with the day a retake may be booked).
+    # 刘洋 passed KM1 and KM2 and failed KM3 twelve days ago (D20 with the day a retake may be booked).
     liu = b.person("刘洋", LEARNER_PHONE, date(2003, 7, 7), 9, pin=LEARNER_PIN)
     b.add("learner", id_number=liu, licence_class="C1", applied_at=stamp(b.now - timedelta(days=300)),
           permit_issued=b.day(-250), passed={"KM1": b.day(-250), "KM2": b.day(-120)}, attempts={"KM3": 1})
@@ -317,12 +317,13 @@ def _allocation_plan(b: _Builder) -> str:
 
 
 def _exam_result(b: _Builder) -> None:
-    """刘洋's failed KM3, three days ago, on a plan of its own so it never depends on the timetable."""
-    day = b.today - timedelta(days=3)
+    """刘洋's failed KM3, on a plan of its own so it never depends on the timetable: the exam was more
+    than 10 days ago (a retake may be booked now), the result reached the hotline yesterday (D20)."""
+    day = b.today - timedelta(days=12)
+    while not b.calendar.is_working_day(day):
+        day -= timedelta(days=1)
     site_code, site_name = EXAM_SITES[1]
     pid = plan_id(site_code, day, "KM3", "AM") + "-DEMO"
     b.add("exam_plan", plan_id=pid, subject="KM3", classes=["C1", "C2"], site_code=site_code, site_name=site_name,
-          date=day.isoformat(), session="AM", capacity=40,
-          booking_closes_at=stamp(at_china(day - timedelta(days=5), 17)))
-    b.add("exam_result", id_number=b.marks["liu"], plan_id=pid, result="fail", score=72,
-          updated_at=stamp(at_china(day, 16)))
+          date=day.isoformat(), session="AM", capacity=40, booking_closes_at=stamp(booking_closes(b.calendar, day)))
+    b.add("exam_result", id_number=b.marks["liu"], plan_id=pid, result="fail", score=72, updated_at=b.recently)
