@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import event
 
 from hotline.clock import CHINA
 from hotline.services import identity, queries
@@ -359,6 +360,8 @@ def test_violations_of_one_plate_and_never_someone_elses(session, clock):
     party = the(session, owner)
 
     assert [f.plate for f in queries.violations(session, clock, party, plate="闽d·11111")] == ["闽D11111"]
+    assert [f.plate for f in queries.violations(session, clock, party, plate="闽D•11111")] == ["闽D11111"]
+    assert [f.plate for f in queries.violations(session, clock, party, plate="闽D・11111")] == ["闽D11111"]
     assert queries.violations(session, clock, party, plate="闽D33333") == []
     assert len(queries.violations(session, clock, party)) == 2
 
@@ -379,3 +382,72 @@ def test_a_driver_sees_the_violation_whose_points_went_to_them_on_someone_elses_
     assert [f.ref for f in queries.violations(session, clock, the(session, driver))] == ["DRIVEN"]
     assert queries.vehicles(session, clock, the(session, driver)) == []
     assert sorted(f.ref for f in queries.violations(session, clock, the(session, owner))) == ["DRIVEN", "NOT-THEIRS"]
+
+
+def test_a_party_no_longer_on_record_sees_nobodys_violations(session, clock):
+    # A party held in a call's state while its person record went away must not match every violation
+    # whose driver is unknown (driver_id_number IS NULL).
+    owner = person()
+    car = vehicle(owner)
+    store(session, owner, car, violation(car), violation(car), now=clock.now())
+    gone = Party("person", 10**9, "林*明", "+8613800138000", "internet", "zh-CN", False, "123X")
+
+    assert queries.violations(session, clock, gone) == []
+
+
+# --- how the queries read the violations table ------------------------------------------------------
+
+
+def _violation_reads(session, run) -> list[str]:
+    """The ways the statements sent by `run()` read the violation table that walk it whole.
+
+    Each statement is explained with the planner told to use an index wherever the query allows one, so
+    what remains is a whole-table read the query's form forces (a GROUP BY over every vehicle's
+    violations, a condition spanning two tables), which grows with everyone's violations, not the caller's.
+    """
+    statements = []
+    engine = session.get_bind()
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "violation" in statement and not statement.startswith("EXPLAIN"):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert statements
+    connection = session.connection()
+    walks = []
+    if engine.dialect.name == "sqlite":
+        for statement, parameters in statements:
+            for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters):
+                if row[-1].startswith("SCAN violation"):
+                    walks.append(row[-1])
+        return walks
+    for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
+        connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+    for statement, parameters in statements:
+        plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar()
+        nodes = [plan[0]["Plan"]]
+        while nodes:
+            node = nodes.pop()
+            nodes.extend(node.get("Plans", []))
+            if node.get("Relation Name") != "violation":
+                continue
+            if node["Node Type"] == "Bitmap Heap Scan" or "Index Cond" in node:
+                continue
+            walks.append(f"{node['Node Type']} on violation")
+    return walks
+
+
+def test_a_callers_vehicles_and_violations_are_found_through_indexes(session, clock):
+    owner, firm = person(), organisation()
+    car, truck = vehicle(owner), vehicle(firm, plate_type="01")
+    store(session, owner, firm, car, truck, violation(car), violation(truck), now=clock.now())
+    mine, its = the(session, owner), the(session, firm)
+
+    assert _violation_reads(session, lambda: queries.vehicles(session, clock, mine)) == []
+    assert _violation_reads(session, lambda: queries.vehicles(session, clock, its)) == []
+    assert _violation_reads(session, lambda: queries.violations(session, clock, its)) == []
