@@ -153,7 +153,9 @@ def party_key(value: Any, field: str) -> str:
 # --- plates -----------------------------------------------------------------------------------------
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_PLATE_DOTS = str.maketrans("", "", "·.•・ ")
+# What people and phones put between a plate's characters: display dots of several scripts and spaces.
+PLATE_SEPARATORS = "·.•・ \u3000"
+_PLATE_DOTS = str.maketrans("", "", PLATE_SEPARATORS)
 _ALNUM = "A-HJ-NP-Z0-9"  # letters I and O never occur on a plate
 _ORDINARY_PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}[{_ALNUM}挂学警港澳]")
 _NEW_ENERGY_SMALL = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][DF][{_ALNUM}][0-9]{{4}}")

@@ -342,3 +342,7 @@ def test_a_huge_amount_is_refused_not_a_crash():
 @pytest.mark.parametrize("raw", ["1380013" + "8000".translate(FULL_WIDTH), "+86138001380" + "00".translate(FULL_WIDTH)])
 def test_a_mobile_with_some_full_width_digits_is_stored_in_ascii(raw):
     assert v.phone(raw) == "+8613800138000"
+
+
+def test_a_plate_written_with_an_ideographic_space_is_the_same_plate():
+    assert v.plate("闽D\u300012345") == "闽D12345"
