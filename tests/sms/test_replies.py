@@ -1,0 +1,116 @@
+"""Reply templates and fitting: both languages, no undefined variables, 4 segments, pages that add up."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from hotline.notify.segments import count, is_gsm7
+from hotline.services.queries import ViolationView
+from hotline.sms.replies import MAX_SEGMENTS, Replier, sign
+from hotline.templates import TEMPLATE_ROOT
+
+SIGNATURE = "【交管12123】"
+NAMES = sorted(p.stem for p in Path(TEMPLATE_ROOT, "zh-CN", "sms").glob("*.j2"))
+AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+
+# Every refusal code the services name, with the facts they carry.
+REFUSALS = {
+    "register_first": {}, "persons_only": {}, "organisations_only": {}, "not_a_learner": {},
+    "no_such_plan": {"plan_id": "P"}, "booking_closed": {"plan_id": "P", "closed_at": AT},
+    "class_not_served": {"licence_class": "C1", "classes": ["A1"]},
+    "already_passed": {"subject": "KM2", "passed_on": date(2026, 10, 1)},
+    "already_open": {"application_id": 1, "plan_id": "P"}, "no_permit": {"subject": "KM2"},
+    "permit_expired": {"expires": date(2026, 12, 1)}, "too_early": {"earliest": date(2026, 12, 1)},
+    "km2_not_passed": {}, "attempts_exhausted": {"used": 5, "limit": 5},
+    "retake_too_early": {"earliest": date(2026, 12, 1), "last_exam": date(2026, 11, 20)},
+    "no_such_application": {"application_id": 1}, "not_cancellable": {"status": "cancelled"},
+    "window_only": {"window_deadline": date(2026, 12, 7), "exam_date": date(2026, 12, 8)},
+    "too_late": {"exam_date": date(2026, 12, 8)}, "not_your_vehicle": {"vehicle_id": 1},
+    "no_such_slot": {"slot_id": "S"}, "slot_started": {"slot_id": "S", "starts_at": AT},
+    "slot_full": {"slot_id": "S"}, "already_booked": {"booking_id": 1, "slot_id": "S", "starts_at": AT},
+    "no_such_booking": {"booking_id": 1}, "already_cancelled": {"booking_id": 1}, "something_new": {},
+}
+
+# The texts that carry no record data: English ones must stay GSM-7 (160 characters a segment).
+STATIC = (
+    [("help", {"problem": p}) for p in (None, "empty", "too_long", "control", "unrecognised")]
+    + [("failure", {}), ("limited", {"minutes": 60}), ("language", {})]
+    + [("optout", {"outcome": o}) for o in ("out", "in", "needs_start", "not_out")]
+    + [("who", {"case": "unknown"}), ("who", {"case": "choose", "held": True}),
+       ("who", {"case": "choose", "held": False}), ("who", {"case": "no_match"})]
+    + [("state", {"case": c, "keyword": "YY KM2"}) for c in
+       ("try_later", "expired", "no_such", "no_vehicle", "which_subject", "nothing_pending", "declined")]
+    + [("refusal", {"code": code, "facts": facts}) for code, facts in REFUSALS.items()]
+)
+
+
+def test_every_reply_exists_in_both_languages():
+    assert NAMES
+    assert sorted(p.stem for p in Path(TEMPLATE_ROOT, "en", "sms").glob("*.j2")) == NAMES
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+@pytest.mark.parametrize(("name", "variables"), STATIC, ids=lambda v: str(v)[:40])
+def test_static_replies_render_and_fit(language, name, variables):
+    replier = Replier(language, SIGNATURE)
+    text = replier.text(name, agent_number="+8659212123", **variables)
+    assert text and "{" not in text
+    assert count(text).segments <= MAX_SEGMENTS
+    if language == "en":
+        assert is_gsm7(text), text  # plain English stays GSM-7: no signature in 【】, no Chinese
+    else:
+        assert text.startswith(SIGNATURE)
+
+
+def test_the_signature_only_where_it_does_not_cost_the_encoding():
+    assert sign("你好", "zh-CN", SIGNATURE) == "【交管12123】你好"
+    assert sign("Hello", "en", SIGNATURE) == "Hello"
+    assert sign("Hello", "en", "[12123] ") == "[12123] Hello"
+    assert sign("你好", "zh-CN", "") == "你好"
+
+
+def violations(n: int) -> list[ViolationView]:
+    return [
+        ViolationView(
+            ref=f"R{i}", plate="闽D12345", plate_type="02", occurred_at=AT, location="厦门市思明区湖滨南路",
+            code="1625", description="驾驶机动车违反道路交通信号灯通行", fine_fen=20000, points=6, handled=False,
+            paid=False, revoked=False, decided_at=None, pay_by=None, late_fee_fen=0, total_due_fen=20000,
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def numbers(text: str) -> list[int]:
+    body = text.removeprefix(SIGNATURE)
+    return [int(m.group(1)) for line in body.splitlines() if (m := re.match(r"(\d+)\.", line))]
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_pages_hold_every_item_once_within_four_segments(language):
+    items = violations(30)
+    replier = Replier(language, SIGNATURE)
+    variables = {"plate": None, "due_fen": 600000, "open_count": 30, "unhandled": 30, "agent_number": "+8612123"}
+    seen, page = [], 1
+    while True:
+        text = replier.page("violations", items, page, **variables)
+        assert count(text).segments <= MAX_SEGMENTS
+        seen += numbers(text)
+        if not re.search(rf"WZ {page + 1}\D", text):
+            break
+        page += 1
+    assert seen == list(range(1, 31))
+    assert page > 3
+    assert numbers(replier.page("violations", items, page + 1, **variables)) == []
+
+
+def test_first_fitting_returns_what_it_shows():
+    rows = violations(30)
+    text, shown = Replier("zh-CN", SIGNATURE).first_fitting(
+        "violations", rows, plate=None, due_fen=0, open_count=30, unhandled=30, agent_number="+8612123")
+    assert count(text).segments <= MAX_SEGMENTS
+    assert 1 <= len(shown) < 30
+    assert numbers(text) == list(range(1, len(shown) + 1))
