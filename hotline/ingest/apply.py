@@ -22,8 +22,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TextIO
 
+import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..notify import change_planner
@@ -371,12 +373,18 @@ class _Importer:
         json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
         driver = connection.connection.driver_connection
         names = ", ".join(f'"{name}"' for name in columns)
-        with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(
-                    [Jsonb(row[name]) if name in json_columns and row[name] is not None else row[name]
-                     for name in columns]
-                )
+        command = f'COPY "{table.name}" ({names}) FROM STDIN'
+        try:
+            with driver.cursor() as cursor, cursor.copy(command) as copy:
+                for row in rows:
+                    copy.write_row(
+                        [Jsonb(row[name]) if name in json_columns and row[name] is not None else row[name]
+                         for name in columns]
+                    )
+        except psycopg.errors.IntegrityError as error:
+            # Another transaction inserted one of these keys meanwhile; say so the way SQLAlchemy does,
+            # so callers handle one kind of error whichever path wrote the rows.
+            raise IntegrityError(command, None, error) from error
         natural = spec.natural
         first = table.c[natural[0]]
         statement = select(table.c.id, *(table.c[name] for name in natural)).where(

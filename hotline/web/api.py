@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..db import OutboundChange
 from ..ingest import apply_records
@@ -20,6 +21,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 # An events call is one transaction; batches bigger than this belong in `flask import`.
 MAX_EVENTS = 10_000
+WRITE_ATTEMPTS = 3
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
@@ -42,14 +44,22 @@ def events():
     if len(records) > MAX_EVENTS:
         return _bad_request(f"at most {MAX_EVENTS} records per call; send bigger batches as an import file")
     rt = runtime()
-    with rt.transaction() as session:
-        result = apply_records(
-            session,
-            ((f"index {index}", record) for index, record in enumerate(records)),
-            now=rt.clock.now(),
-            pepper=rt.settings.pin_pepper,
-            collect_changes=False,
-        )
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with rt.transaction() as session:
+                result = apply_records(
+                    session,
+                    ((f"index {index}", record) for index, record in enumerate(records)),
+                    now=rt.clock.now(),
+                    pepper=rt.settings.pin_pepper,
+                    collect_changes=False,
+                )
+            break
+        except IntegrityError:
+            # Two calls inserting the same new key at once: the loser's batch is simply applied again,
+            # now as an update of what the winner wrote.
+            if attempt == WRITE_ATTEMPTS:
+                raise
     if result.errors:
         errors = [{"index": error.number, "field": error.field, "reason": error.reason} for error in result.errors]
         return jsonify({"error": "records refused; nothing was written", "errors": errors}), 400

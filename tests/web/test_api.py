@@ -104,3 +104,18 @@ def test_bad_cursor_or_limit_is_a_400(client):
         response = client.get(f"/api/changes?{query}", headers=TOKEN)
         assert response.status_code == 400, query
         assert response.json["error"]
+
+
+def test_simultaneous_calls_with_the_same_new_record_all_succeed(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = person()
+    batch = [p, licence(p)]
+
+    def post(_):
+        return app.test_client().post("/api/events", json=batch, headers=TOKEN).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(post, range(4)))
+    assert statuses == [200, 200, 200, 200]
+    assert _count(app, Person) == 1 and _count(app, Licence) == 1
