@@ -199,3 +199,29 @@ def loopback():
     server = Loopback(callbacks=False).start()
     yield server
     server.stop()
+
+
+# --- which databases the suite ran on (scripts/test.sh shows this line) -------------------------------
+
+
+def pytest_collection_modifyitems(items):
+    # user_properties travel with each report from the xdist workers to the controller.
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "db_url" in callspec.params:
+            item.user_properties.append(("backend", callspec.params["db_url"]))
+
+
+def pytest_terminal_summary(terminalreporter):
+    counts = {backend: {"passed": 0, "failed": 0} for backend in BACKENDS}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            backend = dict(getattr(report, "user_properties", ())).get("backend")
+            if backend not in counts or (outcome == "passed" and report.when != "call"):
+                continue
+            counts[backend]["passed" if outcome == "passed" else "failed"] += 1
+    parts = [
+        f"{backend} {c['passed']} passed" + (f" {c['failed']} failed" if c["failed"] else "")
+        for backend, c in counts.items()
+    ]
+    terminalreporter.write_line("backends: " + ", ".join(parts))

@@ -45,6 +45,7 @@ def register(app: Flask) -> None:
         except NotEmpty as error:
             if if_empty:
                 click.echo(f"demo data: skipped, {error}")
+                click.echo(_cast_table(rt))
                 return
             raise click.ClickException(str(error)) from None
         counts = ", ".join(f"{count} {kind}" for kind, count in sorted(result.counts.items()))
