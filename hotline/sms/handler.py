@@ -24,6 +24,7 @@ from typing import Any
 import phonenumbers
 from sqlalchemy.orm import Session
 
+from ..clock import china_today
 from ..db import PhonePreference
 from ..masking import mask_phone
 from ..runtime import Runtime
@@ -108,6 +109,11 @@ class _Dialogue:
 
     def run(self, opt_out_type: str | None) -> str | None:
         command = self.command
+        if (opt_out_type or "").upper() == "START" and command.verb not in optout.OPT_VERBS:
+            # Twilio marks its other opt-in words (YES) too: mirror that, then answer the text itself,
+            # so that YES to a confirmation prompt still confirms.
+            optout.handle(self.session, self.phone, command, opt_out_type, self.now)
+            opt_out_type = None
         if optout.is_opt_message(command, opt_out_type):
             outcome = optout.handle(self.session, self.phone, command, opt_out_type, self.now)
             if outcome is optout.Outcome.PROVIDER_OUT:
@@ -303,13 +309,25 @@ class _Dialogue:
             status, item = self.conversation.choice(self.ref, "cancel", command.number)
             if status != "ok":
                 return self.say("state", case=status, keyword="QX")
+            view = self._cancel_item(item)
+            self._refuse_window_only(view)
             self.conversation.propose(self.ref, {"do": "cancel", **item})
-            return self.say("confirm", do="cancel", item=self._cancel_item(item))
+            return self.say("confirm", do="cancel", item=view)
         items = self._cancellable()
         text, shown = self.replier().first_fitting("cancel_list", [i for _, i in items], **self._common())
         keys = [key for key, _ in items][: len(shown)]
         self._remember("cancel", keys)
         return text
+
+    def _refuse_window_only(self, view: Any) -> None:
+        """Say now, not after the `Y`, that a closed booking can only be given up at the window: a prompt
+        must not promise what the service will refuse (exams.cancel makes the same check again)."""
+        if not isinstance(view, exams.ApplicationView) or view.cancellable_online:
+            return
+        deadline = exams.window_deadline(self.rt.calendar, view.date)
+        if deadline < china_today(self.rt.clock):
+            raise Refusal("too_late", exam_date=view.date)
+        raise Refusal("window_only", window_deadline=deadline, exam_date=view.date)
 
     def _cancellable(self) -> list[tuple[dict[str, Any], Any]]:
         items: list[tuple[dict[str, Any], Any]] = []

@@ -126,3 +126,36 @@ def test_an_organisation_books_for_one_of_its_vehicles(client, settings, session
     assert "将为闽D22222预约检验" in text(client, settings, phone, "JY 闽D·22222 1")
     assert "预约成功：闽D22222" in text(client, settings, phone, "Y")
     assert "单位用户不能办理此项个人业务" in text(client, settings, phone, "KS")
+
+
+def test_a_closed_booking_is_refused_at_the_prompt_not_after_it(app, client, settings, session, clock):
+    from datetime import datetime
+
+    from hotline.clock import CHINA
+    from hotline.services import exams, identity
+
+    p = person()
+    store(session, p, learner(p), exam_plan(plan_id="XM01-KM2-CLOSED", date="2026-11-30",
+                                            booking_closes_at="2026-11-24T09:00:00+08:00"))
+    rt = app.extensions["hotline"]
+    now = clock.now()
+    clock.set(datetime(2026, 11, 20, 10, 0, tzinfo=CHINA))
+    with rt.transaction() as s:
+        [party] = identity.identify(s, p["phone"])
+        exams.apply(s, rt.clock, rt.calendar, rt.settings, party, "XM01-KM2-CLOSED", "voice")
+    clock.set(now)
+
+    assert "1.KM2考试 2026年11月30日上午" in text(client, settings, p["phone"], "QX")
+    reply = text(client, settings, p["phone"], "QX 1")
+    assert "不能通过短信取消" in reply and "2026年11月27日前到车管所窗口办理" in reply
+    assert "回复Y" not in reply
+    assert "没有待确认" in text(client, settings, p["phone"], "Y")
+    assert [a.status for a in applications(session)] == [ApplicationStatus.PENDING]
+
+
+def test_yes_marked_by_twilio_as_an_opt_in_word_still_confirms(client, settings, session, learner_person):
+    phone = learner_person["phone"]
+    text(client, settings, phone, "JY")
+    text(client, settings, phone, "JY 1")
+    assert "预约成功" in text(client, settings, phone, "YES", OptOutType="START")
+    assert len(bookings(session)) == 1
