@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, and_, cast, exists, func, literal, select
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA
@@ -251,90 +251,68 @@ def _licence_rules() -> list[Callable[[Session, date], Iterable[Planned]]]:
     return rules
 
 
-def _anniversary(first_issued: date, year: int) -> date:
-    try:
-        return first_issued.replace(year=year)
-    except ValueError:  # 29 February in a common year: the cycle starts on 1 March
-        return date(year, 3, 1)
-
-
 def _cycle_ends(session: Session, day: date) -> Iterator[Planned]:
     """D07 and D14, on the day after a scoring cycle ends (the first-issue anniversary).
 
-    Cycles end on every licence's anniversary, so the window is the 15 anniversaries' "MMDD" values on the
-    indexed `cycle_anniversary`. The points on record belong to the ended cycle when the record was
-    reported during it; a record reported after the cycle ended already counts the new cycle, and then only
-    its carried points tell that the ended cycle had points.
+    Cycles end on every licence's anniversary: one query per day of the catch-up window, on the indexed
+    `cycle_anniversary` ("MMDD"; 29 February licences start their cycles on 1 March in common years).
+    Holders of neither points nor A/B classes (most drivers) get neither notice and are never read.
+    The points on record belong to the ended cycle when the record was reported during it; a record
+    reported after the cycle ended already counts the new cycle, and then only its carried points tell
+    that the ended cycle had points.
     """
-    days = [day - timedelta(days=back) for back in range(CATCH_UP_DAYS, -1, -1)]
-    by_mmdd: dict[str, date] = {f"{d:%m%d}": d for d in days}
-    for d in days:
-        if d.month == 3 and d.day == 1 and not _leap(d.year):
-            by_mmdd["0229"] = d
-    query = select(
-        Licence.person_id, Licence.status, Licence.classes, Licence.first_issued, Licence.points,
-        Licence.carried_points, Licence.has_ab_class, Licence.upstream_updated_at, Licence.modified_at,
-        Licence.cycle_anniversary,
-    ).where(Licence.cycle_anniversary.in_(sorted(by_mmdd)))
     candidates = []
-    for row in session.execute(query):
-        anniversary = by_mmdd[row.cycle_anniversary]
-        if anniversary != _anniversary(row.first_issued, anniversary.year) or row.first_issued >= anniversary:
-            continue
-        if INACTIVE_LICENCE & set(row.status):
-            continue
+    for back in range(CATCH_UP_DAYS, -1, -1):
+        anniversary = day - timedelta(days=back)
         cycle_end = anniversary - timedelta(days=1)
-        reported = (row.upstream_updated_at or row.modified_at).astimezone(CHINA).date()
-        if reported <= cycle_end:
-            points, carried = row.points, None  # carried points worked out below from unpaid fines
-        elif row.carried_points:
-            points, carried = row.carried_points, row.carried_points
-        else:
-            continue  # the record already speaks of the new cycle; the ended one is not known
-        if points > 0:
-            candidates.append(("D14", row, cycle_end, points, carried))
-        elif row.has_ab_class:
-            candidates.append(("D07", row, cycle_end, 0, 0))
-    if not candidates:
-        return
-    planned = _already(session, {"D07", "D14"}, "person", [c[1].person_id for c in candidates])
-    unpaid = _unpaid_points(session, [c for c in candidates if c[0] == "D14" and c[4] is None])
-    for code, row, cycle_end, points, carried in candidates:
+        mmdd = [f"{anniversary:%m%d}"]
+        if anniversary.month == 3 and anniversary.day == 1 and not _leap(anniversary.year):
+            mmdd.append("0229")
         key = occasion(cycle_end, "+1")
-        if (code, row.person_id, key) in planned:
-            continue
+        query = (
+            select(Licence.person_id, Licence.status, Licence.points, Licence.carried_points, Licence.has_ab_class,
+                   Licence.upstream_updated_at, Licence.modified_at)
+            .where(Licence.cycle_anniversary.in_(mmdd), Licence.first_issued < anniversary)
+            .where(or_(Licence.points > 0, Licence.carried_points > 0, Licence.has_ab_class.is_(True)))
+            .where(~exists().where(Notice.kind.in_(("D07", "D14")), Notice.subject_kind == "person",
+                                   Notice.subject_id == Licence.person_id, Notice.occasion == key))
+        )
+        for row in session.execute(query):
+            if INACTIVE_LICENCE & set(row.status):
+                continue
+            reported = (row.upstream_updated_at or row.modified_at).astimezone(CHINA).date()
+            if reported <= cycle_end:
+                points, carried = row.points, None  # carried points worked out below from unpaid fines
+            elif row.carried_points:
+                points, carried = row.carried_points, row.carried_points
+            else:
+                continue  # the record already speaks of the new cycle; the ended one is not known
+            if points > 0:
+                candidates.append(("D14", row.person_id, cycle_end, points, carried))
+            elif row.has_ab_class:
+                candidates.append(("D07", row.person_id, cycle_end, 0, 0))
+    unpaid = _unpaid_points(session, [(c[1], c[2]) for c in candidates if c[0] == "D14" and c[4] is None])
+    for code, person_id, cycle_end, points, carried in candidates:
+        key = occasion(cycle_end, "+1")
         if code == "D07":
             values = {"cycle_end": cycle_end.isoformat()}
         else:
             if carried is None:
-                carried = min(points, unpaid.get((row.person_id, cycle_end), 0))
+                carried = min(points, unpaid.get((person_id, cycle_end), 0))
             values = {"cycle_end": cycle_end.isoformat(), "carried": carried}
-        yield Planned(code, "person", row.person_id, key, "person", row.person_id, values)
+        yield Planned(code, "person", person_id, key, "person", person_id, values)
 
 
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def _already(session: Session, kinds: set[str], subject_kind: str, subject_ids: list[int]) -> set[tuple]:
-    """Keys (kind, subject_id, occasion) already planned for these subjects."""
-    found: set[tuple] = set()
-    ids = sorted(set(subject_ids))
-    for start in range(0, len(ids), 500):
-        query = select(Notice.kind, Notice.subject_id, Notice.occasion).where(
-            Notice.kind.in_(sorted(kinds)), Notice.subject_kind == subject_kind,
-            Notice.subject_id.in_(ids[start:start + 500]),
-        )
-        found.update((row.kind, row.subject_id, row.occasion) for row in session.execute(query))
-    return found
-
-
-def _unpaid_points(session: Session, candidates: list) -> dict[tuple[int, date], int]:
+def _unpaid_points(session: Session, candidates: list[tuple[int, date]]) -> dict[tuple[int, date], int]:
     """Points of the ended cycle that carry over: decisions in the cycle whose fines are still unpaid."""
     if not candidates:
         return {}
-    person_ids = sorted({c[1].person_id for c in candidates})
-    ends = {c[1].person_id: c[2] for c in candidates}
+    ends = dict(candidates)
+    person_ids = sorted(ends)
     result: dict[tuple[int, date], int] = {}
     for start in range(0, len(person_ids), 500):
         query = (
