@@ -21,6 +21,8 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from .masking import mask_phone
+
 
 class InvalidValue(ValueError):
     """A value of the wrong form. `field` names the field, `reason` says what is wrong, in plain words."""
@@ -291,6 +293,14 @@ def _cn_mobile_fast(text_value: str) -> str | None:
     return "+86" + national
 
 
+def _shown_phone(text_value: str) -> str:
+    # Error reasons end up on an operator's terminal and in logs: a real number (a landline, say) is
+    # shown masked like every phone number in a log, `138****8000`.
+    if sum(char.isdigit() for char in text_value) >= 7:
+        return repr(mask_phone(text_value))
+    return _shown(text_value)
+
+
 def phone(value: Any, field: str = "phone", *, mobile: bool = True, region: str = "CN") -> str:
     """A phone number in E.164. Numbers without a country code are read in `region`. With `mobile`
     (the default) a landline is refused: notices and one-time codes go by SMS."""
@@ -299,14 +309,15 @@ def phone(value: Any, field: str = "phone", *, mobile: bool = True, region: str 
         fast = _cn_mobile_fast(text_value)
         if fast is not None:
             return fast
+    shown = _shown_phone(text_value)
     try:
         number = phonenumbers.parse(text_value, region)
     except phonenumbers.NumberParseException:
-        raise InvalidValue(field, f"{_shown(value)} is not a phone number") from None
+        raise InvalidValue(field, f"{shown} is not a phone number") from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidValue(field, f"{_shown(value)} is not a valid phone number")
+        raise InvalidValue(field, f"{shown} is not a valid phone number")
     if mobile and phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise InvalidValue(field, f"{_shown(value)} is not a mobile number; texts cannot reach it")
+        raise InvalidValue(field, f"{shown} is not a mobile number; texts cannot reach it")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -346,3 +346,11 @@ def test_a_mobile_with_some_full_width_digits_is_stored_in_ascii(raw):
 
 def test_a_plate_written_with_an_ideographic_space_is_the_same_plate():
     assert v.plate("闽D\u300012345") == "闽D12345"
+
+
+@pytest.mark.parametrize("raw", ["010 6552 9988", "+86 592 1234567", "1380013800"])
+def test_a_refused_phone_number_is_shown_masked(raw):
+    reason = _reason(v.phone, raw)
+    digits = "".join(char for char in raw if char.isdigit())
+    assert digits[-4:] in reason  # enough for the upstream to find the line's number
+    assert digits[-8:-4] not in reason.replace(" ", "")
