@@ -82,5 +82,5 @@ TRY
 
 # Stop everything as soon as any part stops.
 wait -n "${pids[@]}"
-echo "demo: a process stopped; stopping the rest" >&2
+echo "demo: stopping" >&2
 exit 1
