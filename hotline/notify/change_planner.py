@@ -158,7 +158,7 @@ class _ChangePlanner:
         covers_all = on_probation and set(new["classes"]) <= set(probation_classes)
         if (reached_full or full_by_status) and not (reached_full and covers_all):
             yield notice("D12", cycle, points=points)
-        elif before < NEAR_FULL_POINTS <= points < FULL_POINTS:
+        elif before < NEAR_FULL_POINTS <= points < FULL_POINTS:  # straight to 12: D12 says more than D11
             yield notice("D11", cycle, points=points, cycle_end=cycle_end.isoformat())
 
     # --- violations -------------------------------------------------------------------------------------
@@ -262,7 +262,9 @@ class _ChangePlanner:
         if failed:
             voided = plan.subject in ROAD_SUBJECTS and self._road_attempts(person_id, plan.subject) >= ROAD_ATTEMPTS
             if not voided:
-                retake_from = (plan.date + timedelta(days=RETAKE_WAIT_DAYS.get(plan.subject, 1))).isoformat()
+                # A result that arrives late says "from today", not a day already gone.
+                earliest = plan.date + timedelta(days=RETAKE_WAIT_DAYS.get(plan.subject, 1))
+                retake_from = max(earliest, self.today).isoformat()
         yield Planned("D20", "person", person_id, f"result:{plan.plan_id}", "person", person_id, {
             "subject": plan.subject, "exam_date": plan.date.isoformat(), "result": new["result"],
             "score": new.get("score"), "retake_from": retake_from, "voided": bool(voided),

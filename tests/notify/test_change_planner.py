@@ -275,9 +275,10 @@ def test_binding_request_is_urgent_and_carries_no_code(session, settings):
     assert "陈*" in text and "验证码" not in text
 
 
-def _exam(session, *, subject="KM2", attempts=None, result="fail", score=70):
+def _exam(session, *, subject="KM2", attempts=None, result="fail", score=70, on=date(2026, 11, 20)):
     p = person()
-    plan = exam_plan(subject=subject, date=date(2026, 11, 20), booking_closes_at="2026-11-17T17:00:00+08:00")
+    closes = datetime(on.year, on.month, on.day, 17, 0, tzinfo=CHINA) - timedelta(days=3)
+    plan = exam_plan(subject=subject, date=on, booking_closes_at=closes)
     store(session, p, learner(p, attempts=attempts or {}), plan, now=BEFORE)
     change(session, exam_result(p, plan, result=result, score=score))
     [notice] = notices(session)
@@ -289,6 +290,11 @@ def test_failed_km2_says_when_a_retake_may_be_booked(session, settings):
     notice = _exam(session)
     assert notice.variables["retake_from"] == "2026-11-30" and notice.variables["voided"] is False
     assert "2026年11月30日起" in render_notice(notice, "zh-CN", settings)
+
+
+def test_a_result_that_arrives_late_says_a_retake_may_be_booked_from_today(session):
+    notice = _exam(session, subject="KM3", on=date(2026, 11, 12))
+    assert notice.variables["retake_from"] == "2026-11-24"
 
 
 def test_fifth_failed_km3_voids_the_other_subjects(session, settings):
