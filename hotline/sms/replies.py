@@ -36,6 +36,18 @@ def fits(text: str) -> bool:
     return count(text).segments <= MAX_SEGMENTS
 
 
+def clip(text: str, language: str) -> str:
+    """The last line of defence for the 4-segment rule: a reply that is still too long (one list item
+    with a very long place name) is cut, with an ellipsis, rather than sent as 5 or more segments."""
+    if fits(text):
+        return text
+    ellipsis = "…" if language != "en" or not is_gsm7(text) else "..."
+    cut = len(text)
+    while cut > 0 and not fits(text[:cut].rstrip() + ellipsis):
+        cut -= 1
+    return text[:cut].rstrip() + ellipsis
+
+
 @dataclass(frozen=True)
 class Replier:
     """Renders replies in one language with one signature."""
@@ -44,8 +56,10 @@ class Replier:
     signature: str
 
     def text(self, name: str, **variables: Any) -> str:
-        body = render(self.language, f"sms/{name}", **variables)
-        return sign(body, self.language, self.signature)
+        return clip(self._signed(name, variables), self.language)
+
+    def _signed(self, name: str, variables: dict[str, Any]) -> str:
+        return sign(render(self.language, f"sms/{name}", **variables), self.language, self.signature)
 
     def page(self, name: str, items: Sequence[T], page: int, **variables: Any) -> str:
         """Page `page` (from 1) of a list rendered by `sms/<name>.j2`.
@@ -59,20 +73,20 @@ class Replier:
             return self.text(name, items=[], first=1, page=page, more=False, next_page=None, total=len(items),
                              past_end=True, rest=0, **variables)
         start, end = pages[page - 1]
-        return self._render_page(name, items, start, end, page, variables)
+        return clip(self._render_page(name, items, start, end, page, variables), self.language)
 
     def first_fitting(self, name: str, items: Sequence[T], **variables: Any) -> tuple[str, list[T]]:
         """As many items as fit in one reply (numbered choices: one list, no pages); the text and them."""
         pages = self._pages(name, items, variables)
         start, end = pages[0]
-        return self._render_page(name, items, start, end, 1, variables), list(items[start:end])
+        return clip(self._render_page(name, items, start, end, 1, variables), self.language), list(items[start:end])
 
     def _render_page(self, name: str, items: Sequence[T], start: int, end: int, page: int,
                      variables: dict[str, Any]) -> str:
         more = end < len(items)
-        return self.text(name, items=list(items[start:end]), first=start + 1, page=page, more=more,
-                         next_page=page + 1 if more else None, total=len(items), past_end=False,
-                         rest=len(items) - end, **variables)
+        return self._signed(name, dict(items=list(items[start:end]), first=start + 1, page=page, more=more,
+                                       next_page=page + 1 if more else None, total=len(items), past_end=False,
+                                       rest=len(items) - end, **variables))
 
     def _pages(self, name: str, items: Sequence[T], variables: dict[str, Any]) -> list[tuple[int, int]]:
         if not items:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from hotline.notify.segments import count, is_gsm7
+from hotline.services.exams import PlanView
 from hotline.services.queries import ViolationView
-from hotline.sms.replies import MAX_SEGMENTS, Replier, sign
+from hotline.sms.replies import MAX_SEGMENTS, Replier, clip, sign
 from hotline.templates import TEMPLATE_ROOT
 
 SIGNATURE = "【交管12123】"
@@ -114,3 +115,20 @@ def test_first_fitting_returns_what_it_shows():
     assert count(text).segments <= MAX_SEGMENTS
     assert 1 <= len(shown) < 30
     assert numbers(text) == list(range(1, len(shown) + 1))
+
+
+def test_a_reply_still_too_long_is_cut_to_four_segments():
+    chinese = clip("违" * 400, "zh-CN")
+    assert count(chinese).segments == MAX_SEGMENTS and chinese.endswith("…")
+    english = clip("word " * 200, "en")
+    assert count(english).segments == MAX_SEGMENTS and english.endswith("...") and is_gsm7(english)
+    assert clip("WZ", "en") == "WZ"
+
+
+def test_one_overlong_item_is_still_shown_and_cut_to_fit():
+    plan = PlanView(plan_id="P", subject="KM2", classes=("C1",), site_code="S", site_name="很长的考场名称" * 60,
+                    date=date(2026, 12, 8), session="AM", capacity=2, applicants=0, booking_closes_at=AT)
+    text, shown = Replier("zh-CN", SIGNATURE).first_fitting("plans", [plan, plan], subject="KM2",
+                                                            agent_number="+8612123")
+    assert shown == [plan]  # numbered choices are exactly what was shown
+    assert count(text).segments == MAX_SEGMENTS and text.endswith("…")
