@@ -123,3 +123,15 @@ def test_redis_down_queries_still_answer_and_actions_say_try_later(client, setti
     finally:
         redis_server.start()
     assert read(session, select(InspectionBooking)) == []
+
+
+def test_a_broken_database_still_gets_an_apology_not_a_500(settings, clock, tmp_path):
+    from hotline.web import create_app
+
+    broken = dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'missing' / 'hotline.db'}")
+    app = create_app(broken, clock=clock)
+    try:
+        reply = text(app.test_client(), broken, "+8613800138000", "WZ")
+        assert "系统繁忙" in reply
+    finally:
+        app.extensions["hotline"].engine.dispose()
