@@ -126,3 +126,11 @@ def test_long_lists_are_paged_within_four_segments(client, settings, session, ci
     assert page > 1
     assert numbers == [str(n) for n in range(1, 23)]  # 22 violations, each once, in order
     assert "没有更多" in text(client, settings, citizen["phone"], f"WZ {page + 1}")
+
+
+def test_open_exam_plans_are_public_but_applying_needs_a_record(client, settings, session):
+    store(session, exam_plan(plan_id="XM01-KM3-P", subject="KM3", date="2026-12-09", session="AM"))
+    stranger = "+8613700000009"
+    assert "1.2026年12月09日上午" in text(client, settings, stranger, "预约科目三")
+    assert "未登记" in text(client, settings, stranger, "YY KM3 1")
+    assert "请注明科目" in text(client, settings, stranger, "YY")
