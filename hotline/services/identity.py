@@ -16,7 +16,10 @@ a lock outlasts the 15-minute window, the failures before a lock can never count
 
 An entered ID number gets the same outward answer whether it exists or not: `start_with_id_number`
 returns `(None, None)` for an unknown ID, a code check against `None` always fails (counted against the
-calling number), and both paths compute a hash so that they take about as long.
+calling number), and both paths compute a hash so that they take about as long. Every entered ID is
+recorded against the calling number (outcome `id_entry`), on record or not, and a number gets codes sent
+for at most 5 entered IDs an hour: typing other people's ID numbers must not make the hotline text
+strangers (the per-party limit alone would allow 5 texts to each of any number of people).
 
 One-time codes are stored as an HMAC keyed with the pepper (a 6-digit code would fall to brute force
 from a plain hash, and a slow hash buys nothing over a 10-minute, single-use, rate-limited secret).
@@ -36,7 +39,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.clock import Clock
@@ -53,6 +56,8 @@ LOCK_DURATION = timedelta(minutes=15)
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_DIGITS = 6
 MAX_CODES_PER_HOUR = 5
+MAX_ID_ENTRIES_PER_HOUR = 5  # per calling number
+ID_ENTRY = "id_entry"  # a VerificationAttempt outcome: an ID number typed in; neither success nor failure
 LANGUAGES = ("zh-CN", "en")
 
 PERSON = "person"
@@ -391,11 +396,21 @@ def start_with_id_number(
     `(None, None)` for an unknown ID; `(party, None)` when no code was sent (the party or the calling number
     is locked, or too many codes) and the later code check fails as any wrong code would.
     """
+    now = clock.now()
+    entries = session.scalar(
+        select(func.count(VerificationAttempt.id)).where(
+            VerificationAttempt.calling_number == calling_number,
+            VerificationAttempt.outcome == ID_ENTRY,
+            VerificationAttempt.at > now - timedelta(hours=1),
+        )
+    )
     party = party_by_id_number(session, id_number)
+    _record_attempt(session, party, calling_number, METHOD_CODE, ID_ENTRY, now)
     if party is None:
         _code_hash(settings, None, f"{secrets.randbelow(10**CODE_DIGITS):06d}")  # the same work as a real one
         return None, None
-    now = clock.now()
+    if entries >= MAX_ID_ENTRIES_PER_HOUR:
+        return party, None
     if _lock(now, _number_history(session, now, calling_number)) is not None:
         # A locked number must not be able to make the hotline text codes to whoever it names.
         return party, None

@@ -407,3 +407,24 @@ def test_on_a_family_phone_a_persons_own_success_still_clears_their_own_failures
 
     assert (wrong.locked_until, wrong.attempts_left) == (None, 4)
     assert identity.verify_pin(session, clock, settings, mum, "246810", FAMILY_PHONE).ok
+
+
+def test_one_calling_number_gets_codes_sent_for_at_most_5_entered_ids_an_hour(session, clock, settings):
+    # Typing other people's ID numbers must not turn the hotline into a way to text strangers: each ID
+    # entered counts on the calling number, whether it is on record or not, and the answer stays the same.
+    people = [person() for _ in range(6)]
+    store(session, *people, now=clock.now(), pepper=settings.pin_pepper)
+    start = clock.now()
+
+    assert identity.start_with_id_number(session, clock, settings, valid_id_number(), STRANGER) == (None, None)
+    sent = [identity.start_with_id_number(session, clock, settings, p["id_number"], STRANGER) for p in people[:4]]
+    assert all(issued is not None for _, issued in sent)
+    clock.advance(minutes=30)
+    party, issued = identity.start_with_id_number(session, clock, settings, people[4]["id_number"], STRANGER)
+
+    assert (party, issued) == (the(session, people[4]), None)
+    assert len(session.scalars(select(VerificationCode)).all()) == 4
+    # Another number is not held back, and an hour after the first entry this one may try again.
+    assert identity.start_with_id_number(session, clock, settings, people[5]["id_number"], FAMILY_PHONE)[1]
+    clock.set(start + timedelta(hours=1))
+    assert identity.start_with_id_number(session, clock, settings, people[4]["id_number"], STRANGER)[1]
