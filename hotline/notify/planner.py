@@ -9,13 +9,15 @@ the row anyway, in state `skipped` with the reason kept, so the operator can see
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from ..db import Notice, NoticeState, Organisation, Person, PhonePreference, Vehicle, Violation
@@ -27,6 +29,7 @@ NO_MOBILE = "no mobile number"
 _CN_MOBILE = re.compile(r"^\+861[3-9]\d{9}$")
 # Rows per INSERT statement: large enough to be fast, small enough for SQLite's variable limit.
 _CHUNK = 500
+_PG_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -113,14 +116,20 @@ def _person_id(session: Session, id_number: str) -> int | None:
 
 def plan_many(session: Session, notices: Iterable[Planned], *, now: datetime) -> int:
     """Plan a batch; returns how many rows were created (occasions already planned are left alone)."""
+    return sum(plan_counted(session, notices, now=now).values())
+
+
+def plan_counted(session: Session, notices: Iterable[Planned], *, now: datetime) -> Counter:
+    """Plan a batch; returns how many rows were created, by kind."""
     notices = list(notices)
+    created: Counter = Counter()
     if not notices:
-        return 0
+        return created
     contacts = _contacts(session, {(n.recipient_kind, n.recipient_id) for n in notices})
-    created = 0
-    for start in range(0, len(notices), _CHUNK):
-        rows = [_row(n, contacts.get((n.recipient_kind, n.recipient_id)), now) for n in notices[start:start + _CHUNK]]
-        created += _insert(session, rows)
+    size = _PG_CHUNK if session.get_bind().dialect.name == "postgresql" else _CHUNK
+    for start in range(0, len(notices), size):
+        rows = [_row(n, contacts.get((n.recipient_kind, n.recipient_id)), now) for n in notices[start:start + size]]
+        created.update(_insert(session, rows))
     return created
 
 
@@ -147,17 +156,52 @@ def _row(notice: Planned, contact: tuple[str | None, str] | None, now: datetime)
     }
 
 
-def _insert(session: Session, rows: Sequence[dict]) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _insert(session: Session, rows: Sequence[dict]) -> list[str]:
+    """Insert what is not planned yet; returns the kinds of the rows created.
+
+    RETURNING gives back only the rows actually inserted, so the count is exact even when another process
+    planned some of them first."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_postgresql(session, rows)
     statement = (
-        insert(Notice)
+        sqlite.insert(Notice)
         .on_conflict_do_nothing(index_elements=["kind", "subject_kind", "subject_id", "occasion"])
-        .returning(Notice.id)
+        .returning(Notice.kind)
     )
-    # executemany with RETURNING: only the rows actually inserted come back, so the count is exact even
-    # when another process planned some of them first.
-    return len(session.execute(statement, list(rows)).all())
+    return list(session.scalars(statement, list(rows)))
+
+
+# One statement per chunk on PostgreSQL: the rows travel as one array per column and are unnested on the
+# server, several times faster than a statement per row (the daily scan may plan 10^4-10^5 at once).
+_ARRAY_COLUMNS = (
+    ("kind", "varchar"), ("subject_kind", "varchar"), ("subject_id", "bigint"), ("occasion", "varchar"),
+    ("recipient_kind", "varchar"), ("recipient_id", "bigint"), ("phone", "varchar"), ("language", "varchar"),
+    ("variables", "json"), ("urgent", "boolean"), ("state", "varchar"), ("skip_reason", "varchar"),
+)
+# Built from the constant column list above, never from data: the values are bound parameters.
+_PG_INSERT = text(
+    "INSERT INTO notice ({names}, planned_at, not_before, finished_at, attempt_count) "  # noqa: S608
+    "SELECT {picked}, :now, :now, CASE WHEN t.state = :skipped THEN CAST(:now AS timestamptz) END, 0 "
+    "FROM unnest({arrays}) AS t({names}) "
+    "ON CONFLICT (kind, subject_kind, subject_id, occasion) DO NOTHING RETURNING kind".format(
+        names=", ".join(name for name, _ in _ARRAY_COLUMNS),
+        picked=", ".join(f"t.{name}" for name, _ in _ARRAY_COLUMNS),
+        arrays=", ".join(
+            f"CAST(CAST(:{name} AS text[]) AS json[])" if kind == "json" else f"CAST(:{name} AS {kind}[])"
+            for name, kind in _ARRAY_COLUMNS
+        ),
+    )
+)
+
+
+def _insert_postgresql(session: Session, rows: Sequence[dict]) -> list[str]:
+    params: dict = {
+        name: [json.dumps(row[name], ensure_ascii=False) if kind == "json" else row[name] for row in rows]
+        for name, kind in _ARRAY_COLUMNS
+    }
+    params["now"] = rows[0]["planned_at"]
+    params["skipped"] = NoticeState.SKIPPED
+    return list(session.scalars(_PG_INSERT, params))
 
 
 def _contacts(session: Session, recipients: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[str | None, str]]:
