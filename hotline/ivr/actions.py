@@ -72,6 +72,8 @@ def plain(value: Any) -> Any:
 
 
 def _default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
@@ -112,7 +114,8 @@ def _verified_party(state: dict[str, Any]):
 def _send_text(rt: Runtime, to: str, body: str, purpose: str) -> None:
     from ..notify.outbox import send_text
 
-    send_text(rt, to=to, body=body, purpose=purpose)
+    # The carrier's rule: every text starts with the sender's signature 【…】; the outbox sends bodies as given.
+    send_text(rt, to=to, body=rt.settings.sms_signature + body, purpose=purpose)
 
 
 def _code_text(rt: Runtime, language: str, issued) -> str:
@@ -175,7 +178,7 @@ def start_with_id(rt: Runtime, params: dict, state: dict) -> Result:
             return "locked", {"id_number": None, **_lock_vars(locked)}
         party, issued = identity.start_with_id_number(session, rt.clock, rt.settings, entered, state["caller"])
     if issued is not None:
-        _send_text(rt, issued.phone, _code_text(rt, party.language, issued), "verification_code")
+        _send_text(rt, issued.phone, _code_text(rt, party.language, issued), "code")
     # The party (if any) is kept for the code check, never spoken; an unknown ID keeps None and fails there.
     return "sent", {"id_number": None, "party": plain(party) if party else None, "party_by_id": True}
 
@@ -197,7 +200,7 @@ def verify_start(rt: Runtime, params: dict, state: dict) -> Result:
             if refusal.code == "verification_locked":
                 return "locked", _lock_vars(refusal.facts.get("locked_until"))
             return "no_code", {}
-    _send_text(rt, issued.phone, _code_text(rt, party.language, issued), "verification_code")
+    _send_text(rt, issued.phone, _code_text(rt, party.language, issued), "code")
     return "code", {}
 
 
@@ -330,7 +333,7 @@ def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
     name = str(params.get("copy") or state["vars"].get("copy"))
     variables = revive({k: v for k, v in state["vars"].items() if k not in ("party", "parties")})
     body = render(state["language"], f"texts/{name}", **variables)
-    _send_text(rt, party.phone, body, f"voice_copy:{name}")
+    _send_text(rt, party.phone, body, "answer")
     return "sent", {"sent_to": mask_phone(party.phone)}
 
 

@@ -95,7 +95,7 @@ class _Call:
 
     def trace(self, source: str, kind: str) -> None:
         trail = self.state["trail"]
-        trail.append([source, kind])
+        trail.append([source, kind, self.state["language"]])
         if len(trail) > TRAIL_LIMIT:
             del trail[: len(trail) - TRAIL_LIMIT]
 
@@ -304,6 +304,11 @@ class _Call:
             else:
                 variables[key] = value
         target = node.outcomes.get(outcome)
+        if target is None and outcome == "refused" and self.flow.refusal:
+            # A refusal the flow does not route here (a race: the booking went meanwhile): explain it.
+            self.trace(node.name, f"outcome:{outcome}")
+            self.enter(self.flow.refusal)
+            return
         if target is None:
             # `error`, or an outcome the flow does not route: the flow's apology node.
             self.trace(node.name, f"outcome:{outcome}")

@@ -99,6 +99,7 @@ class Flow:
     cap: str  # where a call that exceeded max_steps goes
     max_steps: int
     nodes: dict[str, Node]
+    refusal: str | None  # where a refusal goes that the action node does not route
     texts: dict[str, Any]  # flow-wide texts: re-prompts, refusals, failure
 
     def node(self, name: str) -> Node:
@@ -220,6 +221,7 @@ def parse(raw: Any, file: str) -> Flow:
         cap=str(raw["cap"]),
         max_steps=int(raw.get("max_steps", 100)),
         nodes=nodes,
+        refusal=str(raw["refusal"]) if raw.get("refusal") else None,
         texts=raw.get("texts") or {},
     )
 
@@ -301,8 +303,10 @@ def check(flow: Flow, actions: Mapping[str, frozenset[str]] | None = None) -> No
     """Raise FlowError on the first problem found, naming the file and the node."""
     file = flow.file
     nodes = flow.nodes
-    for special in ("start", "agent", "error", "cap"):
+    for special in ("start", "agent", "error", "cap", "refusal"):
         target = getattr(flow, special)
+        if target is None:
+            continue
         if target not in nodes:
             raise FlowError(file, None, f"`{special}` names unknown node '{target}'")
     for node in nodes.values():
@@ -365,7 +369,8 @@ def _check_node(flow: Flow, node: Node, actions: Mapping[str, frozenset[str]] | 
             for outcome in node.outcomes:
                 if outcome not in declared:
                     fail(f"action '{node.action}' has no outcome '{outcome}' (it has: {', '.join(sorted(declared))})")
-            for outcome in sorted(declared - set(node.outcomes) - {"error"}):
+            optional = {"error", "refused"} if flow.refusal else {"error"}
+            for outcome in sorted(declared - set(node.outcomes) - optional):
                 fail(f"outcome '{outcome}' of action '{node.action}' has no target")
         for outcome, target in node.outcomes.items():
             if target.wrong_input and flow.nodes.get(target.target, Node("", "say")).kind not in INPUT_KINDS:
@@ -400,7 +405,7 @@ def _check_texts(flow: Flow) -> None:
 
 def _check_reachable(flow: Flow) -> None:
     seen: set[str] = set()
-    todo = [flow.start, flow.agent, flow.error, flow.cap]
+    todo = [n for n in (flow.start, flow.agent, flow.error, flow.cap, flow.refusal) if n]
     while todo:
         name = todo.pop()
         if name in seen:
