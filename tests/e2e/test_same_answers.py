@@ -4,7 +4,8 @@ Each query is asked twice by the same person, once by a (signed, simulated) phon
 menu and once by a text, and every fact the service returns (dates, amounts, points, counts, plates,
 status words, sites) must be in both answers. The texts are compared after one normalisation that both
 channels' wordings share: Chinese digits and zero-padding aside, the spoken `闽，D，一，二…` and the
-written `闽D12…` are the same plate, and `2026年12月8日` and `2026年12月08日` the same day.
+written `闽D12…` are the same plate, and `2026年12月8日` and `2026年12月08日` the same day (as are
+`15 March 2027` and `15 Mar 2027`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ VOICE_TERMS = yaml.safe_load((ROOT / "ivr_flows" / "main.yaml").read_text(encodi
 _DIGITS = str.maketrans("零一二三四五六七八九", "0123456789")
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_EN_DATE = re.compile(r"(\d{1,2}) (" + "|".join(_MONTHS) + r")[a-z]* (\d{4})")
+
+
 def norm(answer: str) -> str:
     answer = answer.translate(_DIGITS)
+    answer = _EN_DATE.sub(lambda m: f"{m.group(3)}-{_MONTHS.index(m.group(2)) + 1}-{int(m.group(1))}", answer)
     answer = re.sub(r"[\s，、,。.:：]", "", answer)
     return re.sub(r"(\d{4})年0?(\d{1,2})月0?(\d{1,2})日", r"\1-\2-\3", answer)
 
@@ -64,12 +70,12 @@ def someone(app, session):
     return p
 
 
-def voice(app, phone: str, keys: list[str]) -> str:
-    """Call, choose Mandarin, enter the PIN, press `keys`; what the last answer said."""
+def voice(app, phone: str, keys: list[str], language: str = "zh-CN") -> str:
+    """Call, choose the language (1 Mandarin, 9 English), enter the PIN, press `keys`; the last answer."""
     rt = app.extensions["hotline"]
     call = PhoneCall(FlaskTransport(app.test_client(), rt.settings.public_url, rt.settings.twilio_auth_token), phone)
     turn = call.start()
-    for key in ["1", PIN, *keys]:
+    for key in ["1" if language == "zh-CN" else "9", PIN, *keys]:
         assert turn.waiting == "gather", turn.body
         turn = call.press(key)
     assert turn.status == 200
@@ -132,3 +138,20 @@ def test_inspection_slots(app, client, settings, someone):
     slots = service(app, someone["phone"], lambda s, rt, party: inspections.open_slots(s, rt.clock))
     facts = [fact for slot in slots for fact in (day(slot.starts_at.date()), slot.station_name)]
     assert_same_facts(voice(app, someone["phone"], ["5", "1"]), text(client, settings, someone["phone"], "JY"), facts)
+
+
+def test_licence_in_english(app, client, settings, someone):
+    view = service(app, someone["phone"], lambda s, rt, party: queries.licence_status(s, rt.clock, party))
+    facts = ["C1", "D", *view.status_en, day(view.valid_until), day(view.cycle_end), f"{view.points}points",
+             day(view.review_due)]
+    assert "English" in text(client, settings, someone["phone"], "EN")
+    assert_same_facts(voice(app, someone["phone"], ["2"], "en"), text(client, settings, someone["phone"], "JSZ"),
+                      facts)
+
+
+def test_vehicle_in_english(app, client, settings, someone):
+    [view] = service(app, someone["phone"], lambda s, rt, party: queries.vehicles(s, rt.clock, party))
+    facts = [*view.status_en, day(view.inspection_valid_until)]
+    text(client, settings, someone["phone"], "EN")
+    assert_same_facts(voice(app, someone["phone"], ["3"], "en"), text(client, settings, someone["phone"], "CL"),
+                      facts)
