@@ -8,8 +8,9 @@ the stored date, which the upstream moves when the licence is renewed or the veh
 record still in the window is still overdue. A `NOT EXISTS` against the notice key keeps the rows already
 planned out of Python, so the work grows with the notices due, never with the records kept.
 
-The few rules that are not a date comparison (V02's exempt cars, review exemption, inactive records) are
-applied in Python to the rows of the window only.
+The few rules that are not a date comparison (V01 or V02 by the car's age on the due date, inactive
+records, a learner who passed everything) are applied in Python to the rows of the window only. All kinds
+are planned as one batch (see `planner.plan_counted`).
 """
 
 from __future__ import annotations
