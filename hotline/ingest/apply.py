@@ -363,13 +363,26 @@ class _Importer:
             changes.append(RecordChange(spec.type, item.parsed.key, None, new, True))
 
     def _insert_rows(self, spec: tables.TableSpec, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert rows and return their ids in order. On PostgreSQL by COPY, several times faster than
-        a multi-row INSERT for the big imports, then one SELECT for the ids by the natural key."""
+        """Insert rows and return their ids in order: on PostgreSQL by COPY, several times faster than a
+        multi-row INSERT for the big imports; then one SELECT for the ids by the natural key."""
         connection = self.session.connection()
-        if connection.dialect.name != "postgresql":
-            statement = insert(spec.table).returning(spec.table.c.id, sort_by_parameter_order=True)
-            return list(self.session.execute(statement, rows).scalars())
-        table, columns = spec.table, list(rows[0])
+        table = spec.table
+        if connection.dialect.name == "postgresql":
+            self._copy_rows(connection, table, rows)
+        else:
+            # A plain executemany: SQLite runs it without building one statement per page of rows.
+            self.session.execute(insert(table), rows)
+        natural = spec.natural
+        first = table.c[natural[0]]
+        statement = select(table.c.id, *(table.c[name] for name in natural)).where(
+            tables.one_of(self.session, first, {row[natural[0]] for row in rows})
+        )
+        by_key = {tuple(found[1:]): found[0] for found in self.session.execute(statement)}
+        return [by_key[tuple(row[name] for name in natural)] for row in rows]
+
+    @staticmethod
+    def _copy_rows(connection, table, rows: list[dict[str, Any]]) -> None:
+        columns = list(rows[0])
         json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
         driver = connection.connection.driver_connection
         names = ", ".join(f'"{name}"' for name in columns)
@@ -385,13 +398,6 @@ class _Importer:
             # Another transaction inserted one of these keys meanwhile; say so the way SQLAlchemy does,
             # so callers handle one kind of error whichever path wrote the rows.
             raise IntegrityError(command, None, error) from error
-        natural = spec.natural
-        first = table.c[natural[0]]
-        statement = select(table.c.id, *(table.c[name] for name in natural)).where(
-            tables.one_of(self.session, first, {row[natural[0]] for row in rows})
-        )
-        by_key = {tuple(found[1:]): found[0] for found in self.session.execute(statement)}
-        return [by_key[tuple(row[name] for name in natural)] for row in rows]
 
     def _update(self, spec: tables.TableSpec, updates: list[tuple[_Item, dict, dict]], changes: list[RecordChange]):
         if not updates:
