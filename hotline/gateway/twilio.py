@@ -58,6 +58,10 @@ class RebasedHttpClient(TwilioHttpClient):
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        # Proxy settings from the environment are read once here, not on every request: requests would
+        # otherwise walk the whole environment for each message (about a millisecond each).
+        self.proxy = requests.utils.get_environ_proxies(self.base_url or TWILIO_ORIGIN)
+        self.session.trust_env = False
 
     def request(self, method, url, *args, **kwargs):
         if self.base_url and url.startswith(TWILIO_ORIGIN):

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 import redis
 from rq import Queue
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Integer, Text, bindparam, column, delete, func, insert, select, update, values
 from sqlalchemy.orm import Session
 
 from .. import metrics
@@ -187,7 +187,13 @@ def _update_in(session: Session, ids: Sequence[int], from_state: str | Iterable[
 
 # -- 2. claim ---------------------------------------------------------------------------------------
 def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
-    """Claim queued notices, re-check them, render and write attempts; returns what to send and skips."""
+    """Claim queued notices, re-check them, render and write attempts; returns what to send and skips.
+
+    The notices are read, re-checked and rendered first; then one conditional UPDATE claims those still
+    `queued` and stores their text in the same statement, and one INSERT writes their attempts. On
+    PostgreSQL another worker may claim some in between: the UPDATE's RETURNING says which are ours. On
+    SQLite the transaction holds the write lock from its first statement, so what we read is what we claim.
+    """
     from .render import render_notice
 
     still_due = None  # imported on first use: transactional texts have nothing to re-check
@@ -201,15 +207,16 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
                 update(N).where(N.c.id.in_(ids), N.c.state == S.QUEUED, N.c.urgent.is_(False))
                 .values(state=S.PLANNED, not_before=policies.next_opening(settings, now), queued_at=None)
             )
-        claimed = [row.id for row in _update_in(session, list(ids), S.QUEUED, returning=True,
-                                                 state=S.CLAIMED, claimed_at=now)]
-        if not claimed:
+        notices = session.scalars(
+            select(Notice).where(Notice.id.in_(ids), Notice.state == S.QUEUED).order_by(Notice.id)
+        ).all()
+        if not notices:
             return [], skipped
-        notices = session.scalars(select(Notice).where(Notice.id.in_(claimed)).order_by(Notice.id)).all()
         opted_out = _opted_out(session, {n.phone for n in notices if n.phone})
         today = china_today(rt.clock)
         skips: list[dict] = []
-        sending: list[Notice] = []
+        sending: list[dict] = []
+        by_id = {}
         for notice in notices:
             reason = None
             if not notice.phone:
@@ -224,33 +231,56 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
                 reason = still_due(session, notice, today)
             if reason is not None:
                 skips.append({"nid": notice.id, "reason": reason})
-                skipped[reason] += 1
-            else:
-                sending.append(notice)
+                continue
+            body = notice.body or render_notice(notice, notice.language, settings)
+            sending.append({"id": notice.id, "body": body, "segments": count_segments(body)})
+            by_id[notice.id] = notice
         if skips:
             session.execute(
-                update(N).where(N.c.id == bindparam("nid"), N.c.state == S.CLAIMED)
+                update(N).where(N.c.id == bindparam("nid"), N.c.state == S.QUEUED)
                 .values(state=S.SKIPPED, skip_reason=bindparam("reason"), finished_at=now),
                 skips,
             )
+            skipped.update(row["reason"] for row in skips)
         if not sending:
             return [], skipped
-        bodies = {n.id: n.body or render_notice(n, n.language, settings) for n in sending}
+        claimed = _claim_rows(session, sending, now)
+        sending = [row for row in sending if row["id"] in claimed]
+        if not sending:
+            return [], skipped
         attempt_ids = session.execute(
             insert(A).returning(A.c.id, sort_by_parameter_order=True),
-            [{"notice_id": n.id, "number": n.attempt_count + 1, "state": S.CLAIMED, "started_at": now}
-             for n in sending],
+            [{"notice_id": row["id"], "number": by_id[row["id"]].attempt_count + 1, "state": S.CLAIMED,
+              "started_at": now} for row in sending],
         ).scalars().all()
-        session.execute(
-            update(N).where(N.c.id == bindparam("nid"))
-            .values(body=bindparam("body"), segments=bindparam("segments"), attempt_count=N.c.attempt_count + 1),
-            [{"nid": n.id, "body": bodies[n.id], "segments": count_segments(bodies[n.id])} for n in sending],
-        )
         outgoing = [
-            Outgoing(n.id, attempt_id, n.kind, n.phone, bodies[n.id], count_segments(bodies[n.id]))
-            for n, attempt_id in zip(sending, attempt_ids, strict=True)
+            Outgoing(row["id"], attempt_id, by_id[row["id"]].kind, by_id[row["id"]].phone, row["body"],
+                     row["segments"])
+            for row, attempt_id in zip(sending, attempt_ids, strict=True)
         ]
     return outgoing, skipped
+
+
+def _claim_rows(session: Session, rows: list[dict], now: datetime) -> set[int]:
+    """queued -> claimed for these rows, storing each one's text; returns the ids this call claimed."""
+    if session.get_bind().dialect.name == "postgresql":
+        v = values(column("vid", N.c.id.type), column("vbody", Text()), column("vsegments", Integer()),
+                   name="v").data([(row["id"], row["body"], row["segments"]) for row in rows])
+        statement = (
+            update(N).where(N.c.id == v.c.vid, N.c.state == S.QUEUED)
+            .values(state=S.CLAIMED, claimed_at=now, body=v.c.vbody, segments=v.c.vsegments,
+                    attempt_count=N.c.attempt_count + 1)
+            .returning(N.c.id)
+        )
+        return set(session.execute(statement).scalars())
+    # SQLite: the rows were read as queued inside this write-locked transaction, so every one is ours.
+    session.execute(
+        update(N).where(N.c.id == bindparam("vid"), N.c.state == S.QUEUED)
+        .values(state=S.CLAIMED, claimed_at=now, body=bindparam("vbody"), segments=bindparam("vsegments"),
+                attempt_count=N.c.attempt_count + 1),
+        [{"vid": row["id"], "vbody": row["body"], "vsegments": row["segments"]} for row in rows],
+    )
+    return {row["id"] for row in rows}
 
 
 def _opted_out(session: Session, phones: set[str]) -> dict[str, bool]:
@@ -353,11 +383,7 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
     with rt.transaction() as session:
         accepted = by.get(ACCEPTED, [])
         if accepted:
-            session.execute(
-                update(A).where(A.c.id == bindparam("aid"), (A.c.state == S.CLAIMED) | (A.c.state == S.UNKNOWN))
-                .values(state=S.ACCEPTED, provider_sid=bindparam("sid"), provider_status=bindparam("status")),
-                [{"aid": m.attempt_id, "sid": m.result.sid, "status": m.result.status} for m in accepted],
-            )
+            _accept_attempts(session, accepted)
             # A receipt may have got here first and already moved the notice on; the state guard keeps it.
             _update_in(session, [m.notice_id for m in accepted], (S.CLAIMED, S.UNKNOWN),
                        state=S.ACCEPTED, accepted_at=now)
@@ -402,6 +428,25 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
             requeue = [m.notice_id for m in unsent]
     if requeue:
         enqueue_quietly(rt, requeue, urgent=False)
+
+
+def _accept_attempts(session: Session, accepted: Sequence[Outgoing]) -> None:
+    """Store each accepted attempt's SID, in one statement on PostgreSQL (one round trip for the batch)."""
+    rows = [(m.attempt_id, m.result.sid, m.result.status) for m in accepted]
+    pending = (A.c.state == S.CLAIMED) | (A.c.state == S.UNKNOWN)  # a receipt may already have moved it on
+    if session.get_bind().dialect.name == "postgresql":
+        v = values(column("vaid", A.c.id.type), column("vsid", A.c.provider_sid.type),
+                   column("vstatus", A.c.provider_status.type), name="v").data(rows)
+        session.execute(
+            update(A).where(A.c.id == v.c.vaid, pending)
+            .values(state=S.ACCEPTED, provider_sid=v.c.vsid, provider_status=v.c.vstatus)
+        )
+        return
+    session.execute(
+        update(A).where(A.c.id == bindparam("aid"), pending)
+        .values(state=S.ACCEPTED, provider_sid=bindparam("sid"), provider_status=bindparam("status")),
+        [{"aid": aid, "sid": sid, "status": status} for aid, sid, status in rows],
+    )
 
 
 def _finish_attempts(session: Session, messages: Sequence[Outgoing], state: str, now: datetime) -> None:
