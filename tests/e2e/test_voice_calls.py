@@ -1,0 +1,223 @@
+"""Conversations a caller notices, through signed webhooks: the facts, the keys, the people, the locks."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.cli.phone import FlaskTransport, PhoneCall
+from hotline.db import InspectionBooking, Notice
+from hotline.ivr import state
+from tests.e2e.voice_world import NIGHT, PIN, UNKNOWN_ID, WRONG_PIN, World, keyed
+from tests.twilio_signing import signed_post
+
+
+@pytest.fixture
+def world(app):
+    return World(app.extensions["hotline"])
+
+
+@pytest.fixture
+def dial(app, settings):
+    def start(phone: str) -> PhoneCall:
+        call = PhoneCall(FlaskTransport(app.test_client(), settings.public_url, settings.twilio_auth_token), phone)
+        call.start()
+        return call
+
+    return start
+
+
+def at_main_menu(dial, caller, english=False) -> PhoneCall:
+    call = dial(caller.phone)
+    call.press("9" if english else "1")
+    turn = call.press(PIN)
+    assert "交通违法查询请按1" in turn.text or "For traffic violations, press 1" in turn.text
+    return call
+
+
+def texts_to(rt, phone):
+    with rt.transaction(read_only=True) as session:
+        return list(session.scalars(select(Notice).where(Notice.phone == phone).order_by(Notice.id)))
+
+
+def test_violations_are_read_for_a_listener_and_can_come_by_text(app, world, dial):
+    caller = world.full()
+    call = at_main_menu(dial, caller)
+    turn = call.press("1")
+    assert "共有4条交通违法记录" in turn.text
+    assert "罚款200元" in turn.text and "记6分" in turn.text and "2026年11月18日" in turn.text
+    assert "车牌闽，D，" in turn.text  # character by character
+    assert "听后面的记录请按1" in turn.text
+    turn = call.press("1")
+    assert "第4条" in turn.text and "应缴248元" in turn.text  # 200 + 24 % late fee, in yuan
+    turn = call.press("8")
+    assert "短信已发送" in turn.text
+    copies = [n for n in texts_to(app.extensions["hotline"], caller.phone) if n.kind == "X02"]
+    assert len(copies) == 1 and copies[0].state == "queued"  # a worker sends it, not the webhook
+    assert copies[0].body.startswith("【交管12123】") and "4条交通违法记录" in copies[0].body
+
+
+def test_english_callers_hear_the_english_voice(world, dial, settings):
+    caller = world.full()
+    call = at_main_menu(dial, caller, english=True)
+    turn = call.press("2")
+    assert "Your driving licence covers C1" in turn.text and "15 March 2031" in turn.text
+    says = ET.fromstring(turn.body).iter("Say")
+    assert {(s.get("voice"), s.get("language")) for s in says} == {(settings.voice_en, settings.voice_en_language)}
+
+
+def test_the_greeting_is_mandarin_with_an_english_line(dial, settings, world):
+    caller = world.full()
+    call = dial(caller.phone)
+    gather = ET.fromstring(call.turn.body).find("Gather")
+    assert gather.get("numDigits") == "1" and gather.get("finishOnKey") == "" and gather.get("input") == "dtmf"
+    voices = [(s.get("language"), s.text) for s in gather.iter("Say")]
+    assert voices[0][0] == settings.voice_zh_language and "欢迎致电交管12123" in voices[0][1]
+    assert voices[1] == (settings.voice_en_language, "For English, press 9.")
+
+
+def test_wrong_keys_get_a_short_reprompt_then_a_person(world, dial, settings):
+    call = at_main_menu(dial, world.full())
+    for _ in range(2):
+        turn = call.press("7")
+        assert turn.text.startswith("对不起，您的输入有误。") and turn.waiting == "gather"
+    turn = call.press("7")
+    assert turn.waiting == "dial" and turn.dialled == [settings.agent_number]
+
+
+def test_silence_until_the_exit_outside_office_hours_hears_the_hours(world, dial, clock):
+    clock.set(NIGHT)
+    call = at_main_menu(dial, world.full())
+    for _ in range(2):
+        assert call.silence().text.startswith("对不起，没有听到您的按键。")
+    turn = call.silence()
+    assert "非工作时间" in turn.text and "上午8点30分至下午5点30分" in turn.text and "短信" in turn.text
+    assert turn.waiting == "hangup"
+
+
+def test_star_repeats_hash_goes_back_and_zero_dials_a_person(world, dial, settings):
+    call = at_main_menu(dial, world.full())
+    menu = call.press("4")
+    assert "预约考试请按2" in menu.text
+    assert call.press("*").text == menu.text
+    assert "交通违法查询请按1" in call.press("#").text
+    turn = call.press("0")
+    assert turn.waiting == "dial" and turn.dialled == [settings.agent_number]
+    turn = call.dial_result("busy")
+    assert "人工座席正忙" in turn.text and "短信" in turn.text and turn.waiting == "hangup"
+
+
+def test_a_repeated_webhook_gets_the_same_answer_and_books_once(app, world, dial):
+    rt = app.extensions["hotline"]
+    call = at_main_menu(dial, world.full())
+    call.press("5")
+    call.press("1")  # book
+    call.press("1")  # the first car
+    call.press("1")  # the first slot
+    booked = call.press("1")  # confirm
+    assert "检验预约成功" in booked.text
+    again = call.repeat_last()  # Twilio did not get our answer and posts the same step again
+    assert again.body == booked.body
+    with rt.transaction(read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(InspectionBooking)) == 1
+
+
+def test_five_wrong_pins_lock_verification_and_offer_a_person(world, dial, settings):
+    caller = world.full()
+    call = dial(caller.phone)
+    call.press("1")
+    for _ in range(4):
+        assert "请重新输入6位服务密码" in call.press(WRONG_PIN).text
+    turn = call.press(WRONG_PIN)
+    assert "验证失败次数过多" in turn.text and "上午10点15分以后再试" in turn.text  # locked at 10:00 for 15 minutes
+    assert "转人工服务请按0" in turn.text
+    assert call.press("0").dialled == [settings.agent_number]
+
+    later = dial(caller.phone)  # calling back at once does not get another try
+    turn = later.press("1")
+    assert "验证失败次数过多" in turn.text
+
+
+def test_an_unknown_number_entering_an_id_hears_the_same_whether_it_exists_or_not(app, world, dial):
+    rt = app.extensions["hotline"]
+    stranger = world.stranger()
+    someone_id = stranger.entries["ask_id"][0][0]
+
+    answers = []
+    for typed in (someone_id, keyed(UNKNOWN_ID)):
+        call = dial(stranger.phone)
+        assert "请输入您的18位身份证号码" in call.press("1").text
+        answers.append(call.press(typed).text)
+        assert "验证失败" not in call.press("000000").text
+    assert answers[0] == answers[1]
+    assert "如果该身份证号码已登记" in answers[0]
+    # The code went to the number on record for the real ID only; the caller's own number got nothing.
+    assert texts_to(rt, stranger.phone) == []
+    with rt.transaction(read_only=True) as session:
+        codes = list(session.scalars(select(Notice).where(Notice.kind == "X01")))
+    assert len(codes) == 1 and codes[0].phone != stranger.phone
+
+
+def test_a_code_by_text_verifies_a_caller_without_a_pin(world, dial):
+    caller = world.by_code()
+    call = dial(caller.phone)
+    assert "我们已向您登记的手机号码发送了6位验证码" in call.press("1").text
+    code = caller.entries["ask_code"][0][0]()
+    assert "交通违法查询请按1" in call.press(code).text
+
+
+def test_a_family_phone_chooses_by_the_last_four_with_star_for_x(world, dial):
+    caller = world.family()
+    call = dial(caller.phone)
+    assert "请输入您的身份证号码最后4位" in call.press("1").text
+    last4 = caller.entries["ask_last4"][0][0]
+    assert "请输入您的6位服务密码" in call.press(last4).text
+
+
+def test_an_unregistered_caller_hears_how_to_register(world, dial):
+    call = dial(world.unregistered().phone)
+    call.press("1")
+    turn = call.press(PIN)
+    assert "尚未注册互联网服务" in turn.text and "交管12123手机应用" in turn.text
+
+
+def test_id_numbers_are_never_spoken(app, world, dial):
+    stranger = world.stranger()
+    call = dial(stranger.phone)
+    call.press("1")
+    call.press(stranger.entries["ask_id"][0][0])
+    spoken = " ".join(turn.body for turn in call.turns)
+    typed = stranger.entries["ask_id"][0][0].rstrip("#").replace("*", "X")
+    assert typed not in spoken and typed[-6:] not in spoken
+    saved = state.load(app.extensions["hotline"].redis, call.call_sid)
+    assert "id_number" not in saved["vars"] and typed not in str(saved)
+
+
+def test_the_call_state_lives_in_redis_until_the_call_completes(app, world, dial, settings):
+    rt = app.extensions["hotline"]
+    call = at_main_menu(dial, world.full())
+    ttl = rt.redis.ttl(f"ivr:call:{call.call_sid}:state")
+    assert 0 < ttl <= settings.call_state_ttl_seconds
+    status, _ = call.hangup()
+    assert status == 204
+    assert state.load(rt.redis, call.call_sid) is None
+    assert list(rt.redis.scan_iter(match=f"ivr:call:{call.call_sid}:*")) == []
+
+
+def test_a_webhook_after_the_state_expired_starts_over_politely(app, world, dial):
+    rt = app.extensions["hotline"]
+    call = at_main_menu(dial, world.full())
+    state.drop(rt.redis, call.call_sid)
+    turn = call.press("1")
+    assert turn.status == 200 and "欢迎致电交管12123" in turn.text
+
+
+def test_an_out_of_order_step_hears_where_the_call_is(app, world, dial, settings, client):
+    call = at_main_menu(dial, world.full())
+    params = call._params(Digits="2")
+    response = signed_post(client, settings, "/voice/step?n=1", params)  # step 1 was answered long ago
+    assert response.status_code == 200
+    stale = signed_post(client, settings, "/voice/step?n=99", params)
+    assert stale.status_code == 200 and "交通违法查询请按1" in stale.get_data(as_text=True)
