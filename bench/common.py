@@ -21,7 +21,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+OUT = Path(os.environ.get("HOTLINE_BENCH_OUT", ROOT / "bench" / "out"))
+# Appended to every database name, so that two runs at once (a smoke test beside a full run) never share one.
+TAG = os.environ.get("HOTLINE_BENCH_TAG", "")
 PG_ADMIN_URL = os.environ.get("HOTLINE_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -43,6 +45,7 @@ def machine() -> dict:
 
 def fresh_pg_database(name: str) -> str:
     """Drop and create database `name` on the benchmark server; returns its URL."""
+    name = f"{name}{TAG}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -140,7 +143,7 @@ class RedisServer:
 def sqlite_database(name: str) -> str:
     """A fresh SQLite file under bench/out; returns its URL."""
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"{name}.db"
+    path = OUT / f"{name}{TAG}.db"
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"

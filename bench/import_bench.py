@@ -30,6 +30,12 @@ def main() -> None:
         timed(["flask", "demo-data", "--people", str(args.people), "--jsonl", str(full)],
               env(HOTLINE_DATABASE_URL=scratch))
     lines = full.read_text(encoding="utf-8").splitlines(keepends=True)
+    # Start-up (interpreter, app, connection) is not import work: an empty file's import measures it.
+    empty = OUT / "import-empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    startup_url = fresh_pg_database("hotline_bench_import_empty")
+    timed(["flask", "db", "upgrade"], env(HOTLINE_DATABASE_URL=startup_url))
+    startup_s, _, _ = timed(["flask", "import", str(empty)], env(HOTLINE_DATABASE_URL=startup_url))
     rows = []
     for fraction in [float(f) for f in args.fractions.split(",")]:
         part = OUT / f"import-{fraction}.jsonl"
@@ -39,16 +45,23 @@ def main() -> None:
         environment = env(HOTLINE_DATABASE_URL=url)
         timed(["flask", "db", "upgrade"], environment)
         seconds, peak_kib, _ = timed(["flask", "import", str(part)], environment)
-        rate = count / seconds
-        rows.append({"records": count, "seconds": round(seconds, 1), "records_per_s": round(rate),
+        rate = count / max(seconds - startup_s, 1e-3)
+        rows.append({"records": count, "seconds": round(seconds, 1), "startup_s": round(startup_s, 2),
+                     "records_per_s": round(rate), "records_per_s_whole_process": round(count / seconds),
                      "peak_rss_mib": round(peak_kib / 1024, 1)})
-        print(summary_line(f"import {count:,} records", rate, "records/s", goal=">= 10,000 records/s",
-                           met=rate >= 10_000) + f" | peak RSS {peak_kib / 1024:.0f} MiB", flush=True)
+        print(f"  import {count:,} records: {rate:,.0f} records/s after start-up ({count / seconds:,.0f} over the "
+              f"whole process of {seconds:.1f} s, start-up {startup_s:.1f} s), peak RSS {peak_kib / 1024:.0f} MiB",
+              flush=True)
     del lines
-    if len(rows) > 1:
-        print(f"peak memory {rows[0]['peak_rss_mib']} MiB at {rows[0]['records']:,} records, "
-              f"{rows[-1]['peak_rss_mib']} MiB at {rows[-1]['records']:,}")
-    record("import", {"rows": rows})
+    last, first = rows[-1], rows[0]
+    memory_growth = last["peak_rss_mib"] / first["peak_rss_mib"] if first["peak_rss_mib"] else float("nan")
+    met = last["records_per_s"] >= 10_000 and memory_growth < 1.5
+    print(summary_line(f"import {last['records']:,} records", last["records_per_s"], "records/s",
+                       ratio=last["records_per_s"] / 10_000,
+                       baseline=f"the goal of 10,000 records/s; peak memory {memory_growth:.2f}x for "
+                                f"{last['records'] / max(first['records'], 1):.0f}x the records",
+                       goal=">= 10,000 records/s, memory flat", met=met), flush=True)
+    record("import", {"rows": rows, "memory_growth": round(memory_growth, 2), "met": met})
 
 
 if __name__ == "__main__":

@@ -148,11 +148,12 @@ def _step_number(twiml: str) -> int:
 
 # -- callers and call states -------------------------------------------------------------------------
 def callers(database_url: str, limit: int) -> list[str]:
-    """Numbers of people with an online account, a licence, and the number to themselves (no choosing)."""
+    """Numbers of people with an online account, a licence, no PIN (they verify with a one-time code) and the
+    number to themselves (no choosing)."""
     engine = create_engine(database_url)
     query = text("""
         SELECT p.phone FROM person p JOIN licence l ON l.person_id = p.id
-        WHERE p.account IN ('internet', 'window')
+        WHERE p.account IN ('internet', 'window') AND p.pin_hash IS NULL
           AND p.phone IN (SELECT phone FROM person GROUP BY phone HAVING count(*) = 1)
           AND p.phone NOT IN (SELECT phone FROM organisation)
         ORDER BY p.id LIMIT :limit""")
