@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import ExitStack
 
 import click
@@ -26,6 +27,7 @@ def register(app: Flask) -> None:
         if rejects and not keep_valid:
             raise click.UsageError("--rejects only goes with --keep-valid")
         rt = app.extensions["hotline"]
+        started = time.monotonic()
         with ExitStack() as stack:
             source = (
                 sys.stdin if path == "-" else stack.enter_context(open(path, encoding="utf-8-sig", newline=""))
@@ -48,6 +50,7 @@ def register(app: Flask) -> None:
         if result.errors and not keep_valid:
             click.echo(f"{len(result.errors)} errors in {result.rejected} records; nothing was imported", err=True)
             sys.exit(1)
-        click.echo(counts)
+        elapsed = max(time.monotonic() - started, 1e-6)
+        click.echo(f"{counts} ({result.total} records in {elapsed:.1f} s, {result.total / elapsed:,.0f} a second)")
         if result.errors:
             click.echo(f"{result.rejected} refused records written unchanged to {rejects}", err=True)
