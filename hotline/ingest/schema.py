@@ -273,7 +273,7 @@ def parse(record: Any, today: date) -> Parsed:
     kind = record.get("type")
     if kind is None:
         raise RecordInvalid([("type", "is required")])
-    if kind not in FIELDS:
+    if not isinstance(kind, str) or kind not in FIELDS:
         raise RecordInvalid([("type", f"unknown record type {kind!r} ({', '.join(TYPES)})")])
     values, problems = _check_fields(record, FIELDS[kind], today)
     updated_at = None

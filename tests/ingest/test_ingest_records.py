@@ -60,6 +60,8 @@ def test_unknown_type_missing_type_and_not_an_object():
     assert "unknown record type 'spaceship'" in problems({"type": "spaceship"})[0][1]
     assert problems({"name": "x"}) == [("type", "is required")]
     assert problems(["person"]) == [("record", "must be a JSON object, not list")]
+    assert problems({"type": ["person"]})[0][0] == "type"
+    assert problems({"type": {"a": 1}})[0][0] == "type"
 
 
 @pytest.mark.parametrize("record", _every_type(), ids=lambda r: r["type"])
