@@ -210,19 +210,23 @@ def _show(turn: Turn) -> None:
         click.echo("  (the hotline hangs up)")
 
 
-def _keys_source(script: str | None):
-    if script is not None:
-        for token in script.split(","):
-            yield token.strip()
-        return
-    while True:
+class _Keys:
+    """Keys from the script (`--keys 1,2,#`) or, without one, typed at the prompt."""
+
+    def __init__(self, script: str | None) -> None:
+        self.script = [token.strip() for token in script.split(",")] if script is not None else None
+
+    def peek(self) -> str | None:
+        return self.script[0] if self.script else None
+
+    def next(self) -> str | None:
+        if self.script is not None:
+            return self.script.pop(0) if self.script else None
         try:
             line = input("keys> ")
         except EOFError:
-            return
-        if line.strip().lower() in ("q", "quit", "hangup"):
-            return
-        yield line.strip()
+            return None
+        return None if line.strip().lower() in ("q", "quit", "hangup") else line.strip()
 
 
 @phone_group.command("call")
@@ -246,19 +250,15 @@ def call_command(number: str, keys: str | None, url: str | None, local: bool, di
     phone = PhoneCall(transport, number, to=settings.twilio_from_number)
     turn = phone.start()
     _show(turn)
-    source = _keys_source(keys)
+    source = _Keys(keys)
     while turn.waiting in ("gather", "dial"):
         if turn.waiting == "dial":
-            status = dial_status
-            if keys is not None:
-                token = next(source, None)
-                if token is None:
-                    break
-                status = token if token in DIAL_STATUSES else dial_status
+            # How the person's line ends is not a key: the script may name it, else --dial-status.
+            status = source.next() if source.peek() in DIAL_STATUSES else dial_status
             click.echo(f"< (the person's line: {status})")
             turn = phone.dial_result(status)
         else:
-            token = next(source, None)
+            token = source.next()
             if token is None:
                 break
             if token in ("", SILENCE):

@@ -340,6 +340,14 @@ def _check_node(flow: Flow, node: Node, actions: Mapping[str, frozenset[str]] | 
             if language not in LANGUAGES:
                 fail(f"{label} in unknown language {language!r}")
             _compiles(file, name, text, f"{label} ({language})")
+    for key, by_language in node.words.items():
+        if key not in node.options and key not in ("0", "*", "#"):
+            fail(f"speech words for key {key!r}, which the node does not offer")
+        for language in LANGUAGES:
+            if not by_language.get(language):
+                fail(f"speech words for key {key!r} missing in {language}")
+    if node.words and not node.speech:
+        fail("speech words given but `speech` is off")
     if node.kind == "menu":
         for key in node.options:
             if key not in MENU_KEYS:

@@ -221,3 +221,11 @@ def test_an_out_of_order_step_hears_where_the_call_is(app, world, dial, settings
     assert response.status_code == 200
     stale = signed_post(client, settings, "/voice/step?n=99", params)
     assert stale.status_code == 200 and "交通违法查询请按1" in stale.get_data(as_text=True)
+
+
+def test_the_top_menu_also_understands_speech(world, dial, settings):
+    call = at_main_menu(dial, world.full())
+    gather = ET.fromstring(call.turn.body).find("Gather")
+    assert gather.get("input") == "dtmf speech" and gather.get("language") == settings.speech_language
+    assert "驾驶证" in gather.get("hints")
+    assert "您的驾驶证准驾车型C1" in call.speak("我想查一下驾驶证").text
