@@ -64,6 +64,8 @@ def mermaid(flow: Flow) -> str:
             if edge.target is None or edge.kind in EDGE_LABELS:
                 continue
             if edge.kind in ("no_input_exit", "wrong_input_exit"):
+                if edge.target == flow.agent:
+                    continue  # the usual exit, said once in the note
                 label = "retries used up"
             elif edge.kind == "agent":
                 continue  # every menu has it; drawn once below
@@ -76,7 +78,7 @@ def mermaid(flow: Flow) -> str:
             lines.append(f"    {edge.source} -->|{label}| {edge.target}")
     lines.append(f'    any{{{{"any menu"}}}} -->|0| {flow.agent}')
     lines.append('    note["at every menu: * repeats, # goes back one menu, 0 reaches a person;<br/>'
-                 'silence and wrong keys get a short re-prompt, then the exit"]')
+                 f'silence and wrong keys get a short re-prompt, then {flow.agent} unless drawn otherwise"]')
     return "\n".join(lines) + "\n"
 
 
