@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 import redis
 from rq import Queue
-from sqlalchemy import Integer, Text, bindparam, column, delete, func, insert, select, update, values
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from .. import metrics
@@ -248,31 +248,59 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
         sending = [row for row in sending if row["id"] in claimed]
         if not sending:
             return [], skipped
-        attempt_ids = session.execute(
-            insert(A).returning(A.c.id, sort_by_parameter_order=True),
-            [{"notice_id": row["id"], "number": by_id[row["id"]].attempt_count + 1, "state": S.CLAIMED,
-              "started_at": now} for row in sending],
-        ).scalars().all()
+        attempt_ids = _insert_attempts(session, [(row["id"], by_id[row["id"]].attempt_count + 1) for row in sending],
+                                       now)
         outgoing = [
-            Outgoing(row["id"], attempt_id, by_id[row["id"]].kind, by_id[row["id"]].phone, row["body"],
+            Outgoing(row["id"], attempt_ids[row["id"]], by_id[row["id"]].kind, by_id[row["id"]].phone, row["body"],
                      row["segments"])
-            for row, attempt_id in zip(sending, attempt_ids, strict=True)
+            for row in sending
         ]
     return outgoing, skipped
+
+
+def _insert_attempts(session: Session, rows: list[tuple[int, int]], now: datetime) -> dict[int, int]:
+    """Write one `claimed` attempt per (notice id, number); returns notice id -> attempt id."""
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.execute(_PG_ATTEMPTS, {"ids": [r[0] for r in rows], "numbers": [r[1] for r in rows],
+                                               "now": now})
+    else:
+        found = session.execute(
+            insert(A).returning(A.c.notice_id, A.c.id),
+            [{"notice_id": nid, "number": number, "state": S.CLAIMED, "started_at": now} for nid, number in rows],
+        )
+    return {notice_id: attempt_id for notice_id, attempt_id in found}
+
+
+_PG_CLAIM = text(
+    "UPDATE notice SET state = 'claimed', claimed_at = :now, body = v.body, segments = v.segments, "
+    "attempt_count = notice.attempt_count + 1 "
+    "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:bodies AS TEXT[]), CAST(:segments AS INTEGER[])) "
+    "AS v(id, body, segments) "
+    "WHERE notice.id = v.id AND notice.state = 'queued' RETURNING notice.id"
+).bindparams(bindparam("now", type_=Notice.claimed_at.type))
+_PG_ATTEMPTS = text(
+    "INSERT INTO notice_attempt (notice_id, number, state, started_at) "
+    "SELECT v.notice_id, v.number, 'claimed', :now "
+    "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:numbers AS INTEGER[])) AS v(notice_id, number) "
+    "RETURNING notice_id, id"
+).bindparams(bindparam("now", type_=NoticeAttempt.started_at.type))
+_PG_ACCEPT = text(
+    "UPDATE notice_attempt SET state = 'accepted', provider_sid = v.sid, provider_status = v.status "
+    "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:sids AS TEXT[]), CAST(:statuses AS TEXT[])) AS v(id, sid, status) "
+    "WHERE notice_attempt.id = v.id AND notice_attempt.state IN ('claimed', 'unknown')"
+)
 
 
 def _claim_rows(session: Session, rows: list[dict], now: datetime) -> set[int]:
     """queued -> claimed for these rows, storing each one's text; returns the ids this call claimed."""
     if session.get_bind().dialect.name == "postgresql":
-        v = values(column("vid", N.c.id.type), column("vbody", Text()), column("vsegments", Integer()),
-                   name="v").data([(row["id"], row["body"], row["segments"]) for row in rows])
-        statement = (
-            update(N).where(N.c.id == v.c.vid, N.c.state == S.QUEUED)
-            .values(state=S.CLAIMED, claimed_at=now, body=v.c.vbody, segments=v.c.vsegments,
-                    attempt_count=N.c.attempt_count + 1)
-            .returning(N.c.id)
-        )
-        return set(session.execute(statement).scalars())
+        # Arrays, not a VALUES list: one statement text whatever the batch size, so it is compiled and
+        # prepared once per process instead of once per batch.
+        found = session.execute(_PG_CLAIM, {
+            "ids": [row["id"] for row in rows], "bodies": [row["body"] for row in rows],
+            "segments": [row["segments"] for row in rows], "now": now,
+        })
+        return set(found.scalars())
     # SQLite: the rows were read as queued inside this write-locked transaction, so every one is ours.
     session.execute(
         update(N).where(N.c.id == bindparam("vid"), N.c.state == S.QUEUED)
@@ -435,12 +463,8 @@ def _accept_attempts(session: Session, accepted: Sequence[Outgoing]) -> None:
     rows = [(m.attempt_id, m.result.sid, m.result.status) for m in accepted]
     pending = (A.c.state == S.CLAIMED) | (A.c.state == S.UNKNOWN)  # a receipt may already have moved it on
     if session.get_bind().dialect.name == "postgresql":
-        v = values(column("vaid", A.c.id.type), column("vsid", A.c.provider_sid.type),
-                   column("vstatus", A.c.provider_status.type), name="v").data(rows)
-        session.execute(
-            update(A).where(A.c.id == v.c.vaid, pending)
-            .values(state=S.ACCEPTED, provider_sid=v.c.vsid, provider_status=v.c.vstatus)
-        )
+        session.execute(_PG_ACCEPT, {"ids": [r[0] for r in rows], "sids": [r[1] for r in rows],
+                                     "statuses": [r[2] for r in rows]})
         return
     session.execute(
         update(A).where(A.c.id == bindparam("aid"), pending)
