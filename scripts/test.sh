@@ -14,7 +14,8 @@ echo "ruff check ."
 
 started=$SECONDS
 set +e
-"$PYTHON" -m pytest -n 2 -p no:cacheprovider "$@"
+# -p no:benchmark: a pytest-benchmark installed on the machine would only warn that xdist disables it.
+"$PYTHON" -m pytest -n 2 -p no:cacheprovider -p no:benchmark "$@"
 status=$?
 set -e
 echo "tests took $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"

@@ -212,6 +212,7 @@ def pytest_collection_modifyitems(items):
             item.user_properties.append(("backend", callspec.params["db_url"]))
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter):
     counts = {backend: {"passed": 0, "failed": 0} for backend in BACKENDS}
     for outcome in ("passed", "failed", "error"):

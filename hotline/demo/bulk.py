@@ -227,6 +227,9 @@ def load_crowd(session: Session, plan: CrowdPlan, *, workers: int = 1, defer_ind
             progress(min((prepared.chunk + 1) * CHUNK, plan.people), plan.people)
     for statement in deferred:
         session.execute(text(statement))
+    if deferred:
+        # Fresh statistics, so the first daily scan after a large load plans with the real row counts.
+        session.execute(text(f"ANALYZE {', '.join(TABLE_ORDER)}"))
     if backend == "postgresql":
         for kind in EXPLICIT_IDS:  # table names from our own metadata, never from input
             session.execute(text(
