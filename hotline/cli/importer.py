@@ -29,10 +29,13 @@ def register(app: Flask) -> None:
         rt = app.extensions["hotline"]
         started = time.monotonic()
         with ExitStack() as stack:
-            source = (
-                sys.stdin if path == "-" else stack.enter_context(open(path, encoding="utf-8-sig", newline=""))
+            # Bytes in: a line that is not UTF-8 is reported like any other bad line.
+            source = sys.stdin.buffer if path == "-" else stack.enter_context(open(path, "rb"))
+            rejects_file = (
+                stack.enter_context(open(rejects, "w", encoding="utf-8", errors="surrogateescape"))
+                if rejects
+                else None
             )
-            rejects_file = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
             with rt.transaction() as session:
                 result = apply_records(
                     session,

@@ -202,7 +202,7 @@ class _Importer:
     def defer(self, item: _Item) -> None:
         if self.spill is None:
             self.spill = tempfile.TemporaryFile("w+", encoding="utf-8")
-        self.spill.write(json.dumps([item.location, item.record, item.text], ensure_ascii=False) + "\n")
+        self.spill.write(json.dumps([item.location, item.record, item.text]) + "\n")
         self.spill_count += 1
         self.deferred.add((item.parsed.type, item.parsed.key))
 

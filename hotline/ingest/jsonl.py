@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,14 +15,27 @@ class Malformed:
     reason: str
 
 
-def read_jsonl(stream: TextIO) -> Iterator[tuple[str, Any, str]]:
+def read_jsonl(stream: BinaryIO | TextIO) -> Iterator[tuple[str, Any, str]]:
     """Yield `("line N", record, line text)` for each non-blank line; a line that does not parse gives a
-    `Malformed` in place of the record. The text is kept so a rejected line can be written back unchanged."""
+    `Malformed` in place of the record. The text is kept so a rejected line can be written back unchanged.
+
+    Give a binary stream for files: a line that is not UTF-8 is then one error instead of the end of
+    the import, and its bytes survive in the text (as surrogate escapes) to be written back as they were."""
     for number, line in enumerate(stream, 1):
+        problem = None
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                problem = f"not UTF-8 text (byte {error.start + 1} of the line)"
+                line = line.decode("utf-8", "surrogateescape")
         text = line.rstrip("\r\n")
         if number == 1:
             text = text.lstrip("\ufeff")  # a byte-order mark some editors write
         if not text.strip():
+            continue
+        if problem is not None:
+            yield f"line {number}", Malformed(problem), text
             continue
         try:
             record = json.loads(text)

@@ -83,3 +83,20 @@ def test_rejects_and_keep_valid_go_together(app, tmp_path):
     other = runner.invoke(args=["import", str(SAMPLE), "--rejects", str(tmp_path / "r.jsonl")])
     assert other.exit_code != 0 and "--keep-valid" in other.output
     assert _people(app) == 0
+
+
+def test_a_line_that_is_not_utf8_is_one_error_and_goes_back_byte_for_byte(app, tmp_path):
+    good = SAMPLE.read_bytes().splitlines()[:1]
+    broken = '{"type": "person", "name": "林'.encode("gbk") + b'"}'
+    path = tmp_path / "gbk.jsonl"
+    path.write_bytes(b"\n".join([*good, broken]) + b"\n")
+
+    refused = app.test_cli_runner().invoke(args=["import", str(path)])
+    assert refused.exit_code == 1
+    assert "line 2: json: not UTF-8 text" in refused.output
+
+    rejects = tmp_path / "rejects.jsonl"
+    kept = app.test_cli_runner().invoke(args=["import", str(path), "--keep-valid", "--rejects", str(rejects)])
+    assert kept.exit_code == 0, kept.output
+    assert rejects.read_bytes() == broken + b"\n"
+    assert _people(app) == 1
