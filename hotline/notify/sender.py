@@ -213,6 +213,7 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
         if not notices:
             return [], skipped
         opted_out = _opted_out(session, {n.phone for n in notices if n.phone})
+        subjects = _prefetch_subjects(session, notices)  # noqa: F841 - held so the identity map keeps them
         today = china_today(rt.clock)
         skips: list[dict] = []
         sending: list[dict] = []
@@ -309,6 +310,19 @@ def _claim_rows(session: Session, rows: list[dict], now: datetime) -> set[int]:
         [{"vid": row["id"], "vbody": row["body"], "vsegments": row["segments"]} for row in rows],
     )
     return {row["id"] for row in rows}
+
+
+def _prefetch_subjects(session: Session, notices: Sequence[Notice]) -> list:
+    """Load the batch's vehicles and violations with one query each: the re-check's `session.get` then finds
+    them in the identity map instead of asking the database once per notice."""
+    from ..db import Vehicle, Violation
+
+    loaded: list = []
+    for model, kind in ((Vehicle, "vehicle"), (Violation, "violation")):
+        ids = sorted({n.subject_id for n in notices if n.subject_kind == kind})
+        if ids:
+            loaded.extend(session.scalars(select(model).where(model.id.in_(ids))))
+    return loaded
 
 
 def _opted_out(session: Session, phones: set[str]) -> dict[str, bool]:
