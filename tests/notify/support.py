@@ -44,10 +44,15 @@ def people(rt: Runtime, count: int, **overrides) -> list[Person]:
 _occasions = iter(range(1, 10**9))
 
 
+def people_by_id_number(rt: Runtime, *id_numbers: str) -> list[Person]:
+    with rt.sessions() as session:
+        return list(session.scalars(select(Person).where(Person.id_number.in_(id_numbers))))
+
+
 def plan(rt: Runtime, who: Person, *, kind: str = "V07", variables: dict | None = None,
-         now: datetime | None = None) -> int:
+         now: datetime | None = None, occasion: str | None = None) -> int:
     """Plan one notice for `who` with the real planner; returns its id."""
-    occasion = f"request:R{next(_occasions)}"
+    occasion = occasion or f"request:R{next(_occasions)}"
     if variables is None:
         variables = V09_VARIABLES if kind == "V09" else V07_VARIABLES
     with rt.transaction() as session:

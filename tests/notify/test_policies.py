@@ -10,7 +10,7 @@ import pytest
 from hotline.clock import CHINA
 from hotline.config import Settings
 from hotline.notify import outbox, policies, sender
-from tests.notify.support import notice, people, plan, run_worker, sending_runtime, states
+from tests.notify.support import notice, people, people_by_id_number, plan, run_worker, sending_runtime, states
 
 
 @pytest.fixture
@@ -131,3 +131,26 @@ def test_segments_not_messages_are_counted(srt, loopback, redis_conn):
     assert notice(rt, codes[0]).segments == 2
     assert elapsed > 1.2
     rt.engine.dispose()
+
+
+def test_a_licence_renewed_after_planning_is_not_reminded(srt, loopback):
+    from datetime import date
+
+    from tests.factories import licence, person, store
+
+    holder = person()
+    due = date(2026, 12, 24)
+    with srt.sessions() as session:
+        store(session, holder, licence(holder, valid_until=due.isoformat()))
+    (who,) = [p for p in people_by_id_number(srt, holder["id_number"])]
+    renewed, kept = (plan(srt, who, kind="D01", variables={"due": due.isoformat()}, occasion=f"due:{due}:-30"),
+                     plan(srt, people(srt, 1)[0]))
+    with srt.sessions() as session:
+        store(session, licence(holder, valid_until="2032-12-24"))  # renewed at the window since planning
+
+    sender.dispatch(srt)
+    run_worker(srt)
+    skipped = notice(srt, renewed)
+    assert (skipped.state, skipped.skip_reason) == ("skipped", "no longer due: licence renewed")
+    assert notice(srt, kept).state == "accepted"
+    assert [m.to for m in loopback.messages()] == [notice(srt, kept).phone]
