@@ -8,6 +8,7 @@ twilio Client and its keep-alive connection) for all the jobs it runs; `use_runt
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date
 
 from hotline.runtime import Runtime
@@ -16,6 +17,7 @@ log = logging.getLogger("workers.jobs")
 
 _runtime: Runtime | None = None
 _sender = None
+_pid = os.getpid()
 
 
 def use_runtime(rt: Runtime) -> None:
@@ -24,16 +26,22 @@ def use_runtime(rt: Runtime) -> None:
 
 
 def runtime() -> Runtime:
-    global _runtime
+    global _runtime, _sender, _pid
     if _runtime is None:
         from hotline.config import Settings
 
         _runtime = Runtime.from_settings(Settings.from_env())
+    if os.getpid() != _pid:
+        # A forked work horse (`flask worker --fork`): the parent's pooled database connections are not ours
+        # to use; drop them without closing the parent's sockets, and open our own HTTP connection.
+        _runtime.engine.dispose(close=False)
+        _sender, _pid = None, os.getpid()
     return _runtime
 
 
 def sender():
     global _sender
+    runtime()
     if _sender is None:
         from hotline.notify.sender import Sender
 

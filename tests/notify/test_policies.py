@@ -142,7 +142,7 @@ def test_a_licence_renewed_after_planning_is_not_reminded(srt, loopback):
     due = date(2026, 12, 24)
     with srt.sessions() as session:
         store(session, holder, licence(holder, valid_until=due.isoformat()))
-    (who,) = [p for p in people_by_id_number(srt, holder["id_number"])]
+    (who,) = people_by_id_number(srt, holder["id_number"])
     renewed, kept = (plan(srt, who, kind="D01", variables={"due": due.isoformat()}, occasion=f"due:{due}:-30"),
                      plan(srt, people(srt, 1)[0]))
     with srt.sessions() as session:
