@@ -131,7 +131,7 @@ class Violation(Base):
     decided_at: Mapped[datetime | None] = mapped_column()
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     paid: Mapped[bool] = mapped_column(Boolean)
-    driver_id_number: Mapped[str | None] = mapped_column(String(18))
+    driver_id_number: Mapped[str | None] = mapped_column(String(18), index=True)  # a driver's own violations
     # derived: first China date on which the late fee accrues (decision date + 15 days + 1), W05
     late_fee_from: Mapped[date | None] = mapped_column(index=True)
     upstream_updated_at: Mapped[datetime | None] = mapped_column()

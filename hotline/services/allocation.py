@@ -16,6 +16,7 @@ Refusal codes: `no_such_plan` (plan_id); `booking_open` (plan_id, closes_at): to
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +27,8 @@ from ..clock import Clock
 from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, Person, transaction
 from .changefeed import record_change
 from .errors import Refusal
+
+log = logging.getLogger("hotline.allocation")
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,12 @@ def allocate_due(sessions: sessionmaker[Session], clock: Clock) -> list[Allocati
         due = plans_due_for_allocation(session, clock)
     results = []
     for plan_id in due:
-        with transaction(sessions) as session:
-            results.append(allocate(session, clock, plan_id))
+        # One plan that cannot be allocated (bad data, a bug) must not hold back every plan after it.
+        try:
+            with transaction(sessions) as session:
+                results.append(allocate(session, clock, plan_id))
+        except Exception:
+            log.exception("allocation failed", extra={"plan_id": plan_id})
     return results
 
 

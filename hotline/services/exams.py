@@ -5,8 +5,9 @@ The rules (Order 162 arts. 39-47 and the national booking system's published pra
 - KM1 needs no permit. KM2, KM3 and KM3W need a valid learning permit (three years from its issue; the
   exam must fall before `Learner.permit_expires`).
 - Earliest application, counted from the permit's issue: KM2 after 10 days (20 for A1 A2 A3 B1 B2 C6);
-  KM3 and KM3W after 20 days (C2 C3 C4 C5), 30 (C1 M N P) or 40 (A1 A2 A3 B1 B2). The regulation names
-  no KM3 wait for C6 D E F; they take the shortest, 20 days.
+  KM3 and KM3W after 20 days (C2 C3 C4 C5), 30 (C1 M N P) or 40 (A1 A2 A3 B1 B2 C6). The contract names no
+  KM3 wait for C6; it takes the A/B classes' 40 days, as it shares their 20 days for KM2 (a learner told to
+  wait can still book; one let through too early is turned away at the exam). D E F take 20 days.
 - KM3 and KM3W may be applied for before KM2 is passed when `settings.exam_parallel_booking` is on (the
   default, as at the platform's launch); otherwise they need KM2 passed.
 - At most 5 bookings each for KM2 and for KM3 road driving within the permit (KM1 and KM3W are not
@@ -109,7 +110,7 @@ RETAKE_WAIT_DAYS = 10
 AB_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
 KM2_WAIT_LONG = AB_CLASSES | {"C6"}  # 20 days; every other class 10
 KM3_WAIT = {**{c: 20 for c in ("C2", "C3", "C4", "C5")}, **{c: 30 for c in ("C1", "M", "N", "P")},
-            **{c: 40 for c in AB_CLASSES}}
+            **{c: 40 for c in KM2_WAIT_LONG}}
 KM3_WAIT_DEFAULT = 20
 SESSION_START = {"AM": time(8, 0), "PM": time(13, 0)}
 

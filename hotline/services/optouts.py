@@ -40,6 +40,8 @@ def opt_in(session: Session, phone: str, now: datetime, *, source: str, provider
     pref = session.get(PhonePreference, phone)
     if pref is None or (not pref.opted_out and not (provider_unblocked and pref.provider_blocked)):
         return False
+    if pref.provider_blocked and not provider_unblocked:
+        return False  # Twilio still blocks the number: nothing we can change from here
     if provider_unblocked:
         pref.provider_blocked = False
     pref.opted_out = pref.provider_blocked  # still out while the provider blocks the number

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 04:46:32.689401
+Create Date: 2026-11-24 05:30:11.373960
 """
 
 from alembic import op
@@ -352,6 +352,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('ref', name=op.f('uq_violation_ref'))
     )
     with op.batch_alter_table('violation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_violation_driver_id_number'), ['driver_id_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_violation_late_fee_from'), ['late_fee_from'], unique=False)
         batch_op.create_index('ix_violation_open', ['vehicle_id', 'handled', 'paid'], unique=False)
 
@@ -363,6 +364,7 @@ def downgrade() -> None:
     with op.batch_alter_table('violation', schema=None) as batch_op:
         batch_op.drop_index('ix_violation_open')
         batch_op.drop_index(batch_op.f('ix_violation_late_fee_from'))
+        batch_op.drop_index(batch_op.f('ix_violation_driver_id_number'))
 
     op.drop_table('violation')
     with op.batch_alter_table('inspection_booking', schema=None) as batch_op:

@@ -40,6 +40,7 @@ def test_remove_explains_a_twilio_block(app, session, clock):
     session.commit()
     result = app.test_cli_runner().invoke(args=["optout", "remove", "+8613900139000"])
     assert "only START from that phone lifts it" in result.output
+    assert optouts.opt_in(session, "+8613900139000", clock.now(), source="sms") is False  # nothing changed
 
 
 def test_purge_drops_old_bodies_and_attempts_once(app, session, clock):

@@ -209,6 +209,26 @@ def test_the_job_commits_each_plan(rt, session):
     assert allocate_due(rt.sessions, rt.clock) == []
 
 
+def test_one_plan_that_fails_does_not_hold_back_the_next(rt, session, monkeypatch):
+    from hotline.services import allocation
+
+    broken = new_plan(session, booking_closes_at="2026-11-23T17:00:00+08:00")
+    fine = new_plan(session, booking_closes_at="2026-11-24T09:00:00+08:00")
+    session.commit()
+    real_allocate = allocation.allocate
+
+    def allocate_failing_on_broken(s, clock, plan_id):
+        if plan_id == broken:
+            raise RuntimeError("bad plan data")
+        return real_allocate(s, clock, plan_id)
+
+    # Fault injection: the loop must survive a plan that cannot be allocated.
+    monkeypatch.setattr(allocation, "allocate", allocate_failing_on_broken)
+    results = allocate_due(rt.sessions, rt.clock)
+    assert [r.plan_id for r in results] == [fine]
+    assert exams.plans_due_for_allocation(session, rt.clock) == [broken]
+
+
 def test_after_allocation_no_one_may_apply(rt, session):
     plan_id = new_plan(session, booking_closes_at="2026-11-24T09:00:00+08:00")
     exams.allocate(session, rt.clock, plan_id)

@@ -108,6 +108,7 @@ def test_a_permit_running_out_before_the_exam_is_refused(rt, session):
         ("P", "KM3", 30),
         ("A2", "KM3", 40),
         ("B1", "KM3", 40),
+        ("C6", "KM3", 40),
         ("C1", "KM3W", 30),
     ],
 )
