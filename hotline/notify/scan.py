@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA
@@ -31,6 +31,7 @@ from ..services.queries import late_fee_fen
 from .planner import Planned, plan_counted
 
 CATCH_UP_DAYS = 14
+ANALYZE_AFTER = 1000  # notices planned in one scan
 AB_CLASSES = ("A1", "A2", "A3", "B1", "B2")
 # Vehicles transferred out (B), deregistered (E) or forcibly deregistered (M) are no longer the owner's
 # business at this office; licences revoked (E), withdrawn (F) or cancelled (G, R) are not reminded of
@@ -85,6 +86,10 @@ def scan(session: Session, day: date, *, now: datetime, dry_run: bool = False) -
     else:
         # One batch: the recipients' numbers are read once and the rows go in a few statements.
         result.by_kind.update(plan_counted(session, due, now=now))
+        if result.total >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+            # The notice table just grew a lot. Fresh statistics keep the next scan's NOT EXISTS a hash or
+            # index anti-join instead of a nested loop planned for an empty table (autovacuum may lag).
+            session.execute(text("ANALYZE notice"))
     result.seconds = time.perf_counter() - started
     return result
 
