@@ -270,3 +270,12 @@ def test_cli_rejects_a_bad_date(app):
     result = app.test_cli_runner().invoke(args=["notices", "scan", "--date", "2026-13-01"])
     assert result.exit_code != 0
     assert "2026-13-01" in result.output
+
+
+def test_a_large_scan_plans_every_notice_and_a_rescan_none(session):
+    people = [person() for _ in range(1000)]
+    store(session, *people, *(licence(p, valid_until=days(30 - n % 15)) for n, p in enumerate(people)), now=EARLIER)
+    assert scan(session, T, now=NOW).by_kind == {"D01": 1000}  # on PostgreSQL, statistics are refreshed too
+    session.commit()
+    assert scan(session, T, now=NOW).total == 0
+    assert session.scalar(select(func.count(func.distinct(Notice.phone))).select_from(Notice)) == 1000
