@@ -132,3 +132,69 @@ def test_results_and_requests_stay_due(session):
     store(session, p, car, now=EARLIER)
     store(session, notice_request(car, kind="V07"), now=NOW, baseline=False)
     assert still_due(session, the_notice(session, "V07"), T + timedelta(days=30)) is None
+
+
+def test_age_extension_granted_before_the_age_notice_went(session):
+    from tests.factories import valid_id_number
+
+    p = person(id_number=valid_id_number(birth=date(1963, 11, 24)))
+    lic = licence(p, classes=["A2"])
+    store(session, p, lic, now=EARLIER)
+    scan(session, T, now=NOW)
+    assert still_due(session, the_notice(session, "D16"), T) is None
+    store(session, {**lic, "age_extension_until": "2029-11-24"}, now=LATER)
+    assert still_due(session, the_notice(session, "D16"), T) == "no longer due: age extension granted"
+
+
+def test_extension_dealt_with(session):
+    p = person()
+    lic = licence(p, status="N", extension_until=T + timedelta(days=30))
+    store(session, p, lic, now=EARLIER)
+    scan(session, T, now=NOW)
+    store(session, {**lic, "status": "A", "extension_until": None}, now=LATER)
+    assert still_due(session, the_notice(session, "D17"), T) == "no longer due: extension handled"
+
+
+def test_learner_passed_everything_before_the_permit_reminder_went(session):
+    from tests.factories import learner
+
+    p = person()
+    record = learner(p, permit_issued=date(2024, 2, 22))
+    store(session, p, record, now=EARLIER)
+    scan(session, T, now=NOW)
+    assert still_due(session, the_notice(session, "D21"), T) is None
+    passed = {"KM1": "2024-03-01", "KM2": "2024-06-01", "KM3": "2026-11-24", "KM3W": "2026-11-24"}
+    store(session, {**record, "passed": passed}, now=LATER)
+    assert still_due(session, the_notice(session, "D21"), T) == "no longer due: exams passed"
+
+
+def test_decision_revoked_before_the_points_notice_went(session):
+    p = person()
+    car = vehicle(p)
+    fine = violation(car)
+    store(session, p, car, fine, now=EARLIER)
+    decided = {**fine, "handled": True, "decided_at": NOW.isoformat()}
+    store(session, decided, now=NOW, baseline=False)
+    assert still_due(session, the_notice(session, "W02"), T) is None
+    store(session, {**decided, "revoked": True}, now=LATER)
+    assert still_due(session, the_notice(session, "W02"), T) == "no longer due: decision revoked"
+
+
+def test_licence_returned_before_the_detention_notice_went(session):
+    p = person()
+    lic = licence(p)
+    store(session, p, lic, now=EARLIER)
+    store(session, {**lic, "status": "D"}, now=NOW, baseline=False)
+    assert still_due(session, the_notice(session, "D18"), T) is None
+    store(session, {**lic, "status": "A"}, now=LATER)
+    assert still_due(session, the_notice(session, "D18"), T) == "no longer due: licence returned"
+
+
+def test_scrap_notice_for_a_vehicle_already_deregistered(session):
+    p = person()
+    car = vehicle(p, scrap_deadline=T - timedelta(days=1))
+    store(session, p, car, now=EARLIER)
+    scan(session, T, now=NOW)
+    assert still_due(session, the_notice(session, "V06"), T) is None
+    store(session, {**car, "status": "E"}, now=LATER)
+    assert still_due(session, the_notice(session, "V06"), T) == "no longer due: vehicle deregistered"
