@@ -306,3 +306,40 @@ def test_fifth_failed_km3_voids_the_other_subjects(session, settings):
 def test_pass_is_reported_with_its_score(session, settings):
     notice = _exam(session, subject="KM1", result="pass", score=95)
     assert "合格（95分）" in render_notice(notice, "zh-CN", settings)
+
+
+def test_two_detention_letters_at_once_are_two_notices(session):
+    p = person()
+    lic = licence(p)
+    store(session, p, lic, now=BEFORE)
+    change(session, {**lic, "status": "DU"})
+    assert sorted(keys(session)) == [("D18", "status:D:2026-11-24"), ("D18", "status:U:2026-11-24")]
+
+
+def test_status_date_is_the_records_own_time_when_given(session):
+    p = person()
+    car = vehicle(p)
+    store(session, p, car, now=BEFORE)
+    change(session, {**car, "status": "C", "updated_at": "2026-11-22T23:30:00+08:00"})
+    assert keys(session) == [("V10", "status:C:2026-11-22")]
+
+
+def test_request_to_an_organisation(session, settings):
+    org = organisation()
+    store(session, org, now=BEFORE)
+    request = notice_request(org, kind="V08", data={"item": "号牌", "channel": "自取", "office": "厦门市车管所"})
+    change(session, request)
+    [notice] = notices(session)
+    assert (notice.kind, notice.subject_kind, notice.recipient_kind, notice.phone) == (
+        "V08", "organisation", "organisation", org["phone"])
+    assert "请携带身份证件到厦门市车管所领取" in render_notice(notice, "zh-CN", settings)
+
+
+def test_a_decision_first_seen_within_five_days_is_news(session):
+    p = person()
+    car = vehicle(p)
+    store(session, p, car, now=BEFORE)
+    recent = violation(car, handled=True, decided_at=NOW - timedelta(days=2))
+    old = violation(car, handled=True, decided_at=NOW - timedelta(days=9))
+    change(session, recent, old)
+    assert keys(session) == [("W02", f"violation:{recent['ref']}")]
