@@ -21,8 +21,15 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _code_lines() -> list[str]:
-    blocks = re.findall(r"```(?:sh)?\n(.*?)```", README, flags=re.DOTALL)
-    return [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()]
+    """Lines of the shell code blocks (``` or ```sh), comments dropped; diagrams and other blocks skipped."""
+    lines, language = [], None
+    for line in README.splitlines():
+        if line.startswith("```"):
+            language = None if language is not None else (line[3:].strip() or "sh")
+            continue
+        if language in ("sh", "bash"):
+            lines.append(line.split("#", 1)[0].strip())
+    return lines
 
 
 def _mentioned_flask_commands() -> set[tuple[str, ...]]:
