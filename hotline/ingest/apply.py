@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, bindparam, insert, select, update
+from sqlalchemy import JSON, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,6 +79,12 @@ def apply_records(
         collect_changes=collect_changes,
         chunk_size=chunk_size,
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # The driver prepares a statement after a few runs and PostgreSQL may then keep one generic plan,
+        # chosen while the tables were still small: a sequential scan that tests every row against the
+        # whole array of keys. Over an import into a growing table that took minutes; custom plans see
+        # the table's real size and the keys themselves.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     savepoint = session.begin_nested()
     try:
         for item in records:
