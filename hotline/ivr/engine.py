@@ -20,7 +20,7 @@ State is a JSON-friendly dict, kept in Redis between webhooks (hotline/ivr/state
 
 from __future__ import annotations
 
-import copy
+import json
 from functools import cache
 from typing import Any
 
@@ -61,7 +61,7 @@ def step(flow: Flow, state: dict[str, Any] | None, event: dict[str, Any]) -> tup
         return call.finish()
     if state is None:
         raise EngineError(f"event {kind!r} without a call")
-    call = _Call(flow, copy.deepcopy(state))
+    call = _Call(flow, _copy(state))
     if kind == "input":
         call.take_input(str(event.get("digits") or ""), str(event.get("speech") or ""))
     elif kind == "dial":
@@ -73,6 +73,12 @@ def step(flow: Flow, state: dict[str, Any] | None, event: dict[str, Any]) -> tup
     else:
         raise EngineError(f"unknown event {kind!r}")
     return call.finish()
+
+
+def _copy(state: dict[str, Any]) -> dict[str, Any]:
+    """A private copy: the step never changes the caller's dict. State is JSON (it lives in Redis), and a
+    JSON round trip copies it several times faster than deepcopy."""
+    return json.loads(json.dumps(state, ensure_ascii=False))
 
 
 class _Call:

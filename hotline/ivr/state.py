@@ -22,8 +22,8 @@ def _state_key(call_sid: str) -> str:
     return f"{PREFIX}:{call_sid}:state"
 
 
-def _answer_key(call_sid: str, step: int) -> str:
-    return f"{PREFIX}:{call_sid}:answer:{step}"
+def _answers_key(call_sid: str) -> str:
+    return f"{PREFIX}:{call_sid}:answers"  # a hash: step number -> TwiML
 
 
 def _lock_key(call_sid: str, step: int) -> str:
@@ -36,7 +36,7 @@ def load(conn: redis.Redis, call_sid: str) -> dict[str, Any] | None:
 
 
 def answered(conn: redis.Redis, call_sid: str, step: int) -> str | None:
-    raw = conn.get(_answer_key(call_sid, step))
+    raw = conn.hget(_answers_key(call_sid), str(step))
     return raw.decode("utf-8") if raw else None
 
 
@@ -60,11 +60,12 @@ def save(conn: redis.Redis, call_sid: str, step: int, state: dict[str, Any], ans
     """The new state and the answer to step n, together, so a retry finds both or neither."""
     pipe = conn.pipeline(transaction=True)
     pipe.set(_state_key(call_sid), json.dumps(state, ensure_ascii=False, default=str), ex=ttl)
-    pipe.set(_answer_key(call_sid, step), answer, ex=ttl)
+    pipe.hset(_answers_key(call_sid), str(step), answer)
+    pipe.expire(_answers_key(call_sid), ttl)
     pipe.execute()
 
 
 def drop(conn: redis.Redis, call_sid: str) -> int:
-    """Forget the call (its status says completed): state, answers and locks."""
-    keys = list(conn.scan_iter(match=f"{PREFIX}:{call_sid}:*", count=200))
-    return conn.delete(*keys) if keys else 0
+    """Forget the call (its status says completed). Two keys, no scan: the per-step locks expire by
+    themselves within seconds."""
+    return conn.delete(_state_key(call_sid), _answers_key(call_sid))

@@ -12,7 +12,6 @@ from the call's own trail of edges, in the language the caller heard.
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
@@ -78,6 +77,11 @@ class Explorer:
         self.observed: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.runs: dict[tuple[str, str], int] = defaultdict(int)
         self.faulty = {p.name for p in world.personas() if p.fault}
+        self._distances: dict[tuple, dict[str, float]] = {}
+        self.node_edges = {name: node_edges(flow, node) for name, node in flow.nodes.items()}
+        # What these actions answer depends on what was typed just before (a right or a wrong PIN), and
+        # the entries are labelled with it: never conclude from a few calls that an outcome cannot come.
+        self.input_driven = {node.next for node in flow.nodes.values() if node.kind == "digits"}
         self.calls = 0
         self.log: list[tuple[str, str, int]] = []  # (language, persona, edges first covered) per call
         self.requests = 0
@@ -87,7 +91,7 @@ class Explorer:
 
     def allowed(self, persona: str, node_name: str) -> list[Edge]:
         node = self.flow.nodes[node_name]
-        found = node_edges(self.flow, node)
+        found = self.node_edges[node_name]
         if node.kind != "action":
             return found
         seen = self.observed.get((persona, node_name))
@@ -96,12 +100,18 @@ class Explorer:
         if persona in self.faulty or "error" in (seen or ()):
             # A persona whose calls meet a failure: the flow's apology path is part of its graph.
             found = found + [Edge(node_name, "outcome:error", self.flow.error)]
-        if not seen or self.runs[(persona, node_name)] < 2:
+        if not seen or self.runs[(persona, node_name)] < 2 or node_name in self.input_driven:
             return found
         return [e for e in found if e.kind.removeprefix("outcome:") in seen]
 
     def distances(self, persona: str, language: str) -> dict[str, float]:
         """How many moves from each node to the nearest edge not yet covered (as far as we know)."""
+        key = (persona, language, len(self.coverage.seen), sum(self.runs.values()))
+        if key not in self._distances:
+            self._distances = {key: self._distances_now(persona, language)}
+        return self._distances[key]
+
+    def _distances_now(self, persona: str, language: str) -> dict[str, float]:
         dist = {name: INF for name in self.flow.nodes}
         reverse: dict[str, list[str]] = defaultdict(list)
         queue: deque[str] = deque()
@@ -134,15 +144,14 @@ class Explorer:
         phone = PhoneCall(self.transport, caller.phone)
         before = len(self.coverage.seen)
         turn = self._sync(phone, phone.start(), 0)
-        trail_at = self._record(persona, phone, 0)
+        current, trail_at = self._record(persona, phone, 0)
         inputs = 0
         while turn.waiting in ("gather", "dial") and inputs < (BUDGET if not burn else 200):
-            current = self._state(phone)
             choice = self.choose(persona, caller, current, turn, language, burn)
             if choice is None:
                 break
             turn = self._perform(phone, turn, choice)
-            trail_at = self._record(persona, phone, trail_at)
+            current, trail_at = self._record(persona, phone, trail_at)
             inputs += 1
         status, _ = phone.hangup()
         self.statuses.append(status)
@@ -157,14 +166,16 @@ class Explorer:
         self.statuses.append(turn.status)
         return turn
 
-    def _record(self, persona: Persona, phone: PhoneCall, trail_at: int) -> int:
-        trail = self._state(phone)["trail"]
+    def _record(self, persona: Persona, phone: PhoneCall, trail_at: int) -> tuple[dict, int]:
+        """Read the call's state after a webhook: note the edges it walked; return it and the trail's end."""
+        current = self._state(phone)
+        trail = current["trail"]
         for source, kind, language in trail[trail_at:]:
             self.coverage.seen.add((source, kind, language))
             if kind.startswith("outcome:"):
                 self.observed[(persona.name, source)].add(kind.removeprefix("outcome:"))
                 self.runs[(persona.name, source)] += 1
-        return len(trail)
+        return current, len(trail)
 
     def _perform(self, phone: PhoneCall, turn: Turn, choice: Candidate) -> Turn:
         if choice.kind == "dial":
@@ -218,8 +229,7 @@ class Explorer:
 
     def score(self, candidate: Candidate, current: dict, dist: dict[str, float], order: int):
         """(0, repeats, ...) when it walks an uncovered edge within a few repeats; else (1, distance)."""
-        simulated = copy.deepcopy(current)
-        simulated["trail"] = []
+        simulated = {**current, "trail": []}  # the engine copies what it changes
         repeats = 5 if candidate.kind == "silence" or (candidate.label is None and candidate.kind == "press") else 1
         for repeat in range(repeats):
             walked, next_node, ends = self.simulate(candidate, simulated)

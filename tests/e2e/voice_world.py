@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, text
 
@@ -118,18 +119,19 @@ class World:
 
     # --- the personas ------------------------------------------------------------------------------
 
-    def full(self) -> Caller:
-        """A registered learner with a PIN, a licence, five cars, four violations on the first."""
-        someone = f.person(pin=PIN, account="internet")
+    def full(self, pin: bool = True) -> Caller:
+        """A registered learner with a licence, five cars, four violations on the first; a PIN, or a code
+        by text (the explorer's workhorses verify by code: a PIN hash is deliberately slow)."""
+        someone = f.person(pin=PIN if pin else None, account="internet")
         cars = [f.vehicle(someone) for _ in range(5)]
         fines = [f.violation(cars[0], fine_cny=200 + i) for i in range(3)]
         fines.append(f.violation(cars[0], handled=True, decided_at="2026-11-01T10:00:00+08:00"))
         self.store(someone, f.licence(someone, review_due="2027-03-15"), *cars, *fines, f.learner(someone))
-        return Caller(someone["phone"], self.pin_entries())
+        return Caller(someone["phone"], self.pin_entries() if pin else self.code_entries("ask_code", someone["phone"]))
 
-    def booked(self) -> Caller:
+    def booked(self, pin: bool = True) -> Caller:
         """Three exam applications still pending (and one cancelled), three cars each booked for inspection."""
-        someone = f.person(pin=PIN, account="window")
+        someone = f.person(pin=PIN if pin else None, account="window")
         cars = [f.vehicle(someone) for _ in range(3)]
         self.store(someone, f.licence(someone), *cars, f.learner(someone))
         party = self.party(someone["phone"])
@@ -142,18 +144,18 @@ class World:
             vehicles = {v.plate: v.id for v in _vehicles(session, rt, party)}
             for car, slot in zip(cars, self.slots, strict=False):
                 inspections.book(session, rt.clock, party, vehicles[car["plate"]], slot["slot_id"], "api")
-        return Caller(someone["phone"], self.pin_entries())
+        return Caller(someone["phone"], self.pin_entries() if pin else self.code_entries("ask_code", someone["phone"]))
 
     def window_only(self) -> Caller:
         """A pending application to a plan whose booking has closed: cancelling is refused (window only)."""
-        someone = f.person(pin=PIN)
+        someone = f.person()
         self.store(someone, f.learner(someone))
         party = self.party(someone["phone"])
         earlier = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=CHINA))
         with self.rt.transaction() as session:
             exams.apply(session, earlier, self.rt.calendar, self.rt.settings, party,
                         self.closed_plan["plan_id"], "api")
-        return Caller(someone["phone"], self.pin_entries())
+        return Caller(someone["phone"], self.code_entries("ask_code", someone["phone"]))
 
     def by_code(self) -> Caller:
         """No PIN: verified by a code texted to the number on record. One car, no violations, no licence."""
@@ -247,8 +249,8 @@ class World:
 
     def personas(self) -> list[Persona]:
         return [
-            Persona("full", World.full),
-            Persona("booked", World.booked),
+            Persona("full", partial(World.full, pin=False)),
+            Persona("booked", partial(World.booked, pin=False)),
             Persona("by_code", World.by_code),
             Persona("family", World.family),
             Persona("stranger", World.stranger),
@@ -259,9 +261,9 @@ class World:
             Persona("locked_person", World.locked_person),
             Persona("locked_number", World.locked_number),
             Persona("no_more_codes", World.no_more_codes),
-            Persona("full_at_night", World.full, at=NIGHT),
-            Persona("full_too_late", World.full, at=AFTER_EVERYTHING),
-            Persona("database_fails", World.full, fault=World.table_missing),
+            Persona("full_at_night", partial(World.full, pin=False), at=NIGHT),
+            Persona("full_too_late", partial(World.full, pin=False), at=AFTER_EVERYTHING),
+            Persona("database_fails", partial(World.full, pin=False), fault=World.table_missing),
         ]
 
 
