@@ -296,7 +296,7 @@ class _Importer:
     def write(self, kind: str, items: list[_Item], changes: list[RecordChange]) -> None:
         spec = tables.SPECS[kind]
         for item in items:
-            item.row = dict(item.parsed.values)
+            item.row = item.parsed.values  # parsed anew if the record has to wait, so no copy is needed
         items = self.resolve(items)
         if not items:
             return
