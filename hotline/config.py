@@ -71,6 +71,8 @@ class Settings:
     # ids per RQ job, and how long a notice may sit in a state before the sweep steps in.
     sms_gateway: str = "twilio"
     notice_batch_size: int = 100
+    # HTTP connections a worker keeps to the provider, sending that many messages of a batch at once.
+    sender_connections: int = 4
     notice_claim_timeout_seconds: int = 120
     notice_unknown_grace_seconds: int = 60
     notice_queued_timeout_seconds: int = 300

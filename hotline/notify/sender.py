@@ -24,6 +24,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -348,6 +349,10 @@ class Sender:
         self.rt = rt
         self.gateway = gateway if gateway is not None else make_gateway(rt.settings)
         self.bucket = policies.bucket_for(rt.settings, rt.redis)
+        # A few messages in flight at once: while one waits for the provider's answer, the next is being
+        # built. The client's connection pool keeps one keep-alive connection per thread.
+        connections = max(1, rt.settings.sender_connections)
+        self.pool = ThreadPoolExecutor(connections, thread_name_prefix="sms") if connections > 1 else None
 
     def status_callback(self, attempt_id: int) -> str:
         # The attempt id rides along, so a receipt that beats our own write of the SID still finds its attempt.
@@ -376,24 +381,28 @@ class Sender:
         deadline = started + max(settings.notice_claim_timeout_seconds - settings.twilio_timeout_seconds - 5,
                                  settings.notice_claim_timeout_seconds / 2)
         chunk = max(1, min(20, int(settings.sender_segments_per_second // 20)))
-        stop_reason = None
+        stopped: list[str] = []  # the reason, once something says stop
+
+        def send(message: Outgoing) -> None:
+            if stopped:
+                message.result = SendResult(NOT_SENT, reason=stopped[0])
+                return
+            message.result = self._send_one(message)
+            if message.result.outcome == PROVIDER_FAULT:
+                policies.pause(settings, self.rt.redis, f"provider fault {message.result.reason}")
+                stopped.append("sending paused")
+
         for start in range(0, len(outgoing), chunk):
             group = outgoing[start:start + chunk]
-            if stop_reason is None and time.monotonic() > deadline:
-                stop_reason = "batch out of time"
-            if stop_reason is not None:
+            if not stopped and time.monotonic() > deadline:
+                stopped.append("batch out of time")
+            if not stopped:
+                self.bucket.take(sum(m.segments for m in group))
+            if self.pool is None or len(group) == 1:
                 for message in group:
-                    message.result = SendResult(NOT_SENT, reason=stop_reason)
-                continue
-            self.bucket.take(sum(m.segments for m in group))
-            for message in group:
-                if stop_reason is not None:
-                    message.result = SendResult(NOT_SENT, reason=stop_reason)
-                    continue
-                message.result = self._send_one(message)
-                if message.result.outcome == PROVIDER_FAULT:
-                    policies.pause(settings, self.rt.redis, f"provider fault {message.result.reason}")
-                    stop_reason = "sending paused"
+                    send(message)
+            else:
+                list(self.pool.map(send, group))
 
     def _send_one(self, message: Outgoing) -> SendResult:
         callback = self.status_callback(message.attempt_id)

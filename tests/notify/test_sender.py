@@ -185,7 +185,7 @@ def test_a_provider_wide_fault_pauses_sending_instead_of_failing_every_notice(se
 
     assert "20003" in sender.is_paused(rt)
     assert set(states(rt, ids)) == {"queued"}
-    assert loopback.requests_seen == 1  # the first answer stopped the batch
+    assert loopback.requests_seen <= rt.settings.sender_connections  # the first answers stopped the batch
     assert sender.dispatch(rt) == 0
 
     fixed = sending_runtime(settings, clock, loopback)
