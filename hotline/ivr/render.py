@@ -72,12 +72,20 @@ def render(actions: list[dict], settings: Settings, call_language: str = "zh-CN"
     return str(response)
 
 
-def apology(settings: Settings, texts: dict[str, str], *, agent_open: bool, hours: dict[str, str] | None) -> str:
-    """The answer when anything inside failed: sorry in both languages, then a person or a polite end."""
+def apology(settings: Settings, texts: dict[str, dict[str, str]], *, agent_open: bool,
+            hours: dict[str, str] | None) -> str:
+    """The answer when anything inside failed: sorry in both languages, then a person or a polite end.
+
+    `texts` are the flow's `failure` and `transferring` texts; plain words stand in if even those are gone.
+    """
+    failure = texts.get("failure") or {"zh-CN": "对不起，系统暂时出现故障。", "en": "Sorry, something went wrong."}
     response = VoiceResponse()
-    _say(response, settings, texts.get("zh-CN", "对不起，系统暂时出现故障。"), "zh-CN")
-    _say(response, settings, texts.get("en", "Sorry, something went wrong on our side."), "en")
+    for language in ("zh-CN", "en"):
+        _say(response, settings, failure.get(language, ""), language)
     if agent_open:
+        transferring = texts.get("transferring") or {}
+        for language in ("zh-CN", "en"):
+            _say(response, settings, transferring.get(language, ""), language)
         response.dial(settings.agent_number, timeout=20)
     if hours:
         _say(response, settings, hours.get("zh-CN", ""), "zh-CN")

@@ -92,10 +92,10 @@ def never_a_dead_line(error: Exception):
     if request.path == "/voice/status":
         return Response("", status=204)  # Twilio only records the status callback; nobody is listening
     rt = runtime()
-    texts: dict[str, str] = {}
+    texts: dict[str, dict[str, str]] = {}
     agent_open, hours = False, None
     try:
-        texts = flow().texts["failure"]
+        texts = {key: flow().texts[key] for key in ("failure", "transferring")}
         agent_open, opens, closes = actions.office_hours(rt)
         if not agent_open:
             hours = {

@@ -42,6 +42,7 @@ def test_redis_down_at_the_first_ring_apologises_and_offers_a_person(phone, worl
     assert turn.status == 200
     root = valid_twiml(turn.body)
     assert "系统暂时出现故障" in turn.text and "Sorry" in turn.text
+    assert "正在为您转接人工服务" in turn.text
     assert root.find("Dial").text == settings.agent_number  # office hours: a person answers
     assert root.find("Hangup") is not None
 
