@@ -46,3 +46,13 @@ def test_graph_writes_mermaid_with_every_node(runner, tmp_path):
     raw = yaml.safe_load((FLOW_DIR / "main.yaml").read_text(encoding="utf-8"))
     for name in raw["nodes"]:
         assert f"    {name}" in text
+
+
+def test_the_readme_shows_the_current_menu():
+    from hotline.cli.flows import mermaid
+    from hotline.config import ROOT
+    from hotline.ivr import actions
+    from hotline.ivr.loader import load_flow
+
+    drawn = mermaid(load_flow(FLOW_DIR / "main.yaml", actions.declared()))
+    assert drawn in (ROOT / "README.md").read_text(encoding="utf-8"), "run `flask flows graph` into the README"
