@@ -70,7 +70,7 @@ class Settings:
     # Sending notices (hotline/notify/sender.py): which gateway ("twilio" or "console", which prints),
     # ids per RQ job, and how long a notice may sit in a state before the sweep steps in.
     sms_gateway: str = "twilio"
-    notice_batch_size: int = 100
+    notice_batch_size: int = 250
     # HTTP connections a worker keeps to the provider, sending that many messages of a batch at once.
     sender_connections: int = 4
     notice_claim_timeout_seconds: int = 120

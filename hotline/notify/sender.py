@@ -475,7 +475,7 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
             _update_in(session, [m.notice_id for m in unsent], S.CLAIMED, state=S.QUEUED, claimed_at=None,
                        attempt_count=N.c.attempt_count - 1)
         _update_in(session, [m.notice_id for m in fault], S.CLAIMED, state=S.QUEUED, claimed_at=None)
-        if not is_paused(rt):
+        if unsent and not is_paused(rt):
             requeue = [m.notice_id for m in unsent]
     if requeue:
         enqueue_quietly(rt, requeue, urgent=False)
