@@ -14,7 +14,7 @@ from ..ingest import apply_records, read_jsonl
 
 def register(app: Flask) -> None:
     @app.cli.command("import")
-    @click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
     @click.option("--baseline", is_flag=True, help="First load of a deployment: plan no change-triggered notices.")
     @click.option("--keep-valid", is_flag=True, help="Import the valid lines even if others are refused.")
     @click.option("--rejects", type=click.Path(dir_okay=False), help="With --keep-valid: where refused lines go.")

@@ -48,6 +48,10 @@ _MISSING = {
 }
 
 
+# An arbitrary constant naming the ingest lock among PostgreSQL advisory locks.
+INGEST_LOCK_KEY = 12123_0001
+
+
 def apply_records(
     session: Session,
     records: Iterable[tuple],
@@ -85,6 +89,10 @@ def apply_records(
         # whole array of keys. Over an import into a growing table that took minutes; custom plans see
         # the table's real size and the keys themselves.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        # One writer of upstream records at a time: two imports that both read a record, judge their own
+        # copy newer and write would otherwise let the older copy win by committing last. SQLite already
+        # serialises writers (transactions begin IMMEDIATE).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
     savepoint = session.begin_nested()
     try:
         for item in records:

@@ -42,4 +42,7 @@ def read_jsonl(stream: BinaryIO | TextIO) -> Iterator[tuple[str, Any, str]]:
         except json.JSONDecodeError as error:
             yield f"line {number}", Malformed(f"not valid JSON: {error.msg} at column {error.colno}"), text
             continue
+        except (ValueError, RecursionError):  # a number of thousands of digits, nesting thousands deep
+            yield f"line {number}", Malformed("too deeply nested or too large to be a record"), text
+            continue
         yield f"line {number}", record, text

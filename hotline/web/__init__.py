@@ -16,6 +16,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = Flask("hotline")
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
+    # The largest body we accept (an events batch of 10,000 records); bigger ones get 413 before reading.
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
     app.extensions["hotline"] = Runtime.from_settings(settings, clock=clock)
     if settings.log_json:
         logs.configure()

@@ -39,6 +39,8 @@ def events():
         records = json.loads(body)
     except (UnicodeDecodeError, ValueError) as error:
         return _bad_request(f"the body is not valid JSON: {error}")
+    except RecursionError:
+        return _bad_request("the body is nested too deeply to be a list of records")
     if not isinstance(records, list):
         return _bad_request("the body must be a JSON array of records")
     if len(records) > MAX_EVENTS:

@@ -100,3 +100,15 @@ def test_a_line_that_is_not_utf8_is_one_error_and_goes_back_byte_for_byte(app, t
     assert kept.exit_code == 0, kept.output
     assert rejects.read_bytes() == broken + b"\n"
     assert _people(app) == 1
+
+
+def test_a_missing_file_and_unreadable_lines_are_named(app, tmp_path):
+    runner = app.test_cli_runner()
+    missing = runner.invoke(args=["import", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code != 0 and "does not exist" in missing.output
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text("[" * 50_000 + "]" * 50_000 + "\n" + '{"n": ' + "9" * 5000 + "}\n", encoding="utf-8")
+    result = runner.invoke(args=["import", str(odd)])
+    assert result.exit_code == 1
+    assert "line 1: json: too deeply nested or too large" in result.output
+    assert "line 2: json: too deeply nested or too large" in result.output

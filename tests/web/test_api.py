@@ -63,10 +63,21 @@ def test_malformed_bodies_get_a_clear_400(client):
         (b'"hello"', "JSON array"),
         (b"\xff\xfe", "not valid JSON"),
         (b"", "not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'[{"type": ["person"]}]', None),
     ):
         response = client.post("/api/events", data=body, headers=TOKEN, content_type="application/json")
         assert response.status_code == 400
-        assert words in response.json["error"]
+        if words is None:  # a record-level error, named by index and field
+            assert response.json["errors"][0]["field"] == "type"
+        else:
+            assert words in response.json["error"]
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(client):
+    response = client.post("/api/events", data=b"[" + b" " * (33 * 1024 * 1024) + b"]", headers=TOKEN,
+                           content_type="application/json")
+    assert response.status_code == 413
 
 
 def test_an_empty_array_is_fine(client):
