@@ -72,7 +72,7 @@ class Settings:
     sms_gateway: str = "twilio"
     notice_batch_size: int = 250
     # HTTP connections a worker keeps to the provider, sending that many messages of a batch at once.
-    sender_connections: int = 4
+    sender_connections: int = 8
     notice_claim_timeout_seconds: int = 120
     notice_unknown_grace_seconds: int = 60
     notice_queued_timeout_seconds: int = 300

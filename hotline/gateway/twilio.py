@@ -88,7 +88,8 @@ class TwilioGateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.timeout = settings.twilio_timeout_seconds
-        self.http = RebasedHttpClient(settings.twilio_api_url, timeout=self.timeout)
+        self.http = RebasedHttpClient(settings.twilio_api_url, timeout=self.timeout,
+                                      pool_size=max(2, settings.sender_connections))
         self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=self.http)
         self.sender = (
             {"messaging_service_sid": settings.twilio_messaging_service_sid}
