@@ -404,6 +404,13 @@ def _check_texts(flow: Flow) -> None:
         for language in LANGUAGES:
             if not str(texts.get(language, "")).strip():
                 raise FlowError(flow.file, None, f"texts.{key} missing in {language}")
+    for group, entries in (flow.texts.get("terms") or {}).items():
+        for key, texts in (entries or {}).items():
+            # A comma in an unquoted flow mapping splits a text in two: catch it here, not on a call.
+            if not isinstance(texts, dict) or set(texts) != set(LANGUAGES) or not all(
+                isinstance(v, str) and v.strip() for v in texts.values()
+            ):
+                raise FlowError(flow.file, None, f"texts.terms.{group}.{key} needs exactly zh-CN and en texts")
     for code, texts in (flow.texts.get("refusals") or {}).items():
         for language in LANGUAGES:
             if not str(texts.get(language, "")).strip():

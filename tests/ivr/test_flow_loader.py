@@ -103,3 +103,8 @@ def test_every_edge_kind_is_listed_for_the_tests():
     kinds = {edge.kind.split(":")[0] for edge in loader.edges(flow)}
     assert {"option", "repeat", "back", "agent", "no_input", "no_input_exit", "wrong_input", "wrong_input_exit",
             "silence", "entered", "choose", "more", "next", "outcome", "answered", "unanswered", "cap"} <= kinds
+
+
+def test_a_term_split_by_an_unquoted_comma_is_refused(tmp_path, raw):
+    raw["texts"]["terms"]["sessions"]["AM"] = {"zh-CN": "上午", "en": "morning", "early": None}
+    assert "texts.terms.sessions.AM needs exactly zh-CN and en texts" in refused(tmp_path, raw)
