@@ -56,6 +56,7 @@ MEANINGS = {
     "notice_max_attempts": "attempts per notice after a temporary delivery failure",
     "sms_gateway": "`twilio`, or `console` to print texts instead of sending them",
     "notice_batch_size": "notice ids per RQ send job",
+    "sender_connections": "messages a worker keeps in flight to the provider at once (one connection each)",
     "notice_claim_timeout_seconds": "a notice claimed by a worker that died is swept after this",
     "notice_unknown_grace_seconds": "wait before reconciling a notice whose send had an unknown outcome",
     "notice_queued_timeout_seconds": "a queued notice whose job was lost is queued again after this",
