@@ -372,7 +372,7 @@ class _Call:
             shown = items[page * node.page_size:(page + 1) * node.page_size]
             label = node.label[self.language]
             numbered = [{"key": i + 1, "text": self.render(label, item=item)} for i, item in enumerate(shown)]
-            more = len(items) > node.page_size
+            more = (page + 1) * node.page_size < len(items)  # the last page wraps round on 9, unannounced
             segments.append({"say": self.render(prompt[self.language], choices=numbered, more=more),
                              "language": self.language})
         else:
