@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import OUT, env, fresh_pg_database, record, summary_line, timed  # noqa: E402
+from bench.common import OUT, env, fresh_pg_database, record, summary_line, timed, upgrade  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     empty = OUT / "import-empty.jsonl"
     empty.write_text("", encoding="utf-8")
     startup_url = fresh_pg_database("hotline_bench_import_empty")
-    timed(["flask", "db", "upgrade"], env(HOTLINE_DATABASE_URL=startup_url))
+    upgrade(startup_url, env(HOTLINE_DATABASE_URL=startup_url))
     startup_s, _, _ = timed(["flask", "import", str(empty)], env(HOTLINE_DATABASE_URL=startup_url))
     rows = []
     for fraction in [float(f) for f in args.fractions.split(",")]:
@@ -43,7 +43,7 @@ def main() -> None:
         part.write_text("".join(lines[:count]), encoding="utf-8")
         url = fresh_pg_database(f"hotline_bench_import_{int(fraction * 100)}")
         environment = env(HOTLINE_DATABASE_URL=url)
-        timed(["flask", "db", "upgrade"], environment)
+        upgrade(url, environment)
         seconds, peak_kib, _ = timed(["flask", "import", str(part)], environment)
         rate = count / max(seconds - startup_s, 1e-3)
         rows.append({"records": count, "seconds": round(seconds, 1), "startup_s": round(startup_s, 2),

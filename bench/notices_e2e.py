@@ -8,7 +8,9 @@ On PostgreSQL with a private redis-server and the loopback Twilio (status callba
    (`hotline.notify.planner.plan_many`), one per distinct mobile number, of a kind the upstream requests
    (D22, a renewed licence mailed, each with its own tracking number, so every text is unique).
 2. the limit: the `twilio` client alone (with the hotline's rebasing HTTP client, nothing else of the hotline)
-   posts the same texts, pre-rendered, to the same loopback from `--processes` processes;
+   posts the same texts, pre-rendered, to the same loopback from `--processes` processes, each keeping as many
+   messages in flight as a hotline worker does (HOTLINE_SENDER_CONNECTIONS); measured before and after the
+   hotline's run, the mean compared;
 3. the hotline: `flask notices send-due` (the dispatcher: planned -> queued, batches of ids on RQ), then
    `--processes` `flask worker --burst` processes claim, re-check, render, send through the real twilio client
    and record every outcome; timed from the dispatcher's start to the last worker's exit;
@@ -103,29 +105,36 @@ def plan(rt, people: list[tuple[int, str]], tag: str) -> float:
 
 
 # -- the limit --------------------------------------------------------------------------------------
-def _post_all(base_url: str, messages: list[tuple[str, str]], out: mp.Queue) -> None:
+def _post_all(base_url: str, messages: list[tuple[str, str]], connections: int, out: mp.Queue) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     from twilio.rest import Client
 
     from hotline.config import DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN, Settings
     from hotline.gateway.twilio import RebasedHttpClient
 
     settings = Settings()
-    client = Client(DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN,
-                    http_client=RebasedHttpClient(base_url, timeout=settings.twilio_timeout_seconds))
+    http = RebasedHttpClient(base_url, timeout=settings.twilio_timeout_seconds, pool_size=max(2, connections))
+    client = Client(DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN, http_client=http)
     callback = settings.public_url.rstrip("/") + "/sms/status"
-    created = 0
-    for to, body in messages:
+
+    def create(message: tuple[str, str]) -> None:
+        to, body = message
         client.messages.create(to=to, from_=settings.twilio_from_number, body=body, status_callback=callback)
-        created += 1
+
+    # As many messages in flight as a hotline worker keeps (its `sender_connections`), over as many connections.
+    with ThreadPoolExecutor(max_workers=max(1, connections)) as pool:
+        created = sum(1 for _ in pool.map(create, messages))
     out.put(created)
 
 
-def limit_run(base_url: str, messages: list[tuple[str, str]], processes: int) -> float:
-    """Seconds for `processes` processes of the bare twilio client to post `messages`."""
+def limit_run(base_url: str, messages: list[tuple[str, str]], processes: int, connections: int) -> float:
+    """Seconds for `processes` processes of the bare twilio client, `connections` messages in flight in each,
+    to post `messages`."""
     queue: mp.Queue = mp.Queue()
     shares = [messages[p::processes] for p in range(processes)]
     started = time.perf_counter()
-    workers = [mp.Process(target=_post_all, args=(base_url, share, queue)) for share in shares]
+    workers = [mp.Process(target=_post_all, args=(base_url, share, connections, queue)) for share in shares]
     for worker in workers:
         worker.start()
     created = sum(queue.get() for _ in workers)
@@ -242,14 +251,15 @@ def main(argv: list[str] | None = None) -> None:
                      for i, (_, phone) in enumerate(main_people)]
             startup_s = worker_startup(settings, args.processes)
             # The limit before and after the hotline's run: the machine drifts, the mean of both is compared.
-            limits = [len(texts) / limit_run(loopback.url, texts, args.processes)]
+            connections = rt.settings.sender_connections
+            limits = [len(texts) / limit_run(loopback.url, texts, args.processes, connections)]
             loopback.reset()
 
             hotline_s, worker_rss, dispatched = send_run(settings, args.processes, fork=False)
             hotline_rate = args.notices / hotline_s
             check = check_exactly_once(rt, loopback, "main", main_people)
             loopback.reset()
-            limits.append(len(texts) / limit_run(loopback.url, texts, args.processes))
+            limits.append(len(texts) / limit_run(loopback.url, texts, args.processes, connections))
             loopback.reset()
             limit_rate = sum(limits) / len(limits)
 
@@ -264,10 +274,12 @@ def main(argv: list[str] | None = None) -> None:
     ratio_naive = hotline_rate / naive_rate
     met = ratio_limit >= LIMIT_GOAL and ratio_naive >= NAIVE_GOAL and check["ok"] and naive_check["ok"]
     noise = spread(limits)
-    print(f"  limit: twilio client alone, {args.processes} processes: {limit_rate:,.0f} messages/s "
+    print(f"  limit: twilio client alone, {args.processes} processes x {connections} in flight: "
+          f"{limit_rate:,.0f} messages/s "
           f"({len(texts):,} messages; before and after the hotline: {limits[0]:,.0f} and {limits[1]:,.0f}, "
           f"+/- {noise:.0%})", flush=True)
-    print(f"  hotline: send-due + {args.processes} flask worker --burst: {hotline_rate:,.0f} notices/s "
+    print(f"  hotline: send-due + {args.processes} flask worker --burst ({connections} in flight each): "
+          f"{hotline_rate:,.0f} notices/s "
           f"({args.notices:,} in {hotline_s:.1f} s, of which {startup_s:.1f} s is the workers' start and exit on "
           f"empty queues; planning them took {plan_s:.1f} s; {dispatched})", flush=True)
     print(f"  naive: one job per notice, {args.processes} forking workers: {naive_rate:,.1f} notices/s "
@@ -282,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
         "args": vars(args), "people": people_count, "demo_data_s": round(load_s, 1), "plan_s": round(plan_s, 2),
         "naive_plan_s": round(naive_plan_s, 2), "limit_rate": round(limit_rate, 1),
         "limit_rates": [round(r, 1) for r in limits], "limit_noise": round(noise, 3), "hotline_s": round(hotline_s, 1),
-        "worker_startup_s": round(startup_s, 2), "naive_s": round(naive_s, 1),
+        "worker_startup_s": round(startup_s, 2), "naive_s": round(naive_s, 1), "sender_connections": connections,
         "hotline_rate": round(hotline_rate, 1), "naive_rate": round(naive_rate, 1),
         "ratio_limit": round(ratio_limit, 3), "ratio_naive": round(ratio_naive, 2), "exactly_once": check,
         "naive_exactly_once": naive_check, "rq_worker_rss_mib": [round(k / 1024, 1) for k in worker_rss],

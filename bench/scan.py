@@ -17,7 +17,7 @@ from datetime import datetime
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
 
-from bench.common import env, fresh_pg_database, record, summary_line, timed  # noqa: E402
+from bench.common import env, fresh_pg_database, record, summary_line, timed, upgrade  # noqa: E402
 from hotline.clock import CHINA  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def main() -> None:
     for size in [int(s) for s in args.sizes.split(",")]:
         url = fresh_pg_database(f"hotline_bench_scan_{size}")
         environment = env(HOTLINE_DATABASE_URL=url)
-        timed(["flask", "db", "upgrade"], environment)
+        upgrade(url, environment)
         load_s, _, _ = timed(["flask", "demo-data", "--people", str(size), "--date", args.date], environment)
         dry_s, _, _ = timed(["flask", "notices", "scan", "--date", args.date, "--dry-run"], environment)
         scan_s, peak_kib, output = timed(["flask", "notices", "scan", "--date", args.date], environment)

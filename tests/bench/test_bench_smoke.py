@@ -46,7 +46,7 @@ def test_webhooks_benchmark_measures_every_route_against_both_baselines(tmp_path
         for route in ("bare", "minimal", "ivr_menu", "licence_step", "sms_wz"):
             assert any(line.split()[:2] == [backend, route] for line in output.splitlines()), (backend, route)
     [line] = summary_lines(output)
-    assert line.startswith("webhooks (worst route):") and "x minimal webhook" in line
+    assert line.startswith("webhooks, worst route ") and "x minimal webhook" in line
 
 
 def test_notices_benchmark_accepts_every_notice_exactly_once(tmp_path):
