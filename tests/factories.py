@@ -281,6 +281,22 @@ def notice_request(to: dict | str | None = None, kind: str = "V07", **overrides:
     return _record("notice_request", defaults, overrides)
 
 
+def announcement(**overrides: Any) -> dict[str, Any]:
+    """An announcement (the project's own record type, docs/records-announcement.md) for Xiamen's Siming
+    district, published an hour before the tests' day and valid for a month."""
+    n = _next()
+    defaults = {
+        "announcement_id": f"GG-{n:06d}",
+        "kind": "notice",
+        "area": "350203",
+        "title": f"湖滨南路施工交通管制{n}",
+        "text": "12月1日至12月31日每日22时至次日6时，湖滨南路部分路段封闭施工，请绕行。",
+        "published_at": _form(DEFAULT_NOW - timedelta(hours=1)),
+        "valid_until": _form(DEFAULT_NOW + timedelta(days=30)),
+    }
+    return _record("announcement", defaults, overrides)
+
+
 # --- writing them -----------------------------------------------------------------------------------
 
 

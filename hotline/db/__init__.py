@@ -1,8 +1,10 @@
 """Models and sessions. Importing this package registers every table on `Base.metadata`."""
 
+from .announcements import Announcement, AnnouncementSubscription
 from .base import Base, UTCDateTime
 from .bookings import ApplicationStatus, BookingStatus, ExamApplication, InspectionBooking
 from .changes import ChangeKind, OutboundChange
+from .extensions import ExtensionApplication, ExtensionStatus
 from .identity import PhonePreference, VerificationAttempt, VerificationCode, VerificationOutcome
 from .notices import Notice, NoticeAttempt, NoticeState
 from .records import (
@@ -20,6 +22,10 @@ from .records import (
 from .session import make_engine, make_sessionmaker, transaction
 
 __all__ = [
+    "Announcement",
+    "AnnouncementSubscription",
+    "ExtensionApplication",
+    "ExtensionStatus",
     "ApplicationStatus",
     "Base",
     "BookingStatus",

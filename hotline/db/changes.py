@@ -21,6 +21,8 @@ class ChangeKind:
     INSPECTION_CANCELLATION = "inspection_cancellation"
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
+    EXTENSION_APPLICATION = "extension_application"
+    EXTENSION_CANCELLATION = "extension_cancellation"
 
 
 class OutboundChange(Base):

@@ -216,6 +216,29 @@ NOTICE_REQUEST: Fields = {
     "data": (True, lambda value, name: value if isinstance(value, dict) else _not_object(value, name)),
 }
 
+
+
+def region_or_all(value: Any, name: str) -> str:
+    """An announcement's area: `all`, or a 6-digit region code (行政区划代码) such as `350200`."""
+    if value == "all":
+        return value
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) != 6 \
+            or value[:2] == "00":
+        raise InvalidValue(name, f"must be all or a 6-digit region code such as 350200, not {value!r}")
+    return value
+
+
+# Not in the shared contract: the project's own record type (docs/records-announcement.md).
+ANNOUNCEMENT: Fields = {
+    "announcement_id": (True, _text(60)),
+    "kind": (True, _choice("notice", "publication")),
+    "area": (True, region_or_all),
+    "title": (True, _text(100)),
+    "text": (True, _text(2000)),
+    "published_at": (True, _TIMESTAMP),
+    "valid_until": (True, _TIMESTAMP),
+}
+
 # Variables each requested notice takes (NOTICES.md): required, optional.
 REQUEST_VARIABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "V07": (frozenset({"business", "result", "office"}), frozenset()),
@@ -240,6 +263,7 @@ FIELDS: dict[str, Fields] = {
     "inspection_slot": INSPECTION_SLOT,
     "exam_result": EXAM_RESULT,
     "notice_request": NOTICE_REQUEST,
+    "announcement": ANNOUNCEMENT,
 }
 TYPES = tuple(FIELDS)
 # Fields every type may carry besides its own.
@@ -474,6 +498,13 @@ def _notice_request(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
     return Parsed("notice_request", f["request_id"], updated_at, values, refs=[ref])
 
 
+def _announcement(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
+    if f["valid_until"] <= f["published_at"]:
+        raise InvalidValue("valid_until", "is not after published_at")
+    values = {key: f[key] for key in ANNOUNCEMENT}
+    return Parsed("announcement", f["announcement_id"], updated_at, values)
+
+
 _BUILD: dict[str, Callable[[dict[str, Any], datetime | None], Parsed]] = {
     "person": _person,
     "organisation": _organisation,
@@ -485,4 +516,5 @@ _BUILD: dict[str, Callable[[dict[str, Any], datetime | None], Parsed]] = {
     "inspection_slot": _inspection_slot,
     "exam_result": _exam_result,
     "notice_request": _notice_request,
+    "announcement": _announcement,
 }

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..db import (
+    Announcement,
     ExamPlan,
     ExamResult,
     InspectionSlot,
@@ -63,6 +64,7 @@ SPECS: dict[str, TableSpec] = {
     "inspection_slot": TableSpec("inspection_slot", InspectionSlot.__table__, {"booked": 0}, ("slot_id",)),
     "exam_result": TableSpec("exam_result", ExamResult.__table__, {}, ("person_id", "plan_id")),
     "notice_request": TableSpec("notice_request", NoticeRequest.__table__, {}, ("request_id",)),
+    "announcement": TableSpec("announcement", Announcement.__table__, {}, ("announcement_id",)),
 }
 
 # Parents before children, so a chunk's references to records in the same chunk resolve.
@@ -77,6 +79,7 @@ ORDER = (
     "violation",
     "exam_result",
     "notice_request",
+    "announcement",
 )
 
 
@@ -99,7 +102,8 @@ def existing(session: Session, kind: str, keys: Iterable[Any]) -> dict[Any, dict
     if not keys:
         return {}
     table = SPECS[kind].table
-    if kind in ("person", "organisation", "exam_plan", "inspection_slot", "violation", "notice_request"):
+    if kind in ("person", "organisation", "exam_plan", "inspection_slot", "violation", "notice_request",
+                "announcement"):
         column = {
             "person": "id_number",
             "organisation": "org_code",
@@ -107,6 +111,7 @@ def existing(session: Session, kind: str, keys: Iterable[Any]) -> dict[Any, dict
             "inspection_slot": "slot_id",
             "violation": "ref",
             "notice_request": "request_id",
+            "announcement": "announcement_id",
         }[kind]
         statement = select(table).where(one_of(session, table.c[column], keys))
         if kind == "violation":

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA
 from ..db import ExamPlan, ExamResult, Learner, Organisation, Person, Vehicle, Violation
 from ..services.queries import scoring_cycle
+from . import announcements
 from .catalogue import KINDS
 from .planner import Planned, plan_many
 
@@ -56,7 +57,8 @@ def plan_changes(session: Session, changes: Sequence, *, now: datetime, baseline
         if change.type == "violation":
             violations.append(change)
     notices.extend(planner.many_unhandled(violations))
-    return plan_many(session, notices, now=now)
+    # Announcements go to their subscribers in one bulk statement each, not as Planned objects.
+    return plan_many(session, notices, now=now) + announcements.plan_for_changes(session, changes, now=now)
 
 
 class _ChangePlanner:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..templates import render
-from .catalogue import KINDS
+from .catalogue import kind as kind_of
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -28,7 +28,7 @@ def _revive(value: Any) -> Any:
 
 def render_body(code: str, variables: dict, language: str) -> str:
     """The template alone, without the signature."""
-    kind = KINDS[code]
+    kind = kind_of(code)
     # A declared variable left out is an error (StrictUndefined), not a hole in the text.
     values = {name: _revive(variables[name]) for name in kind.variables if name in variables}
     return render(language, kind.template, **values)

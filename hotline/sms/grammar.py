@@ -9,6 +9,12 @@ What people type, after `normalise`:
     考试 / KS / EXAMS [page]                          own exam applications
     预约 / YY / BOOK KM2 [n]                          open plans of a subject; with n: apply for plan n
     取消 / QX [n]                                     what can be cancelled; with n: cancel item n
+    延期 / YQ [kind] [reason] [years]                 extension application: kind 1 renewal 2 review
+                                                      3 physical certificate, reason 1 military 2 abroad
+                                                      3 other, 1-3 years (`YQ 1 2 3`); fewer numbers ask
+                                                      for the next one
+    公告 / GG [area | TD]                             subscribe to announcements (a 6-digit region code,
+                                                      default the sender's own); GG TD unsubscribes
     帮助 / BZ / HELP                                  the short help
     退订 / TD / T          订阅 / DY                  our own opt-out and opt-in for notices
     STOP / UNSUBSCRIBE / START ...                    Twilio's own keywords (the provider acts on them too)
@@ -38,6 +44,8 @@ class Verb(StrEnum):
     EXAMS = "exams"
     BOOK_EXAM = "book_exam"
     CANCEL = "cancel"
+    EXTENSION = "extension"  # YQ / 延期
+    ANNOUNCEMENTS = "announcements"  # GG / 公告
     HELP = "help"
     OPT_OUT = "opt_out"  # TD / 退订 / T: our own opt-out
     OPT_IN = "opt_in"  # 订阅
@@ -70,6 +78,9 @@ class Command:
     # sender we do not know is answered in it.
     hint: str | None = None
     problem: Problem | None = None
+    numbers: tuple[int, ...] = ()  # YQ: kind, reason, years as typed (up to 3)
+    area: str | None = None  # GG: a 6-digit region code
+    off: bool = False  # GG TD: unsubscribe
 
     @property
     def page(self) -> int:
@@ -105,6 +116,8 @@ for _words, _verb in (
     (("考试", "KS", "EXAMS", "EXAM", "TESTS"), Verb.EXAMS),
     (("预约考试", "申请考试", "预约", "申请", "YY", "BOOK", "APPLY"), Verb.BOOK_EXAM),
     (("取消", "QX", "WITHDRAW"), Verb.CANCEL),
+    (("延期办理", "申请延期", "延期", "YQ", "EXTENSION", "EXTEND"), Verb.EXTENSION),
+    (("公告", "公布", "GG", "ANNOUNCEMENTS", "ANNOUNCEMENT", "NEWS"), Verb.ANNOUNCEMENTS),
     (("帮助", "菜单", "BZ", "HELP", "INFO", "MENU", "H"), Verb.HELP),
 ):
     for _word in _words:
@@ -162,6 +175,8 @@ def _parse(raw: str) -> Command:
     if verb is None:
         return Command(Verb.UNKNOWN, problem=Problem.UNRECOGNISED)
 
+    if verb in _OWN_ARGUMENTS:
+        return _OWN_ARGUMENTS[verb](verb, hint, rest)
     number: int | None = None
     last4: str | None = None
     for token in _TOKEN.findall(rest):
@@ -254,3 +269,46 @@ def _take_subject(text: str) -> tuple[str, str | None]:
     # KM4 / 科目四 is what people call the safe and civilised driving knowledge test, KM3W here.
     subject = "KM3W" if digit == "4" or (digit == "3" and match.group(2)) else f"KM{digit}"
     return text[: match.start()] + " " + text[match.end():], subject
+
+
+_AREA = re.compile(r"[1-9][0-9]{5}")
+_EXTENSION_WORDS = (("提交身体条件证明", 3), ("身体条件证明", 3), ("换证", 1), ("审验", 2), ("体检", 3))
+_OFF_WORDS = frozenset({"TD", "T", "QX", "退订", "取消", "OFF", "STOP"})
+
+
+def _extension(verb: Verb, hint: str | None, rest: str) -> Command:
+    """`YQ 1 2 3`: up to three small numbers (kind, reason, years), read as typed; the handler checks them."""
+    numbers: list[int] = []
+    rest = rest.strip()
+    for word, kind in _EXTENSION_WORDS:
+        if rest.startswith(word):  # 延期换证 / 延期审验 / 延期体检: the kind named in words
+            numbers.append(kind)
+            rest = rest[len(word):]
+            break
+    for token in _TOKEN.findall(rest):
+        token = token.strip()
+        if not token:
+            continue
+        if not (token.isascii() and token.isdigit()) or len(numbers) == 3:
+            return Command(Verb.UNKNOWN, hint=hint, problem=Problem.UNRECOGNISED)
+        # `YQ 123` is three choices typed without spaces.
+        digits = [int(ch) for ch in token] if len(token) > 1 and len(numbers) + len(token) <= 3 else [int(token)]
+        numbers.extend(digits)
+    if len(numbers) > 3:
+        return Command(Verb.UNKNOWN, hint=hint, problem=Problem.UNRECOGNISED)
+    return Command(verb, hint=hint, numbers=tuple(numbers))
+
+
+def _announcements(verb: Verb, hint: str | None, rest: str) -> Command:
+    """`GG`, `GG 350200`, `GG TD` / `公告退订`."""
+    words = [token.strip() for token in _TOKEN.findall(rest) if token.strip()]
+    if not words:
+        return Command(verb, hint=hint)
+    if len(words) == 1 and words[0] in _OFF_WORDS:
+        return Command(verb, hint=hint, off=True)
+    if len(words) == 1 and _AREA.fullmatch(words[0]):
+        return Command(verb, hint=hint, area=words[0])
+    return Command(Verb.UNKNOWN, hint=hint, problem=Problem.UNRECOGNISED)
+
+
+_OWN_ARGUMENTS = {Verb.EXTENSION: _extension, Verb.ANNOUNCEMENTS: _announcements}

@@ -24,11 +24,12 @@ from typing import Any
 import phonenumbers
 from sqlalchemy.orm import Session
 
+from .. import metrics
 from ..clock import china_today
 from ..db import PhonePreference
 from ..masking import mask_phone
 from ..runtime import Runtime
-from ..services import access, exams, identity, inspections, optouts, queries
+from ..services import access, announcements, exams, extensions, identity, inspections, optouts, queries
 from ..services.errors import Refusal
 from ..services.identity import Party
 from . import optout, ratelimit
@@ -58,6 +59,7 @@ def answer(rt: Runtime, sender: str, body: str, opt_out_type: str | None = None)
     """The reply to one incoming text, or None for no reply."""
     phone = sender_e164(sender)
     command = parse(body)
+    metrics.SMS_KEYWORDS.labels(keyword=str(command.verb)).inc()
     with rt.transaction() as session:
         reply = _Dialogue(rt, session, phone, body, command).run(opt_out_type)
     log.info("sms answered", extra={"phone": mask_phone(phone), "verb": str(command.verb),
@@ -137,6 +139,9 @@ class _Dialogue:
         if command.verb is Verb.LANGUAGE:
             return self.set_language(command.language or "zh-CN")
 
+        if command.verb is Verb.ANNOUNCEMENTS and (command.off or command.area):
+            # A subscription belongs to the number: anyone may name an area or stop, no record needed.
+            return self.dispatch(command)
         if not self.parties:
             # Public information needs no record: the open exam plans.
             if command.verb is Verb.BOOK_EXAM and command.number is None:
@@ -208,6 +213,8 @@ class _Dialogue:
             Verb.EXAMS: self.exam_applications,
             Verb.BOOK_EXAM: lambda c: self.plans(self.party, c),
             Verb.CANCEL: self.cancel,
+            Verb.EXTENSION: self.extension,
+            Verb.ANNOUNCEMENTS: self.announcements,
             Verb.CONFIRM: self.confirm,
             Verb.DECLINE: self.decline,
         }
@@ -319,6 +326,42 @@ class _Dialogue:
         self._remember("cancel", keys)
         return text
 
+    # --- extensions (延期) and announcements (公告) ----------------------------------------------------------
+
+    def extension(self, command: Command) -> str:
+        """`YQ` asks for the kind, `YQ 1` for the reason, `YQ 1 2` for the years; `YQ 1 2 3` proposes the
+        application, with the warning that the licence may not be used to drive during the extension."""
+        extensions.check_eligible(self.session, self.party)  # the window rule before any question
+        numbers = command.numbers
+        limits = (len(extensions.KINDS), len(extensions.REASONS), extensions.MAX_YEARS)
+        for position, (number, limit) in enumerate(zip(numbers, limits, strict=False)):
+            if not 1 <= number <= limit:
+                return self.say("extension", step=("kind", "reason", "years")[position], numbers=numbers[:position],
+                                wrong=True, open_kinds=[])
+        if len(numbers) < 3:
+            open_kinds = [v.kind for v in extensions.pending(self.session, self.party)] if not numbers else []
+            return self.say("extension", step=("kind", "reason", "years")[len(numbers)], numbers=numbers,
+                            wrong=False, open_kinds=open_kinds)
+        kind = extensions.KINDS[numbers[0] - 1]
+        reason = extensions.REASONS[numbers[1] - 1]
+        for view in extensions.pending(self.session, self.party):
+            if view.kind == kind:  # say it now, not after the Y (apply checks again)
+                raise Refusal("extension_open", kind=kind, application_id=view.id)
+        self.conversation.propose(self.ref, {"do": "extend", "kind": kind, "reason": reason, "years": numbers[2]})
+        return self.say("confirm", do="extend", kind=kind, reason=reason, years=numbers[2])
+
+    def announcements(self, command: Command) -> str:
+        clock = self.rt.clock
+        if command.off:
+            view = announcements.unsubscribe(self.session, clock, self.phone)
+            return self.say("announcements", case="off" if view.changed else "not_on", area=view.area)
+        view = announcements.subscribe(self.session, clock, self.phone, area=command.area, party=self.party,
+                                       language=self.language())
+        current = announcements.current(self.session, clock, view.area, limit=2)
+        pref = self.session.get(PhonePreference, self.phone)
+        return self.say("announcements", case="on", area=view.area, own_region=command.area is None,
+                        titles=[a.title for a in current], opted_out=bool(pref and pref.opted_out))
+
     def _refuse_window_only(self, view: Any) -> None:
         """Say now, not after the `Y`, that a closed booking can only be given up at the window: a prompt
         must not promise what the service will refuse (exams.cancel makes the same check again)."""
@@ -337,12 +380,16 @@ class _Dialogue:
                     items.append(({"kind": "exam", "id": application.id}, application))
         for booking in inspections.bookings(self.session, self.rt.clock, self.party):
             items.append(({"kind": "booking", "id": booking.id}, booking))
+        for extension in extensions.pending(self.session, self.party):
+            items.append(({"kind": "extension", "id": extension.id}, extension))
         return items
 
     def _cancel_item(self, key: dict[str, Any]) -> Any:
         for candidate, view in self._cancellable():
             if candidate == {"kind": key["kind"], "id": key["id"]}:
                 return view
+        if key["kind"] == "extension":
+            raise Refusal("no_such_extension", application_id=key["id"])
         kind = "application" if key["kind"] == "exam" else "booking"
         raise Refusal(f"no_such_{kind}", **{f"{kind}_id": key["id"]})
 
@@ -356,11 +403,16 @@ class _Dialogue:
             if action["do"] == "apply":
                 view = exams.apply(self.session, clock, calendar, self.rt.settings, self.party, action["plan_id"],
                                    CHANNEL)
+            elif action["do"] == "extend":
+                view = extensions.apply(self.session, clock, self.party, kind=action["kind"], reason=action["reason"],
+                                        years=action["years"], acknowledged=True, channel=CHANNEL)
             elif action["do"] == "book":
                 view = inspections.book(self.session, clock, self.party, action["vehicle_id"], action["slot_id"],
                                         CHANNEL)
             elif action["kind"] == "exam":
                 view = exams.cancel(self.session, clock, calendar, self.party, action["id"], CHANNEL)
+            elif action["kind"] == "extension":
+                view = extensions.cancel(self.session, clock, self.party, action["id"], CHANNEL)
             else:
                 view = inspections.cancel(self.session, clock, self.party, action["id"], CHANNEL)
         done = action["do"] if action["do"] != "cancel" else f"cancel_{action['kind']}"
