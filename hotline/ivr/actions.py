@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from .. import metrics
 from ..clock import at_china, china_now
 from ..masking import mask_phone
 from ..runtime import Runtime
@@ -215,7 +216,9 @@ def _check(rt: Runtime, state: dict, method: str) -> Result:
         result = check(session, rt.clock, rt.settings, party, entered, state["caller"])
     if result.ok and party is not None:
         return "ok", {"secret": None, "verified": True}
+    metrics.VERIFICATION_FAILURES.labels(method=method).inc()
     if result.locked_until is not None:
+        metrics.LOCKOUTS.inc()
         return "locked", {"secret": None, **_lock_vars(result.locked_until)}
     return "failed", {"secret": None, "attempts_left": result.attempts_left}
 

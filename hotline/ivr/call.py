@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from .. import metrics
 from ..runtime import Runtime
 from . import actions, engine, render, state
 from .loader import Flow
@@ -58,6 +59,7 @@ def answer(rt: Runtime, flow: Flow, call_sid: str, step: int, event: dict[str, A
         elif step != current["step"]:
             # Out of order (not a retry of an answered step): say where we are again.
             event = {"type": "repeat"}
+    metrics.IVR_STEPS.labels(kind=event["type"]).inc()
     new, said = advance(rt, flow, current, event)
     twiml = render.render(said, rt.settings, new["language"])
     state.save(conn, call_sid, step, new, twiml, ttl)
