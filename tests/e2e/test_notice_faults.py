@@ -159,4 +159,4 @@ def test_a_worker_killed_mid_request_strands_nothing_and_doubles_nothing(stack_f
     arrived = Counter(m.to for m in stack.loopback.messages())
     assert arrived == Counter(phones.values())  # none lost, none doubled
     # claim timeout (5 s) + grace (1 s) + a few sweeps and sends
-    assert took < 30
+    assert took < 45
