@@ -87,6 +87,10 @@ def plan_broadcast(session: Session, announcement_id: str, *, now: datetime) -> 
     ).select_from(S.outerjoin(P, P.c.phone == S.c.phone)).where(S.c.active.is_(True), *_area_filter(S, row.area))
     insert = (postgresql.insert if postgres else sqlite.insert)(Notice.__table__)
     statement = insert.from_select(_COLUMNS, picked).on_conflict_do_nothing(index_elements=_KEY)
+    if postgres:
+        # Counted in the database: the driver reports no row count for this INSERT ... SELECT.
+        inserted = statement.returning(Notice.__table__.c.id).cte("inserted")
+        return session.scalar(select(func.count()).select_from(inserted)) or 0
     return session.execute(statement).rowcount or 0
 
 

@@ -34,6 +34,11 @@ REFUSALS = {
     "no_such_slot": {"slot_id": "S"}, "slot_started": {"slot_id": "S", "starts_at": AT},
     "slot_full": {"slot_id": "S"}, "already_booked": {"booking_id": 1, "slot_id": "S", "starts_at": AT},
     "no_such_booking": {"booking_id": 1}, "already_cancelled": {"booking_id": 1}, "something_new": {},
+    # extensions and announcements
+    "window_account_only": {"account": "internet"}, "no_licence": {}, "bad_kind": {"kind": "x"},
+    "bad_reason": {"reason": "x"}, "bad_years": {"years": 4}, "not_acknowledged": {},
+    "extension_open": {"kind": "renewal", "application_id": 1}, "no_such_extension": {"application_id": 1},
+    "no_area": {}, "bad_area": {"area": "12"},
 }
 
 # The texts that carry no record data: English ones must stay GSM-7 (160 characters a segment).
@@ -46,6 +51,12 @@ STATIC = (
     + [("state", {"case": c, "keyword": "YY KM2"}) for c in
        ("try_later", "expired", "no_such", "no_vehicle", "which_subject", "nothing_pending", "declined")]
     + [("refusal", {"code": code, "facts": facts}) for code, facts in REFUSALS.items()]
+    + [("refusal", {"code": "window_account_only", "facts": {"account": "none"}})]
+    + [("extension", {"step": step, "numbers": numbers, "wrong": wrong, "open_kinds": ["renewal"]})
+       for step, numbers in (("kind", ()), ("reason", (3,)), ("years", (3, 2))) for wrong in (True, False)]
+    + [("announcements", {"case": case, "area": "350203", "own_region": True, "opted_out": True,
+                          "titles": ["湖滨南路施工交通管制" * 2] * 2 if case == "on" else []})
+       for case in ("on", "off", "not_on")]
 )
 
 

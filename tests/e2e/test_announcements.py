@@ -1,0 +1,101 @@
+"""Announcements end to end: numbers subscribe by SMS (signed webhooks), an announcement is imported, the
+real dispatcher and worker send it to the loopback Twilio, and only its area's subscribers get it, once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from hotline.db import AnnouncementSubscription, Notice
+from hotline.notify import sender
+from tests.factories import announcement, person, store, valid_id_number, valid_phone
+from tests.notify.support import run_worker, sending_runtime
+from tests.sms.helpers import read, text
+
+
+def subscriptions(session) -> dict[str, tuple[str, bool]]:
+    rows = read(session, select(AnnouncementSubscription))
+    return {row.phone: (row.area, row.active) for row in rows}
+
+
+def test_an_announcement_reaches_exactly_its_areas_subscribers_once(client, settings, session, clock, loopback):
+    siming = [person(id_number=valid_id_number(region="350203")) for _ in range(2)]
+    haicang = person(id_number=valid_id_number(region="350205"))
+    stopped = person(id_number=valid_id_number(region="350203"))
+    never = person(id_number=valid_id_number(region="350203"))  # on record in the area, never subscribed
+    store(session, *siming, haicang, stopped, never)
+
+    # Two subscribe to their own region (the ID number's), one names another area, one leaves again.
+    assert "350203" in text(client, settings, siming[0]["phone"], "GG")
+    assert "350203" in text(client, settings, siming[1]["phone"], "公告")
+    stranger = valid_phone()  # not on record: may still subscribe by naming an area
+    assert "350205" in text(client, settings, stranger, "GG 350205")
+    assert "350205" in text(client, settings, haicang["phone"], "gg")
+    text(client, settings, stopped["phone"], "GG")
+    assert "已退订" in text(client, settings, stopped["phone"], "GG TD")
+    assert subscriptions(session) == {
+        siming[0]["phone"]: ("350203", True), siming[1]["phone"]: ("350203", True),
+        stranger: ("350205", True), haicang["phone"]: ("350205", True), stopped["phone"]: ("350203", False),
+    }
+
+    notice = announcement(area="350203", title="湖滨南路夜间施工")
+    store(session, notice, baseline=False)
+    store(session, {**notice, "text": notice["text"] + "（更正）"}, baseline=False)  # an update plans nothing new
+
+    rt = sending_runtime(settings, clock, loopback)
+    try:
+        sender.dispatch(rt)
+        run_worker(rt)
+        with rt.sessions() as s:
+            states = Counter(s.scalars(select(Notice.state).where(Notice.kind == "A01")))
+    finally:
+        rt.engine.dispose()
+
+    received = Counter(m.to for m in loopback.messages())
+    assert received == {siming[0]["phone"]: 1, siming[1]["phone"]: 1}
+    for message in loopback.messages():
+        assert "湖滨南路夜间施工" in message.body and "GG TD" in message.body
+    assert states == {"accepted": 2}
+
+
+def test_a_province_announcement_reaches_its_cities_and_all_reaches_everyone(client, settings, session, clock,
+                                                                            loopback):
+    xiamen, fuzhou, beijing = valid_phone(), valid_phone(), valid_phone()
+    text(client, settings, xiamen, "GG 350203")
+    text(client, settings, fuzhou, "GG 350102")
+    text(client, settings, beijing, "GG 110101")
+    store(session, announcement(area="350000", announcement_id="FJ-1"), baseline=False)
+    store(session, announcement(area="all", announcement_id="ALL-1", kind="publication"), baseline=False)
+
+    rt = sending_runtime(settings, clock, loopback)
+    try:
+        sender.dispatch(rt)
+        run_worker(rt)
+    finally:
+        rt.engine.dispose()
+    received = Counter(m.to for m in loopback.messages())
+    assert received == {xiamen: 2, fuzhou: 2, beijing: 1}
+    assert sum("公布" in m.body for m in loopback.messages()) == 3
+
+
+def test_opted_out_numbers_are_skipped_and_english_subscribers_read_english(client, settings, session, clock,
+                                                                           loopback):
+    quiet, english = valid_phone(), valid_phone()
+    text(client, settings, quiet, "GG 350203")
+    text(client, settings, quiet, "TD")
+    text(client, settings, english, "EN")
+    assert "Subscribed" in text(client, settings, english, "GG 350203")
+    store(session, announcement(area="350203", announcement_id="GG-EN"), baseline=False)
+
+    rt = sending_runtime(settings, clock, loopback)
+    try:
+        sender.dispatch(rt)
+        run_worker(rt)
+        with rt.sessions() as s:
+            skipped = s.scalar(select(Notice.skip_reason).where(Notice.phone == quiet))
+    finally:
+        rt.engine.dispose()
+    assert skipped == "opted out"
+    [message] = loopback.messages()
+    assert message.to == english and "Announcement: " in message.body
