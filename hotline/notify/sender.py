@@ -119,9 +119,26 @@ def enqueue_quietly(rt: Runtime, ids: Sequence[int], *, urgent: bool) -> None:
 
 # -- 1. dispatch ------------------------------------------------------------------------------------
 def dispatch(rt: Runtime, *, limit: int | None = None) -> int:
-    """Queue every due planned notice the window and the cap allow; returns how many were queued."""
+    """Queue every due planned notice the window and the cap allow; returns how many were queued.
+
+    One dispatcher at a time (a Redis lock): two would each count a number's recent notices before the
+    other's were queued, and together let a fifth through. Another dispatcher already running returns 0.
+    """
     if is_paused(rt):
         return 0
+    lock = rt.redis.lock(f"{rt.settings.rq_queue_prefix}:dispatch:lock", timeout=600, blocking=False)
+    if not lock.acquire():
+        return 0
+    try:
+        return _dispatch(rt, limit)
+    finally:
+        try:
+            lock.release()
+        except redis.exceptions.LockError:
+            log.warning("the dispatch lock expired before the dispatcher finished")
+
+
+def _dispatch(rt: Runtime, limit: int | None) -> int:
     settings = rt.settings
     total = 0
     while limit is None or total < limit:

@@ -154,3 +154,18 @@ def test_a_licence_renewed_after_planning_is_not_reminded(srt, loopback):
     assert (skipped.state, skipped.skip_reason) == ("skipped", "no longer due: licence renewed")
     assert notice(srt, kept).state == "accepted"
     assert [m.to for m in loopback.messages()] == [notice(srt, kept).phone]
+
+
+def test_two_dispatchers_at_once_still_let_only_four_through(srt):
+    import threading
+
+    who = people(srt, 1)[0]
+    ids = [plan(srt, who) for _ in range(6)]
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(sender.dispatch(srt))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(results) == 4
+    assert states(srt, ids).count("queued") == 4
