@@ -14,7 +14,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db import Learner, Licence, Notice, Vehicle, Violation
+from ..clock import CHINA
+from ..db import Announcement, AnnouncementSubscription, Learner, Licence, Notice, Vehicle, Violation
 
 NEAR_FULL_POINTS = 9
 FULL_POINTS = 12
@@ -232,6 +233,21 @@ def _binding_request(session: Session, notice: Notice, today: date) -> str | Non
     return None
 
 
+def _announcement(session: Session, notice: Notice, today: date) -> str | None:
+    """A01: the number said `GG TD` since, or the announcement ran out (its end, per transaction, is looked
+    up once: a broadcast's notices share it)."""
+    subscription = session.get(AnnouncementSubscription, notice.subject_id)
+    if subscription is None or not subscription.active:
+        return "no longer due: unsubscribed"
+    key = notice.occasion.removeprefix("announcement:")
+    ends = session.info.setdefault("announcement_valid_until", {})
+    if key not in ends:
+        ends[key] = session.scalar(select(Announcement.valid_until).where(Announcement.announcement_id == key))
+    if ends[key] is None or ends[key].astimezone(CHINA).date() < today:
+        return "no longer due: announcement expired"
+    return None
+
+
 _CHECKS: dict[str, Callable[[Session, Notice, date], str | None]] = {
     "V01": _inspection,
     "V02": _inspection,
@@ -262,4 +278,5 @@ _CHECKS: dict[str, Callable[[Session, Notice, date], str | None]] = {
     "W03": _many_unhandled,
     "W04": _unhandled,
     "W05": _late_fine,
+    "A01": _announcement,
 }

@@ -99,3 +99,22 @@ def test_opted_out_numbers_are_skipped_and_english_subscribers_read_english(clie
     assert skipped == "opted out"
     [message] = loopback.messages()
     assert message.to == english and "Announcement: " in message.body
+
+
+def test_a_number_that_unsubscribes_before_the_send_is_skipped(client, settings, session, clock, loopback):
+    stays, leaves = valid_phone(), valid_phone()
+    text(client, settings, stays, "GG 350203")
+    text(client, settings, leaves, "GG 350203")
+    store(session, announcement(area="350203", announcement_id="GG-LEAVE"), baseline=False)
+    assert "已退订" in text(client, settings, leaves, "公告退订")
+
+    rt = sending_runtime(settings, clock, loopback)
+    try:
+        sender.dispatch(rt)
+        run_worker(rt)
+        with rt.sessions() as s:
+            reasons = dict(s.execute(select(Notice.phone, Notice.skip_reason).where(Notice.kind == "A01")).all())
+    finally:
+        rt.engine.dispose()
+    assert reasons == {stays: None, leaves: "no longer due: unsubscribed"}
+    assert [m.to for m in loopback.messages()] == [stays]
