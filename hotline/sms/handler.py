@@ -139,8 +139,9 @@ class _Dialogue:
         if command.verb is Verb.LANGUAGE:
             return self.set_language(command.language or "zh-CN")
 
-        if command.verb is Verb.ANNOUNCEMENTS and (command.off or command.area):
-            # A subscription belongs to the number: anyone may name an area or stop, no record needed.
+        if command.verb is Verb.ANNOUNCEMENTS and (command.off or command.area or not self.parties):
+            # A subscription belongs to the number: anyone may name an area or stop, no record needed
+            # (a number on no record that names no area is asked for one).
             return self.dispatch(command)
         if not self.parties:
             # Public information needs no record: the open exam plans.

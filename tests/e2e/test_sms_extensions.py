@@ -109,3 +109,12 @@ def test_the_upstream_grant_shows_in_the_licence_query(client, settings, session
     assert applications(session) == [("renewal", "abroad", 2, "granted")]
     reply = text(client, settings, phone, "JSZ")
     assert "延期换证" in reply and "延期至2028年11月24日" in reply
+
+
+def test_gg_from_a_number_not_on_record_asks_for_an_area(client, settings):
+    from tests.factories import valid_phone
+
+    phone = valid_phone()
+    assert "GG加6位地区代码" in text(client, settings, phone, "GG")
+    assert "地区代码有误" not in text(client, settings, phone, "GG 350203")
+    assert "您未订阅" in text(client, settings, valid_phone(), "GG TD")
