@@ -80,3 +80,28 @@ def test_notice_stats_counts_by_kind_and_state_for_the_day(app, session, clock):
     assert lines[0] == "kind\tdelivered\tfailed\tplanned\ttotal"
     assert "D01\t0\t1\t0\t1" in lines and "V01\t1\t0\t1\t2" in lines
     assert lines[-1] == "2026-11-24: 3 notices"
+
+
+def test_retry_plans_again_only_temporary_failures_and_is_safe_to_repeat(app, session, clock):
+    from hotline.db import NoticeAttempt
+
+    now = clock.now()
+    cases = [("temporary", NoticeState.UNDELIVERED, "30003"), ("permanent", NoticeState.FAILED, "21211"),
+             ("delivered", NoticeState.DELIVERED, None)]
+    for number, (name, state, code) in enumerate(cases):
+        notice = Notice(kind="V01", subject_kind="vehicle", subject_id=number, occasion=name, phone="+8613800138000",
+                        state=state, planned_at=now, not_before=now, finished_at=now, attempt_count=2)
+        session.add(notice)
+        session.flush()
+        session.add_all([
+            NoticeAttempt(notice_id=notice.id, number=1, state="undelivered", error_code="30003", started_at=now),
+            NoticeAttempt(notice_id=notice.id, number=2, state=state, error_code=code, started_at=now),
+        ])
+    session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["notices", "retry"]).output.startswith("1 failed notices planned again")
+    assert runner.invoke(args=["notices", "retry"]).output.startswith("0 failed notices planned again")
+    session.expire_all()
+    states = dict(session.execute(select(Notice.occasion, Notice.state)).all())
+    assert states == {"temporary": "planned", "permanent": "failed", "delivered": "delivered"}
+    assert len(session.scalars(select(NoticeAttempt)).all()) == 6  # every earlier attempt is kept

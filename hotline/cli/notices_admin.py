@@ -1,4 +1,4 @@
-"""`flask notices stats [--date D]`: notices planned on a China date, counted by kind and state."""
+"""`flask notices stats [--date D]` (counts by kind and state) and `flask notices retry` (temporary failures)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,18 @@ def stats_command(day) -> None:
     for kind, counts in table.items():
         click.echo(kind + "\t" + "\t".join(str(counts.get(s, 0)) for s in states) + f"\t{sum(counts.values())}")
     click.echo(f"{on.isoformat()}: {sum(sum(c.values()) for c in table.values())} notices")
+
+
+@notices.command("retry")
+def retry_command() -> None:
+    """Plan again every failed notice whose last attempt failed for a temporary reason (safe to repeat)."""
+    from ..notify.retry import requeue_failed
+
+    rt = current_app.extensions["hotline"]
+    codes = {c.strip() for c in rt.settings.notice_retry_error_codes.split(",") if c.strip()}
+    with rt.transaction() as session:
+        count = requeue_failed(session, rt.clock.now(), codes)
+    click.echo(f"{count} failed notices planned again (temporary failures: {', '.join(sorted(codes))})")
 
 
 def register(app: Flask) -> None:
