@@ -108,3 +108,30 @@ def install_request_logging(app) -> None:
         token = g.pop("hotline_request_token", None)
         if token is not None:
             request_id_var.reset(token)
+
+
+def logged_job(function):
+    """Log one line per RQ job: its id as the request id, the job, the outcome and the time taken."""
+    import functools
+
+    logger = logging.getLogger("workers.jobs")
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from rq import get_current_job
+
+        job = get_current_job()
+        token = request_id_var.set(job.id if job is not None else uuid.uuid4().hex)
+        timer = Timer()
+        try:
+            result = function(*args, **kwargs)
+        except Exception:
+            logger.exception("job", extra={"job": function.__name__, "outcome": "error", "ms": timer.ms})
+            raise
+        else:
+            logger.info("job", extra={"job": function.__name__, "outcome": "ok", "ms": timer.ms})
+            return result
+        finally:
+            request_id_var.reset(token)
+
+    return wrapper

@@ -48,3 +48,34 @@ def test_production_refuses_unsafe_settings(missing, message):
     environ.update(missing)
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(environ)
+
+
+def test_each_job_logs_one_line_with_its_id_outcome_and_time(rt):
+    import io
+    import json
+    import logging
+
+    from rq import SimpleWorker
+
+    from hotline.logs import JsonFormatter
+    from workers import jobs
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("workers.jobs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    jobs.use_runtime(rt)
+    try:
+        queue = rt.queue()
+        job = queue.enqueue(jobs.dispatch)
+        SimpleWorker([queue], connection=rt.redis).work(burst=True)
+    finally:
+        logger.removeHandler(handler)
+        jobs.use_runtime(None)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    done = [line for line in lines if line["message"] == "job"]
+    assert len(done) == 1
+    assert done[0]["request_id"] == job.id and done[0]["job"] == "dispatch" and done[0]["outcome"] == "ok"
+    assert done[0]["ms"] >= 0

@@ -11,6 +11,7 @@ import logging
 import os
 from datetime import date
 
+from hotline.logs import logged_job
 from hotline.runtime import Runtime
 
 log = logging.getLogger("workers.jobs")
@@ -49,23 +50,27 @@ def sender():
     return _sender
 
 
+@logged_job
 def send_batch(notice_ids: list[int]) -> str:
     report = sender().send_batch(notice_ids)
     return str(report)
 
 
+@logged_job
 def dispatch() -> int:
     from hotline.notify.sender import dispatch as run_dispatch
 
     return run_dispatch(runtime())
 
 
+@logged_job
 def sweep() -> str:
     from hotline.notify.sweep import sweep as run_sweep
 
     return str(run_sweep(runtime(), sender().gateway))
 
 
+@logged_job
 def scan(day: str) -> str:
     """Plan the date-triggered notices due on `day` (ISO date), then dispatch what is due now."""
     from hotline.notify import scan as scanning
@@ -78,6 +83,7 @@ def scan(day: str) -> str:
     return f"planned {result.total}, queued {queued}"
 
 
+@logged_job
 def allocate(plan_id: str) -> str:
     """Allocate one exam plan's seats (idempotent), then dispatch the D19 notices it planned."""
     from hotline.notify.sender import dispatch as run_dispatch
