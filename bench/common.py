@@ -1,7 +1,7 @@
 """What every benchmark shares: the machine line, a fresh PostgreSQL database, timed subprocesses, results.
 
 Each benchmark prints one summary line (`name: value unit (ratio x baseline, goal …, met|not met)`) and
-appends a JSON record to bench/out/results.jsonl, from which bench/README.md's table is written.
+appends a JSON record (with the machine and the date) to bench/out/results.jsonl.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`flask import` of JSON Lines records into PostgreSQL: records per second and peak memory.
 
-    python bench/import_bench.py [--people 330000] [--fractions 0.25,1]
+    python bench/import_bench.py [--people 440000] [--fractions 0.25,1]
 
 Writes the demo-data mix as JSON Lines (`flask demo-data --jsonl`), then imports the first quarter and the
 whole file into fresh databases with full validation and change capture (no --baseline), from one
@@ -20,7 +20,7 @@ from bench.common import OUT, env, fresh_pg_database, record, summary_line, time
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--people", type=int, default=330_000, help="about 3 records a person: 1M lines")
+    parser.add_argument("--people", type=int, default=440_000, help="about 2.3 records a person: 1M lines")
     parser.add_argument("--fractions", default="0.25,1")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import re
 import subprocess
 import sys
@@ -338,6 +339,9 @@ def _measure_all(backend: str, url: str, servers: dict[str, Server], load_s: flo
     sms_sent = next(sms_index)
     results["sms_senders"] = len(senders)
     results["sms_queries_per_sender"] = round(sms_sent / len(senders), 1)
+    # Senders are used in turn, so none sent more than this; over the per-number limit, some answers would
+    # have been the cheap "limit reached" silence instead of the query.
+    results["sms_limit_reached"] = -(-sms_sent // len(senders)) > int(os.environ.get("HOTLINE_SMS_QUERY_LIMIT", 30))
     results["web_worker_rss_mib"] = [round(kib / 1024, 1) for kib in hotline.worker_rss_kib()]
     return results
 
@@ -384,7 +388,11 @@ def main(argv: list[str] | None = None) -> None:
                     worst_ratio, worst_at = ratio, f"{name} on {backend}"
                     worst_rps, worst_noise = entry["max_rps"], entry["ratio_noise"]
                 worst_p99 = max(worst_p99, half["p99_ms"])
-        print(f"  {backend:10} web worker RSS after the runs: {row['web_worker_rss_mib']} MiB", flush=True)
+        print(f"  {backend:10} web worker RSS after the runs: {row['web_worker_rss_mib']} MiB; "
+              f"{row['sms_queries_per_sender']} WZ texts per sender from {row['sms_senders']} numbers", flush=True)
+        if row["sms_limit_reached"]:
+            print(f"  {backend:10} WARNING: some senders passed the per-number query limit: use more --people",
+                  flush=True)
     met = worst_ratio >= ROUTE_GOAL and worst_p99 < P99_GOAL_MS
     print(summary_line(f"webhooks, worst route {worst_at}", worst_rps, "req/s", ratio=worst_ratio,
                        baseline=f"minimal webhook (+/- {worst_noise:.2f}); worst p99 at half load {worst_p99:.1f} ms",
