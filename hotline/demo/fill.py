@@ -23,6 +23,7 @@ from ..ingest import apply_records
 from ..runtime import Runtime
 from ..services import exams, identity
 from ..services.errors import Refusal
+from . import announcements as demo_announcements
 from . import cast as cast_module
 from .bulk import GeneratedRecordInvalid, load_crowd
 from .crowd import CrowdPlan, Record
@@ -42,6 +43,8 @@ class FillResult:
     counts: Counter = field(default_factory=Counter)
     notices_planned: int = 0
     applications: list[str] = field(default_factory=list)  # "陈*涵 KM2: pending" ...
+    # Announcement subscriptions and the pending extension (hotline/demo/announcements.py).
+    extras: list[str] = field(default_factory=list)
 
 
 def default_workers(people: int) -> int:
@@ -55,6 +58,7 @@ def fixed_records(now: datetime, rt_calendar, seed: int) -> tuple[list[Record], 
     rng = random.Random(f"{seed}/timetable")
     the_cast = cast_module.cast(today, now, rt_calendar)
     records = exam_plans(today, rt_calendar, rng) + inspection_slots(today, rt_calendar, rng) + the_cast.records
+    records += demo_announcements.announcement_records(today, now)
     return records, the_cast
 
 
@@ -87,6 +91,7 @@ def fill_database(rt: Runtime, *, people: int, seed: int, now: datetime, workers
                 result.applications.append(f"{party.name_masked}: refused ({refusal.code})")
                 continue
             result.applications.append(f"{party.name_masked} {view.subject} {view.plan_id}: {view.status}")
+        result.extras = demo_announcements.subscribe_and_apply(session, clock)
         session.flush()
         result.notices_planned = session.scalar(select(func.count()).select_from(Notice)) or 0
     return result

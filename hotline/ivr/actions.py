@@ -463,3 +463,73 @@ def cancel_inspection(rt: Runtime, params: dict, state: dict) -> Result:
         done = inspections.cancel(session, rt.clock, party, int(chosen["id"]), "voice")
     return "ok", {"booking": plain(done)}
 
+
+
+# --- extensions (延期) and announcements (公告) ---------------------------------------------------------
+
+
+@action("extension_options", "ok", "refused")
+def extension_options(rt: Runtime, params: dict, state: dict) -> Result:
+    """The window rule first (an internet user hears to convert at a window), then the three lists to choose
+    from: what to extend, why, and for how long."""
+    from ..services import extensions
+
+    party = _verified_party(state)
+    with rt.transaction(read_only=True) as session:
+        extensions.check_eligible(session, party)
+    return "ok", {
+        "extension_kinds": [{"kind": kind} for kind in extensions.KINDS],
+        "extension_reasons": [{"reason": reason} for reason in extensions.REASONS],
+        "extension_lengths": [{"years": years} for years in range(extensions.MIN_YEARS, extensions.MAX_YEARS + 1)],
+    }
+
+
+@action("apply_extension", "ok", "refused")
+def apply_extension(rt: Runtime, params: dict, state: dict) -> Result:
+    """Reached only from the prompt that says the licence may not be used to drive, by pressing 1."""
+    from ..services import extensions
+
+    party = _verified_party(state)
+    chosen = state["vars"]
+    with rt.transaction() as session:
+        made = extensions.apply(session, rt.clock, party, kind=chosen["extension_kind"]["kind"],
+                                reason=chosen["extension_reason"]["reason"],
+                                years=int(chosen["extension_length"]["years"]), acknowledged=True, channel="voice")
+    return "ok", {"extension": plain(made)}
+
+
+@action("load_extensions", "some", "none")
+def load_extensions(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import extensions
+
+    party = _verified_party(state)
+    with rt.transaction(read_only=True) as session:
+        found = extensions.pending(session, party)
+    if not found:
+        return "none", {}
+    return "some", {"extensions": plain(found)}
+
+
+@action("cancel_extension", "ok")
+def cancel_extension(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import extensions
+
+    party = _verified_party(state)
+    chosen = state["vars"]["extension"]
+    with rt.transaction() as session:
+        done = extensions.cancel(session, rt.clock, party, int(chosen["id"]), "voice")
+    return "ok", {"extension": plain(done)}
+
+
+@action("load_announcements", "some", "none")
+def load_announcements(rt: Runtime, params: dict, state: dict) -> Result:
+    """The announcements still valid for the caller's region (the ID number's), the `all` ones too."""
+    from ..services import announcements
+
+    party = _verified_party(state)
+    with rt.transaction(read_only=True) as session:
+        area = announcements.default_area(session, party)
+        found = announcements.current(session, rt.clock, area, limit=9)
+    if not found:
+        return "none", {}
+    return "some", _list_vars("announcements", found)

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 
 from hotline.clock import CHINA, FixedClock
 from hotline.db import Notice
-from hotline.services import exams, identity, inspections
+from hotline.services import exams, extensions, identity, inspections
 from hotline.validation import id_check_char
 from tests import factories as f
 from tests.conftest import DEFAULT_NOW
@@ -99,8 +99,11 @@ class World:
                               ends_at=f"2026-12-{day:02d}T10:00:00+08:00", capacity=200)
             for day in range(1, 7)
         ]
+        # Four announcements for the district the factories' ID numbers come from (a page of three, then
+        # more), none for the organisations' city code.
+        self.announcements = [f.announcement(area="350203") for _ in range(4)]
         with rt.sessions() as session:
-            f.store(session, *self.plans, self.closed_plan, *self.slots)
+            f.store(session, *self.plans, self.closed_plan, *self.slots, *self.announcements)
 
     def store(self, *records) -> None:
         with self.rt.sessions() as session:
@@ -145,6 +148,18 @@ class World:
             for car, slot in zip(cars, self.slots, strict=False):
                 inspections.book(session, rt.clock, party, vehicles[car["plate"]], slot["slot_id"], "api")
         return Caller(someone["phone"], self.pin_entries() if pin else self.code_entries("ask_code", someone["phone"]))
+
+    def extending(self) -> Caller:
+        """A window user with a licence and an extension of every kind waiting for the upstream: another is
+        refused, and the waiting ones can be withdrawn."""
+        someone = f.person(account="window")
+        self.store(someone, f.licence(someone))
+        party = self.party(someone["phone"])
+        with self.rt.transaction() as session:
+            for kind in extensions.KINDS:
+                extensions.apply(session, self.rt.clock, party, kind=kind, reason="abroad", years=2,
+                                 acknowledged=True, channel="sms")
+        return Caller(someone["phone"], self.code_entries("ask_code", someone["phone"]))
 
     def window_only(self) -> Caller:
         """A pending application to a plan whose booking has closed: cancelling is refused (window only)."""
@@ -258,6 +273,7 @@ class World:
             Persona("unregistered", World.unregistered),
             Persona("twins", World.twins),
             Persona("window_only", World.window_only),
+            Persona("extending", World.extending),
             Persona("locked_person", World.locked_person),
             Persona("locked_number", World.locked_number),
             Persona("no_more_codes", World.no_more_codes),
