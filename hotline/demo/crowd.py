@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..clock import CHINA
+from ..clock import CHINA, add_years
 from . import words
 from .numbers import IdNumbers, Mobiles, Plates, birth_date, make_org_code, make_vin
 
@@ -34,11 +34,6 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(CHINA).isoformat(timespec="seconds")
 
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def month_end(year: int, month: int) -> date:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .. import validation as v
-from ..clock import CHINA
+from ..clock import CHINA, add_years
 from ..validation import InvalidValue
 
 
@@ -47,14 +47,6 @@ class Parsed:
 Check = Callable[[Any, str], Any]
 # field -> (required, check)
 Fields = dict[str, tuple[bool, Check]]
-
-
-def add_years(day: date, years: int) -> date:
-    """The same month and day `years` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def china_date(moment: datetime) -> date:

@@ -78,9 +78,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..calendar import WorkCalendar
-from ..clock import CHINA, Clock, china_today
+from ..clock import CHINA, Clock, add_years, china_today
 from ..config import Settings
 from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Person
+from ..validation import AB_CLASSES
 from .access import Action, require
 from .allocation import AllocationResult, allocate, plans_due_for_allocation
 from .changefeed import record_change
@@ -102,12 +103,10 @@ __all__ = [
     "window_deadline",
 ]
 
-SUBJECTS = ("KM1", "KM2", "KM3", "KM3W")
 PERMIT_SUBJECTS = ("KM2", "KM3", "KM3W")
 LIMITED_SUBJECTS = ("KM2", "KM3")  # road driving; KM3W is not counted
 ATTEMPT_LIMIT = 5
 RETAKE_WAIT_DAYS = 10
-AB_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
 KM2_WAIT_LONG = AB_CLASSES | {"C6"}  # 20 days; every other class 10
 KM3_WAIT = {**{c: 20 for c in ("C2", "C3", "C4", "C5")}, **{c: 30 for c in ("C1", "M", "N", "P")},
             **{c: 40 for c in KM2_WAIT_LONG}}
@@ -326,7 +325,7 @@ def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, toda
         return
     if learner.permit_issued is None:
         raise Refusal("no_permit", subject=subject)
-    expires = learner.permit_expires or _add_years(learner.permit_issued, 3)
+    expires = learner.permit_expires or add_years(learner.permit_issued, 3)
     if today >= expires or plan.date >= expires:
         raise Refusal("permit_expired", expires=expires)
     earliest = learner.permit_issued + timedelta(days=_wait_days(subject, learner.licence_class))
@@ -451,8 +450,3 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=CHINA)
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

@@ -43,6 +43,7 @@ from ..db import BookingStatus, ChangeKind, InspectionBooking, InspectionSlot, V
 from .access import Action, require
 from .changefeed import record_change
 from .errors import Refusal
+from .queries import owned_by
 
 if TYPE_CHECKING:
     from .identity import Party
@@ -95,7 +96,7 @@ def open_slots(session: Session, clock: Clock, limit: int = 20, station_code: st
 def bookings(session: Session, clock: Clock, party: Party, include_past: bool = False) -> list[BookingView]:
     """The party's bookings: by default the open ones (booked, slot not started), soonest first."""
     query = (select(InspectionBooking).join(InspectionSlot, InspectionBooking.slot_id == InspectionSlot.id)
-             .join(Vehicle, InspectionBooking.vehicle_id == Vehicle.id).where(_owned_by(party)))
+             .join(Vehicle, InspectionBooking.vehicle_id == Vehicle.id).where(owned_by(party)))
     if not include_past:
         query = query.where(InspectionBooking.status == BookingStatus.BOOKED, InspectionSlot.starts_at > clock.now())
     query = query.order_by(InspectionSlot.starts_at, InspectionBooking.id)
@@ -170,15 +171,9 @@ def cancel(session: Session, clock: Clock, party: Party, booking_id: int, channe
     return _booking_view(booking, clock)
 
 
-def _owned_by(party: Party):
-    if party.kind == "organisation":
-        return Vehicle.owner_org_id == party.id
-    return Vehicle.owner_person_id == party.id
-
-
 def _lock_vehicle(session: Session, party: Party, vehicle_id: int) -> Vehicle:
     vehicle = session.scalars(
-        select(Vehicle).where(Vehicle.id == vehicle_id, _owned_by(party))
+        select(Vehicle).where(Vehicle.id == vehicle_id, owned_by(party))
         .with_for_update().execution_options(populate_existing=True)
     ).first()
     if vehicle is None:

@@ -179,7 +179,7 @@ def vehicles(session: Session, clock: Clock, party: Party) -> list[VehicleView]:
     # afterwards would add up everyone's violations on every query.
     unhandled = _count_of(Vehicle, ~Violation.handled & ~Violation.revoked)
     unpaid = _count_of(Vehicle, Violation.handled & ~Violation.paid & ~Violation.revoked)
-    rows = session.execute(select(Vehicle, unhandled, unpaid).where(_owned_by(party)).order_by(Vehicle.id))
+    rows = session.execute(select(Vehicle, unhandled, unpaid).where(owned_by(party)).order_by(Vehicle.id))
     return [_vehicle_view(v, unhandled or 0, unpaid or 0, today) for v, unhandled, unpaid in rows]
 
 
@@ -192,7 +192,8 @@ def _count_of(vehicle, condition):
     )
 
 
-def _owned_by(party: Party):
+def owned_by(party: Party):
+    """The condition on Vehicle that picks the party's own vehicles (a person's, or an organisation's)."""
     if party.kind == "organisation":
         return Vehicle.owner_org_id == party.id
     return Vehicle.owner_person_id == party.id
@@ -228,7 +229,7 @@ def violations(session: Session, clock: Clock, party: Party, plate: str | None =
     require(party, query_action(party))
     today = china_today(clock)
     # Both conditions on the violation table itself, so each can use its index (vehicle_id; the driver's).
-    mine = Violation.vehicle_id.in_(select(Vehicle.id).where(_owned_by(party)))
+    mine = Violation.vehicle_id.in_(select(Vehicle.id).where(owned_by(party)))
     if party.kind == "person":
         id_number = session.scalar(select(Person.id_number).where(Person.id == party.id))
         if id_number is not None:  # `== None` would match every violation without a known driver
