@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import validation as v
 from ..clock import CHINA, add_years
+from ..services import fines
 from ..validation import InvalidValue
 
 
@@ -412,7 +413,7 @@ def _violation(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
         "paid": f["paid"],
         "driver_id_number": f["driver_id_number"],
         # The fine is due within 15 days of the decision being served; from the 16th day 3 % a day.
-        "late_fee_from": china_date(decided_at) + timedelta(days=16) if decided_at else None,
+        "late_fee_from": fines.late_fee_from(decided_at) if decided_at else None,
     }
     key = (f["plate"], f["plate_type"])
     return Parsed(

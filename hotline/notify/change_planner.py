@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import ExamPlan, ExamResult, Learner, Organisation, Person, Vehicle, Violation
+from ..services import fines
 from ..services.queries import scoring_cycle
 from . import announcements
 from .catalogue import KINDS
@@ -31,7 +32,6 @@ NEWS_DAYS = 5
 NEAR_FULL_POINTS = 9  # D11
 FULL_POINTS = 12  # D12, D15
 MANY_UNHANDLED = 5  # W03
-PAY_WITHIN_DAYS = 15
 # KM2 and KM3 retakes may be booked 10 days after the exam; KM1 and KM3W the day after (a same-day retake
 # is taken at the exam itself).
 RETAKE_WAIT_DAYS = {"KM2": 10, "KM3": 10, "KM1": 1, "KM3W": 1}
@@ -187,7 +187,7 @@ class _ChangePlanner:
             fine = new["fine_fen"]
             pay_by = None
             if fine and not new["paid"] and new.get("decided_at") is not None:
-                pay_by = (new["decided_at"].astimezone(CHINA).date() + timedelta(days=PAY_WITHIN_DAYS)).isoformat()
+                pay_by = fines.pay_by(new["decided_at"]).isoformat()
             yield Planned("W02", "vehicle", vehicle_id, occasion, *recipient,
                           {"plate": new["plate"], "points": new["points"], "fine": fine, "pay_by": pay_by})
 

@@ -28,17 +28,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.clock import CHINA, Clock, china_today
+from hotline.clock import Clock, china_today
 from hotline.db import Licence, Person, Vehicle, Violation
 from hotline.validation import PLATE_SEPARATORS
 
+from . import fines
 from .access import Action, query_action, require
 from .identity import Party
 from .statuses import licence_status_words, vehicle_status_words
 
 POINTS_LIMIT = 12
-PAY_WITHIN_DAYS = 15
-LATE_FEE_PERCENT_PER_DAY = 3
 
 
 @dataclass(frozen=True)
@@ -254,9 +253,7 @@ def normalise_plate(plate: str) -> str:
 def _violation_view(violation: Violation, plate: str, plate_type: str, today: date) -> ViolationView:
     settled = violation.paid or violation.revoked
     late_fee = late_fee_fen(violation.fine_fen, violation.decided_at, today, violation.revoked, paid=violation.paid)
-    pay_by = None
-    if violation.decided_at is not None:
-        pay_by = _china_date(violation.decided_at) + timedelta(days=PAY_WITHIN_DAYS)
+    due_by = fines.pay_by(violation.decided_at) if violation.decided_at is not None else None
     return ViolationView(
         ref=violation.ref,
         plate=plate,
@@ -271,7 +268,7 @@ def _violation_view(violation: Violation, plate: str, plate_type: str, today: da
         paid=violation.paid,
         revoked=violation.revoked,
         decided_at=violation.decided_at,
-        pay_by=pay_by,
+        pay_by=due_by,
         late_fee_fen=late_fee,
         total_due_fen=0 if settled else violation.fine_fen + late_fee,
     )
@@ -283,15 +280,9 @@ def late_fee_fen(
     """The late fee owed on `today` for a decision served at `decided_at` (see the module docstring)."""
     if decided_at is None or revoked or paid or fine_fen <= 0:
         return 0
-    served = _china_date(decided_at)
-    late_days = (today - served).days - PAY_WITHIN_DAYS
+    late_days = (today - fines.pay_by(decided_at)).days
     if late_days <= 0:
         return 0
-    fee = (fine_fen * LATE_FEE_PERCENT_PER_DAY * late_days + 50) // 100  # percent of fen, half up
+    fee = (fine_fen * fines.LATE_FEE_PERCENT_PER_DAY * late_days + 50) // 100  # percent of fen, half up
     return min(fee, fine_fen)
 
-
-def _china_date(value: datetime | date) -> date:
-    if isinstance(value, datetime):
-        return value.astimezone(CHINA).date()
-    return value
