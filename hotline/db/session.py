@@ -3,22 +3,31 @@
 SQLite: WAL, a busy timeout, foreign keys on, and every transaction begun IMMEDIATE, so two writers never
 both read and then fail to upgrade their lock ("database is locked"); the loser simply waits its turn.
 Read-only work can ask for a deferred transaction with `read_only=True`.
+
+PostgreSQL: a pooled connection is pinged before use only when it has sat idle in the pool for a while
+(`IDLE_PING_SECONDS`). The pool's own `pool_pre_ping` pings on every checkout, a round trip per transaction
+that cost a fifth of a webhook's time; a connection handed back a moment ago is alive, and one that sat
+idle through a database restart or a firewall's idle cut is the one to test. A dead one is replaced before
+the transaction starts, as `pool_pre_ping` would, and when the database drops connections while they are in
+use SQLAlchemy invalidates the whole pool at the first error.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+IDLE_PING_SECONDS = 5.0
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -29,8 +38,28 @@ def make_engine(url: str, **kwargs) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 is the driver we ship; a plain postgresql:// URL means it.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_connections_left_idle(engine, idle_ping_seconds)
+    return engine
+
+
+def _ping_connections_left_idle(engine: Engine, idle_seconds: float) -> None:
+    # Pool events on the engine reach its pool. Raising DisconnectionError in "checkout" makes the pool
+    # discard that connection and check out a fresh one (SQLAlchemy's documented pessimistic recipe).
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return  # brand new, or back in the pool only a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(f"connection idle {time.monotonic() - idle_since:.0f} s was dead") from error
 
 
 def _make_sqlite_transactions_immediate(engine: Engine) -> None:

@@ -1,0 +1,71 @@
+"""The PostgreSQL pool: a connection that sat idle and died is replaced before a transaction uses it, and a
+connection in steady use is not pinged at all (the ping was a round trip on every transaction)."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import event, text
+
+from hotline.db.session import make_engine, make_sessionmaker, transaction
+
+
+def _backend_pid(factory) -> int:
+    with transaction(factory, read_only=True) as session:
+        return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _statements(engine) -> list[str]:
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_connection_killed_while_idle_is_replaced_before_the_transaction(pg_database_url):
+    engine = make_engine(pg_database_url, idle_ping_seconds=0.05, pool_size=1, max_overflow=0)
+    factory = make_sessionmaker(engine)
+    try:
+        first = _backend_pid(factory)
+        # The database ends that session, as a restart or an idle timeout would.
+        killer = make_engine(pg_database_url)
+        with killer.begin() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar_one()
+        killer.dispose()
+        time.sleep(0.1)
+
+        second = _backend_pid(factory)  # would raise "server closed the connection" without the ping
+        assert second != first
+    finally:
+        engine.dispose()
+
+
+def test_connection_in_steady_use_is_not_pinged(pg_database_url):
+    engine = make_engine(pg_database_url, idle_ping_seconds=60, pool_size=1, max_overflow=0)
+    factory = make_sessionmaker(engine)
+    try:
+        _backend_pid(factory)
+        pings: list[object] = []
+        real_ping = engine.dialect.do_ping
+        engine.dialect.do_ping = lambda connection: pings.append(connection) or real_ping(connection)
+        statements = _statements(engine)
+        for _ in range(5):
+            _backend_pid(factory)
+        assert pings == []
+        assert statements == ["SELECT pg_backend_pid()"] * 5
+    finally:
+        engine.dispose()
+
+
+def test_connection_back_from_a_long_idle_is_pinged_once(pg_database_url):
+    engine = make_engine(pg_database_url, idle_ping_seconds=0.05, pool_size=1, max_overflow=0)
+    factory = make_sessionmaker(engine)
+    try:
+        first = _backend_pid(factory)
+        pings: list[object] = []
+        real_ping = engine.dialect.do_ping
+        engine.dialect.do_ping = lambda connection: pings.append(connection) or real_ping(connection)
+        time.sleep(0.1)
+        assert _backend_pid(factory) == first  # alive: kept, after one ping
+        assert len(pings) == 1
+    finally:
+        engine.dispose()
