@@ -42,16 +42,16 @@ def answer(rt: Runtime, flow: Flow, call_sid: str, step: int, event: dict[str, A
     """TwiML for webhook number `step` of call `call_sid` (0 is the incoming call)."""
     conn = rt.redis
     ttl = rt.settings.call_state_ttl_seconds
-    cached = state.answered(conn, call_sid, step)
-    if cached is not None:
-        return cached
-    if not state.claim(conn, call_sid, step):
+    start = state.begin(conn, call_sid, step)  # one round trip: the answer given, or the lock and the state
+    if start.answer is not None:
+        return start.answer
+    if not start.claimed:
         # Another copy of this webhook is being answered right now; give the same answer.
         found = state.wait_for_answer(conn, call_sid, step)
         if found is not None:
             return found
         raise engine.EngineError("a copy of this webhook is still being answered")
-    current = state.load(conn, call_sid)
+    current = start.state
     if event["type"] != "start":
         if current is None:
             # The state ran out (TTL) or never existed: start over rather than drop the caller.

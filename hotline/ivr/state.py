@@ -10,12 +10,30 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 
 PREFIX = "ivr:call"
 LOCK_SECONDS = 20
+
+# What a webhook needs before it steps, in one round trip: the answer already given to this step; else the
+# lock for it; and, with the lock, the state to step from. A script runs atomically, so no copy takes the
+# lock of a step that was answered in between.
+_BEGIN = """
+local answer = redis.call('HGET', KEYS[1], ARGV[1])
+if answer then return {'answered', answer} end
+if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return {'busy'} end
+return {'claimed', redis.call('GET', KEYS[3])}
+"""
+
+
+class Start(NamedTuple):
+    """Where webhook number n of a call stands before it runs."""
+
+    answer: str | None  # the TwiML already given to this step: send it again, run nothing
+    claimed: bool  # this request answers the step (no answer yet, no other copy answering it)
+    state: dict[str, Any] | None  # the call state to step from (only when claimed; None if there is none)
 
 
 def _state_key(call_sid: str) -> str:
@@ -40,9 +58,16 @@ def answered(conn: redis.Redis, call_sid: str, step: int) -> str | None:
     return raw.decode("utf-8") if raw else None
 
 
-def claim(conn: redis.Redis, call_sid: str, step: int) -> bool:
-    """True when this request is the one that answers step n (no other copy is answering it)."""
-    return bool(conn.set(_lock_key(call_sid, step), "1", nx=True, ex=LOCK_SECONDS))
+def begin(conn: redis.Redis, call_sid: str, step: int) -> Start:
+    """The answer to step n if it was given; else claim step n and read the state to step from."""
+    keys = [_answers_key(call_sid), _lock_key(call_sid, step), _state_key(call_sid)]
+    # register_script only hashes the text; the script itself goes to Redis once, then runs by its hash.
+    reply = conn.register_script(_BEGIN)(keys=keys, args=[str(step), LOCK_SECONDS])
+    if reply[0] == b"answered":
+        return Start(reply[1].decode("utf-8"), False, None)
+    if reply[0] == b"busy":
+        return Start(None, False, None)
+    return Start(None, True, json.loads(reply[1]) if reply[1] else None)
 
 
 def wait_for_answer(conn: redis.Redis, call_sid: str, step: int, deadline_seconds: float = 8.0) -> str | None:

@@ -1,0 +1,31 @@
+"""The call state in Redis: what a webhook finds before it steps, in one round trip."""
+
+from __future__ import annotations
+
+from hotline.ivr import state
+
+SID = "CA" + "1" * 32
+
+
+def test_the_first_copy_of_a_step_claims_it_and_reads_the_state(redis_conn):
+    state.save(redis_conn, SID, 1, {"node": "greeting", "step": 2}, "<Response>one</Response>", 60)
+    start = state.begin(redis_conn, SID, 2)
+    assert start == state.Start(answer=None, claimed=True, state={"node": "greeting", "step": 2})
+
+
+def test_a_new_call_claims_its_first_step_without_a_state(redis_conn):
+    assert state.begin(redis_conn, SID, 0) == state.Start(answer=None, claimed=True, state=None)
+
+
+def test_a_second_copy_while_the_first_is_answering_neither_runs_nor_has_an_answer(redis_conn):
+    assert state.begin(redis_conn, SID, 3).claimed
+    assert state.begin(redis_conn, SID, 3) == state.Start(answer=None, claimed=False, state=None)
+    assert state.begin(redis_conn, SID, 4).claimed  # the next step is not locked by it
+
+
+def test_an_answered_step_gives_its_answer_and_takes_no_lock(redis_conn):
+    assert state.begin(redis_conn, SID, 2).claimed
+    state.save(redis_conn, SID, 2, {"node": "main_menu", "step": 3}, "<Response>二</Response>", 60)
+    redis_conn.delete(f"ivr:call:{SID}:lock:2")  # long after: the lock has expired
+    assert state.begin(redis_conn, SID, 2) == state.Start(answer="<Response>二</Response>", claimed=False, state=None)
+    assert not redis_conn.exists(f"ivr:call:{SID}:lock:2")
