@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from hotline.ivr import actions, loader
@@ -253,3 +255,42 @@ def test_speech_can_choose_a_menu_option_where_the_flow_allows_it(flow):
     assert gather(acts)["gather"]["speech"] is True
     state, acts = step(spoken, state, {"type": "input", "digits": "", "speech": "查询交通违法"})
     assert acts[-1]["run"] == "load_violations"
+
+
+def test_a_step_never_changes_the_state_it_was_given(flow):
+    """The state handed to a step (read from Redis, or a branch being explored) is the same afterwards,
+    whatever the step changed: variables, counters, the menu stack, pages, the trail, the language."""
+    vehicles = [{"id": i, "plate": f"闽D1234{i}", "status_zh": ["正常"], "status_en": ["normal"],
+                 "inspection_valid_until": "2027-05-31", "inspection_overdue": False, "unhandled_count": 0,
+                 "unpaid_count": 0} for i in range(6)]
+    events = [
+        {"type": "input", "digits": "9"},  # English
+        {"type": "result", "outcome": "one", "vars": {"party": PARTY}},
+        {"type": "result", "outcome": "pin", "vars": {}},
+        {"type": "input", "digits": "246810"},
+        {"type": "result", "outcome": "ok", "vars": {"secret": None, "verified": True}},
+        {"type": "result", "outcome": "full", "vars": {}},
+        {"type": "input", "digits": "7"},  # a wrong key
+        {"type": "input", "digits": ""},  # silence
+        {"type": "input", "digits": "3"},
+        {"type": "result", "outcome": "several", "vars": {"vehicles": vehicles, "copy": "vehicle"}},
+        {"type": "input", "digits": "9"},  # the next page
+        {"type": "input", "digits": "3"},  # not on this page
+        {"type": "repeat"},
+        {"type": "input", "digits": "2"},  # a car
+        {"type": "input", "digits": "#"},
+        {"type": "input", "digits": "0"},
+        {"type": "result", "outcome": "open", "vars": {"hours": {"start": "2026-11-24T08:30:00+08:00",
+                                                                 "end": "2026-11-24T17:30:00+08:00"}}},
+        {"type": "dial", "status": "busy"},
+    ]
+    state, _ = step(flow, None, {"type": "start", "caller": CALLER})
+    seen = set()
+    for event in events:
+        given = copy.deepcopy(state)
+        after, _ = step(flow, state, event)
+        assert state == given, event
+        seen.update(key for key in after if after[key] != given[key])
+        state = after
+    assert {"language", "vars", "counters", "stack", "pages", "trail", "step"} <= seen
+    assert state["vars"]["vehicle"]["id"] == 5 and state["language"] == "en"
