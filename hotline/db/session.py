@@ -80,16 +80,45 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class ReadOnlyViolation(RuntimeError):
+    """A write inside a unit of work opened with `read_only=True`."""
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    _refuse_writes_when_read_only(factory)
+    return factory
+
+
+def _refuse_writes_when_read_only(factory: sessionmaker[Session]) -> None:
+    # A read-only unit of work runs without a transaction on PostgreSQL (below): a write there would be
+    # committed at once, alone. Refuse it loudly instead.
+    @event.listens_for(factory, "do_orm_execute")
+    def _on_execute(state):
+        if state.session.info.get("read_only") and (state.is_insert or state.is_update or state.is_delete):
+            raise ReadOnlyViolation(f"a write in a read-only unit of work: {state.statement}")
+
+    @event.listens_for(factory, "before_flush")
+    def _on_flush(session, _context, _instances):
+        if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+            raise ReadOnlyViolation("a change to be flushed in a read-only unit of work")
 
 
 @contextmanager
 def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any exception."""
+    """One unit of work: commit on success, roll back on any exception.
+
+    `read_only=True`: on SQLite a DEFERRED transaction (no write lock); on PostgreSQL no transaction at all
+    (AUTOCOMMIT): each SELECT runs on its own snapshot, which under READ COMMITTED it would anyway, and the
+    BEGIN and COMMIT round trips around a one-query webhook are saved. Writes are refused.
+    """
     session = factory()
     if read_only:
-        session.connection(execution_options={"read_only": True})
+        session.info["read_only"] = True
+        options = {"read_only": True}
+        if session.get_bind().dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        session.connection(execution_options=options)
     try:
         yield session
         session.commit()

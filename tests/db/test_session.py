@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import event, text
+import pytest
+from sqlalchemy import event, insert, select, text
 
-from hotline.db.session import make_engine, make_sessionmaker, transaction
+from hotline.db import Person
+from hotline.db.session import ReadOnlyViolation, make_engine, make_sessionmaker, transaction
 
 
 def _backend_pid(factory) -> int:
@@ -67,5 +69,41 @@ def test_connection_back_from_a_long_idle_is_pinged_once(pg_database_url):
         time.sleep(0.1)
         assert _backend_pid(factory) == first  # alive: kept, after one ping
         assert len(pings) == 1
+    finally:
+        engine.dispose()
+
+
+def test_read_only_unit_of_work_refuses_writes(db_url):
+    engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    try:
+        with pytest.raises(ReadOnlyViolation):
+            with transaction(factory, read_only=True) as session:
+                session.execute(insert(Person).values(id_number="110101199003074514", name="张三"))
+        with pytest.raises(ReadOnlyViolation):
+            with transaction(factory, read_only=True) as session:
+                session.add(Person(id_number="110101199003074514", name="张三"))
+        with transaction(factory, read_only=True) as session:
+            assert session.scalars(select(Person)).all() == []  # nothing got in either way
+    finally:
+        engine.dispose()
+
+
+def test_read_only_unit_of_work_on_postgresql_opens_no_transaction(pg_database_url):
+    from psycopg.pq import TransactionStatus
+
+    engine = make_engine(pg_database_url)
+    factory = make_sessionmaker(engine)
+    try:
+        with transaction(factory, read_only=True) as session:
+            session.execute(text("SELECT 1")).scalar_one()
+            driver = session.connection().connection.driver_connection
+            # No transaction left open after the query: nothing to COMMIT (a round trip saved), and none
+            # was begun (another).
+            assert driver.info.transaction_status == TransactionStatus.IDLE
+        with transaction(factory) as session:  # the same pooled connection is transactional again
+            session.execute(text("SELECT 1")).scalar_one()
+            driver = session.connection().connection.driver_connection
+            assert driver.info.transaction_status == TransactionStatus.INTRANS
     finally:
         engine.dispose()
