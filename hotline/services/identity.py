@@ -38,13 +38,21 @@ import hmac
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, bindparam, func, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from hotline.clock import Clock
 from hotline.config import Settings
-from hotline.db import Organisation, Person, VerificationAttempt, VerificationCode, VerificationOutcome
+from hotline.db import (
+    Organisation,
+    Person,
+    PhonePreference,
+    VerificationAttempt,
+    VerificationCode,
+    VerificationOutcome,
+)
 from hotline.masking import mask_name
 from hotline.security import check_pin, hash_pin
 
@@ -95,11 +103,57 @@ class IssuedCode:
 # --- identification -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Texter:
+    """A texting number: who is on record with it, and the reply language it chose itself."""
+
+    parties: list[Party]  # as `identify` gives them
+    language: str | None  # PhonePreference.language (chosen with EN / 中文); it outranks the parties' own
+
+
 def identify(session: Session, phone_e164: str) -> list[Party]:
     """Everyone on record with this number: persons first, then organisations, each in record order."""
-    persons = session.scalars(select(Person).where(Person.phone == phone_e164).order_by(Person.id))
-    orgs = session.scalars(select(Organisation).where(Organisation.phone == phone_e164).order_by(Organisation.id))
-    return [_person_party(p) for p in persons] + [_org_party(o) for o in orgs]
+    return [_row_party(row) for row in session.execute(_parties_query(), {"phone": phone_e164})]
+
+
+def identify_texter(session: Session, phone_e164: str) -> Texter:
+    """`identify`, and the number's own reply language read in the same query (a second one only for a
+    number nobody on record has, whose query has no row to carry it)."""
+    rows = session.execute(_parties_query(with_language=True), {"phone": phone_e164}).all()
+    if not rows:
+        return Texter(parties=[], language=session.scalar(_chosen_language(phone_e164)))
+    return Texter(parties=[_row_party(row) for row in rows], language=rows[0].chosen_language)
+
+
+def _chosen_language(phone):
+    return select(PhonePreference.language).where(PhonePreference.phone == phone)
+
+
+# The rank orders persons before organisations; `key` is the ID number or the organisation code.
+_PERSON_RANK, _ORG_RANK = 0, 1
+
+
+@cache
+def _parties_query(*, with_language: bool = False):
+    """The persons and the organisations with the number `:phone` in one query (UNION ALL); built once."""
+    phone = bindparam("phone", type_=String)
+    persons = select(
+        literal(_PERSON_RANK).label("rank"), Person.id, Person.name, Person.phone, Person.account,
+        Person.language, Person.pin_hash, Person.id_number.label("key"),
+    ).where(Person.phone == phone)
+    orgs = select(
+        literal(_ORG_RANK).label("rank"), Organisation.id, Organisation.name, Organisation.phone,
+        null().label("account"), Organisation.language, Organisation.pin_hash,
+        Organisation.org_code.label("key"),
+    ).where(Organisation.phone == phone)
+    both = union_all(persons, orgs).subquery("party")
+    extra = [_chosen_language(phone).scalar_subquery().label("chosen_language")] if with_language else []
+    return select(both, *extra).order_by(both.c.rank, both.c.id)
+
+
+def _row_party(row) -> Party:
+    kind = PERSON if row.rank == _PERSON_RANK else ORGANISATION
+    return _party(kind, row.id, row.name, row.phone, row.account, row.language, row.pin_hash, row.key)
 
 
 def choose_by_last4(parties: list[Party], last4: str) -> Party | None:
@@ -138,28 +192,27 @@ def set_language(session: Session, party: Party, language: str) -> Party:
 
 
 def _person_party(person: Person) -> Party:
-    return Party(
-        kind=PERSON,
-        id=person.id,
-        name_masked=mask_name(person.name),
-        phone=person.phone,
-        account=person.account or "none",
-        language=person.language or "zh-CN",
-        has_pin=bool(person.pin_hash),
-        id_last4=person.id_number[-4:].upper(),
-    )
+    return _party(PERSON, person.id, person.name, person.phone, person.account, person.language, person.pin_hash,
+                  person.id_number)
 
 
 def _org_party(org: Organisation) -> Party:
+    return _party(ORGANISATION, org.id, org.name, org.phone, None, org.language, org.pin_hash, org.org_code)
+
+
+def _party(kind: str, id: int, name: str, phone: str, account: str | None, language: str | None,
+           pin_hash: str | None, key: str) -> Party:
+    """`key`: the ID number, or the organisation's unified social credit code."""
     return Party(
-        kind=ORGANISATION,
-        id=org.id,
-        name_masked=mask_name(org.name),
-        phone=org.phone,
-        account="window",  # organisations register at a window before they can use the service at all
-        language=org.language or "zh-CN",
-        has_pin=bool(org.pin_hash),
-        id_last4=org.org_code[-4:].upper(),
+        kind=kind,
+        id=id,
+        name_masked=mask_name(name),
+        phone=phone,
+        # organisations register at a window before they can use the service at all
+        account=(account or "none") if kind == PERSON else "window",
+        language=language or "zh-CN",
+        has_pin=bool(pin_hash),
+        id_last4=key[-4:].upper(),
     )
 
 

@@ -3,9 +3,9 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from hotline.db import VerificationAttempt, VerificationCode
+from hotline.db import PhonePreference, VerificationAttempt, VerificationCode
 from hotline.services import identity
 from hotline.services.errors import Refusal
 from tests.factories import organisation, person, store, valid_id_number, valid_org_code, valid_phone
@@ -75,6 +75,55 @@ def test_a_family_phone_finds_everyone_on_it_and_the_last_4_pick_one(session, cl
 def test_a_number_nobody_has_finds_nobody(session, clock):
     store(session, person(), now=clock.now())
     assert identity.identify(session, STRANGER) == []
+
+
+def _statements(session, run) -> list[str]:
+    """The SQL statements `run()` sends (BEGIN aside)."""
+    sent: list[str] = []
+    engine = session.get_bind()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("BEGIN"):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return sent
+
+
+def test_persons_and_organisations_on_a_number_are_found_in_one_query(session, clock):
+    people = [person(phone=FAMILY_PHONE, pin="135790"), person(phone=FAMILY_PHONE, account="none", language="en")]
+    firms = [organisation(phone=FAMILY_PHONE), organisation(phone=FAMILY_PHONE, pin="246801")]
+    # Firms stored first and interleaved: the order is persons, then organisations, each by record id.
+    store(session, firms[1], people[1], firms[0], people[0], person(), now=clock.now())
+    by_id = sorted((the(session, p) for p in people), key=lambda p: p.id)
+    by_code = sorted((the(session, f) for f in firms), key=lambda p: p.id)
+    session.commit()
+
+    found: list = []
+    assert len(_statements(session, lambda: found.extend(identity.identify(session, FAMILY_PHONE)))) == 1
+    assert found == by_id + by_code  # the same parties as the ID number and the credit code find
+
+
+def test_a_texting_number_is_found_with_its_own_reply_language_in_one_query(session, clock):
+    chose_english, nobodys = "+8613600136000", "+8613500135000"
+    store(session, person(phone=FAMILY_PHONE, language="zh-CN"), organisation(phone=FAMILY_PHONE), now=clock.now())
+    for phone, language in ((FAMILY_PHONE, "en"), (chose_english, "en"), (STRANGER, None)):
+        session.add(PhonePreference(phone=phone, opted_out=language is None, provider_blocked=False,
+                                    language=language, modified_at=clock.now()))
+    session.commit()
+
+    found: list = []
+    assert len(_statements(session, lambda: found.append(identity.identify_texter(session, FAMILY_PHONE)))) == 1
+    assert found == [identity.Texter(parties=identity.identify(session, FAMILY_PHONE), language="en")]
+    assert len(found[0].parties) == 2
+    # Nobody on record: the number's own choice still counts; no choice (or no preference) is None.
+    assert identity.identify_texter(session, chose_english) == identity.Texter(parties=[], language="en")
+    assert identity.identify_texter(session, STRANGER) == identity.Texter(parties=[], language=None)
+    assert identity.identify_texter(session, nobodys) == identity.Texter(parties=[], language=None)
 
 
 def test_two_on_one_phone_with_the_same_last_4_are_never_guessed_between(session, clock):
