@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, String, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
 from hotline.clock import Clock, china_today
@@ -193,9 +194,11 @@ def _count_of(vehicle, condition):
 
 def owned_by(party: Party):
     """The condition on Vehicle that picks the party's own vehicles (a person's, or an organisation's)."""
-    if party.kind == "organisation":
-        return Vehicle.owner_org_id == party.id
-    return Vehicle.owner_person_id == party.id
+    return _owner_column(party.kind) == party.id
+
+
+def _owner_column(kind: str):
+    return Vehicle.owner_org_id if kind == "organisation" else Vehicle.owner_person_id
 
 
 def _vehicle_view(vehicle: Vehicle, unhandled: int, unpaid: int, today: date) -> VehicleView:
@@ -227,21 +230,35 @@ def violations(session: Session, clock: Clock, party: Party, plate: str | None =
     """
     require(party, query_action(party))
     today = china_today(clock)
-    # Both conditions on the violation table itself, so each can use its index (vehicle_id; the driver's).
-    mine = Violation.vehicle_id.in_(select(Vehicle.id).where(owned_by(party)))
-    if party.kind == "person":
-        id_number = session.scalar(select(Person.id_number).where(Person.id == party.id))
-        if id_number is not None:  # `== None` would match every violation without a known driver
-            mine = or_(mine, Violation.driver_id_number == id_number)
+    params = {"party_id": party.id}
+    if plate is not None:
+        params["plate"] = normalise_plate(plate)
+    rows = session.execute(_violations_query(party.kind, plate is not None), params)
+    return [_violation_view(v, p, t, today) for v, p, t in rows]
+
+
+@cache
+def _violations_query(kind: str, by_plate: bool):
+    """The violations of the party `:party_id` of this kind (and of the vehicle `:plate`); built once."""
+    party_id = bindparam("party_id", type_=Integer)
+    mine = Violation.vehicle_id.in_(select(Vehicle.id).where(_owner_column(kind) == party_id))
+    if kind == "person":
+        # The person's ID number is read in the same query: a subquery compares with `=`, so a person no
+        # longer on record (NULL) matches nothing, never the violations without a known driver. The two
+        # halves are a UNION, not an OR, so that each uses its index (vehicle_id; the driver's): PostgreSQL
+        # cannot use an index for `IN (subquery) OR ...` and would read the whole violation table.
+        id_number = select(Person.id_number).where(Person.id == party_id).scalar_subquery()
+        driven = select(Violation.id).where(Violation.driver_id_number == id_number)
+        mine = Violation.id.in_(union_all(select(Violation.id).where(mine), driven))
     query = (
         select(Violation, Vehicle.plate, Vehicle.plate_type)
         .join(Vehicle, Vehicle.id == Violation.vehicle_id)
         .where(mine)
         .order_by(Violation.handled, Violation.occurred_at.desc(), Violation.ref)
     )
-    if plate is not None:
-        query = query.where(Vehicle.plate == normalise_plate(plate))
-    return [_violation_view(v, p, t, today) for v, p, t in session.execute(query)]
+    if by_plate:
+        query = query.where(Vehicle.plate == bindparam("plate", type_=String))
+    return query
 
 
 def normalise_plate(plate: str) -> str:

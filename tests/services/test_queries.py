@@ -451,3 +451,6 @@ def test_a_callers_vehicles_and_violations_are_found_through_indexes(session, cl
     assert _violation_reads(session, lambda: queries.vehicles(session, clock, mine)) == []
     assert _violation_reads(session, lambda: queries.vehicles(session, clock, its)) == []
     assert _violation_reads(session, lambda: queries.violations(session, clock, its)) == []
+    # A person's: the own vehicles' and those driven on anyone's, with the ID number read in the same query.
+    assert _violation_reads(session, lambda: queries.violations(session, clock, mine)) == []
+    assert _violation_reads(session, lambda: queries.violations(session, clock, mine, plate=car["plate"])) == []
