@@ -13,16 +13,21 @@ The order of checks matters:
 5. the keyword, with the account level checked by the services (a `NotPermitted` becomes its reply).
 
 Actions (apply, book, cancel) are proposed first and carried out only on `Y` / `确认` within 10 minutes.
+Only texts that change something write (`writes` decides from the parsed text, before the transaction
+opens); every other text is answered in a read-only transaction, where a write raises instead of happening.
 When Redis is down, queries still work; choices and confirmations answer "please try again later".
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 import phonenumbers
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from .. import metrics
 from ..clock import china_today
@@ -55,16 +60,47 @@ def sender_e164(sender: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Texts that may write: the opt-out words, EN / 中文, Y / 确认 (the action itself), GG (a subscription) and
+# the last 4 on a shared number (the keyword held until then may be any of these). Everything else only
+# reads, in a read-only transaction: on SQLite a deferred one, so queries never wait for each other.
+WRITING_VERBS = frozenset({*optout.OPT_VERBS, Verb.LANGUAGE, Verb.CONFIRM, Verb.ANNOUNCEMENTS, Verb.LAST4})
+_READ_ONLY = "hotline.sms.read_only"  # in Session.info: this session must not write
+
+
+class WriteInReadOnlyText(RuntimeError):
+    """A text answered read-only tried to write: `writes` says it cannot, so that is a bug to fix there
+    (on SQLite the write would have to upgrade a deferred transaction, which fails under contention)."""
+
+
+def writes(command: Command, opt_out_type: str | None) -> bool:
+    """Whether answering this text may write to the database, decided before the transaction opens."""
+    return command.verb in WRITING_VERBS or (opt_out_type or "").upper() in ("STOP", "START")
+
+
 def answer(rt: Runtime, sender: str, body: str, opt_out_type: str | None = None) -> str | None:
     """The reply to one incoming text, or None for no reply."""
     phone = sender_e164(sender)
     command = parse(body)
     metrics.SMS_KEYWORDS.labels(keyword=str(command.verb)).inc()
-    with rt.transaction() as session:
+    read_only = not writes(command, opt_out_type)
+    with rt.transaction(read_only=read_only) as session:
+        session.info[_READ_ONLY] = read_only
         reply = _Dialogue(rt, session, phone, body, command).run(opt_out_type)
     log.info("sms answered", extra={"phone": mask_phone(phone), "verb": str(command.verb),
                                     "silent": reply is None})
     return reply
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush(session: Session, _context, _instances) -> None:
+    if session.info.get(_READ_ONLY):
+        raise WriteInReadOnlyText("a flush of changed objects")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statement(state: ORMExecuteState) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and state.session.info.get(_READ_ONLY):
+        raise WriteInReadOnlyText(str(state.statement).split(maxsplit=1)[0])
 
 
 def fallback_reply(rt: Runtime, sender: str) -> str:
@@ -81,15 +117,23 @@ class _Dialogue:
         self.command = command
         self.now = rt.clock.now()
         self.conversation = Conversation(rt.redis, rt.clock, phone, rt.settings.rq_queue_prefix)
-        self.parties = identity.identify(session, phone)
         self.party: Party | None = None
+
+    @cached_property
+    def texter(self) -> identity.Texter:
+        """Who is on record with this number, and the language it chose: one query, made only when needed
+        (a number answered with silence by the limit costs none)."""
+        return identity.identify_texter(self.session, self.phone)
+
+    @property
+    def parties(self) -> list[Party]:
+        return self.texter.parties
 
     # --- language -------------------------------------------------------------------------------------
 
     def language(self) -> str:
-        pref = self.session.get(PhonePreference, self.phone)
-        if pref is not None and pref.language:
-            return pref.language
+        if self.texter.language:
+            return self.texter.language
         if self.party is not None:
             return self.party.language
         if len(self.parties) == 1:
@@ -201,6 +245,7 @@ class _Dialogue:
         if len(self.parties) == 1:
             identity.set_language(self.session, self.parties[0], language)
         self.session.flush()
+        self.texter = replace(self.texter, language=language)
         return self.say("language")
 
     # --- keywords -------------------------------------------------------------------------------------

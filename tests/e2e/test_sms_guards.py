@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from hotline.db import InspectionBooking
+from hotline.db import AnnouncementSubscription, InspectionBooking
 from tests.factories import inspection_slot, licence, person, store, valid_id_number, vehicle, violation
 from tests.sms.helpers import read, text
 
@@ -58,6 +58,15 @@ def test_a_shared_number_is_asked_for_the_last_four(client, settings, family):
 def test_a_shared_number_may_name_the_last_four_in_the_keyword(client, settings, family):
     reply = text(client, settings, FAMILY_PHONE, "JSZ 123x")
     assert "已记3分" in reply
+
+
+def test_a_subscription_asked_for_before_the_last_four_is_made_once_they_are_named(client, settings, session,
+                                                                                   family):
+    assert "本号码登记了多人" in text(client, settings, FAMILY_PHONE, "GG")
+    assert read(session, select(AnnouncementSubscription)) == []
+    text(client, settings, FAMILY_PHONE, "0456")
+    [subscription] = read(session, select(AnnouncementSubscription))
+    assert (subscription.phone, subscription.area, subscription.active) == (FAMILY_PHONE, "350203", True)
 
 
 def test_a_wrong_last_four_gets_nobody(client, settings, family):
