@@ -12,7 +12,6 @@ worker, so the webhook never waits for a provider.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,20 +65,33 @@ def run(rt: Runtime, name: str, params: dict[str, Any], state: dict[str, Any]) -
 
 
 def plain(value: Any) -> Any:
-    """Service views to JSON-friendly values for the call state (dates as ISO strings)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+    """Service views to JSON-friendly values for the call state (dates as ISO strings).
 
-
-def _default(value: Any) -> Any:
+    The same values a JSON round trip would give (str and int subclasses such as enums become their plain
+    values, sets and tuples lists, anything else its str()), built directly: this runs on every query step.
+    """
+    if value is None or type(value) in _PLAIN_SCALARS:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, datetime | date):
+        return {field.name: plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(item) for item in value]
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
     return str(value)
+
+
+_PLAIN_SCALARS = (str, int, float, bool)
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
