@@ -207,10 +207,11 @@ def _update_in(session: Session, ids: Sequence[int], from_state: str | Iterable[
 def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
     """Claim queued notices, re-check them, render and write attempts; returns what to send and skips.
 
-    The notices are read, re-checked and rendered first; then one conditional UPDATE claims those still
-    `queued` and stores their text in the same statement, and one INSERT writes their attempts. On
-    PostgreSQL another worker may claim some in between: the UPDATE's RETURNING says which are ours. On
-    SQLite the transaction holds the write lock from its first statement, so what we read is what we claim.
+    The notices are read (with their numbers' opt-outs), re-checked and rendered first; then one
+    conditional UPDATE claims those still `queued` and stores their text, and their attempts are written:
+    on PostgreSQL in the same statement (the UPDATE's RETURNING feeds the INSERT), so another worker that
+    claimed some in between simply gets no attempt row for them here. On SQLite the transaction holds the
+    write lock from its first statement, so what we read is what we claim.
     """
     from .render import render_notice
 
@@ -225,12 +226,11 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
                 update(N).where(N.c.id.in_(ids), N.c.state == S.QUEUED, N.c.urgent.is_(False))
                 .values(state=S.PLANNED, not_before=policies.next_opening(settings, now), queued_at=None)
             )
-        notices = session.scalars(
-            select(Notice).where(Notice.id.in_(ids), Notice.state == S.QUEUED).order_by(Notice.id)
-        ).all()
-        if not notices:
+        rows = session.execute(_read_queued(ids)).all()
+        if not rows:
             return [], skipped
-        opted_out = _opted_out(session, {n.phone for n in notices if n.phone})
+        notices = [row.Notice for row in rows]
+        opted_out = {row.Notice.phone: bool(row.provider_blocked) for row in rows if row.opted_out}
         subjects = _prefetch_subjects(session, notices)  # noqa: F841 - held so the identity map keeps them
         today = china_today(rt.clock)
         skips: list[dict] = []
@@ -263,12 +263,8 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
             skipped.update(row["reason"] for row in skips)
         if not sending:
             return [], skipped
-        claimed = _claim_rows(session, sending, now)
-        sending = [row for row in sending if row["id"] in claimed]
-        if not sending:
-            return [], skipped
-        attempt_ids = _insert_attempts(session, [(row["id"], by_id[row["id"]].attempt_count + 1) for row in sending],
-                                       now)
+        attempt_ids = _claim_rows(session, sending, by_id, now)
+        sending = [row for row in sending if row["id"] in attempt_ids]
         outgoing = [
             Outgoing(row["id"], attempt_ids[row["id"]], by_id[row["id"]].kind, by_id[row["id"]].phone, row["body"],
                      row["segments"])
@@ -277,49 +273,51 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
     return outgoing, skipped
 
 
-def _insert_attempts(session: Session, rows: list[tuple[int, int]], now: datetime) -> dict[int, int]:
-    """Write one `claimed` attempt per (notice id, number); returns notice id -> attempt id."""
-    if session.get_bind().dialect.name == "postgresql":
-        found = session.execute(_PG_ATTEMPTS, {"ids": [r[0] for r in rows], "numbers": [r[1] for r in rows],
-                                               "now": now})
-    else:
-        found = session.execute(
-            insert(A).returning(A.c.notice_id, A.c.id),
-            [{"notice_id": nid, "number": number, "state": S.CLAIMED, "started_at": now} for nid, number in rows],
-        )
-    return {notice_id: attempt_id for notice_id, attempt_id in found}
+def _read_queued(ids: Sequence[int]):
+    """The queued notices among `ids`, each with its number's opt-out (NULL when it has none), in one query."""
+    from ..db import PhonePreference
+
+    return (
+        select(Notice, PhonePreference.opted_out, PhonePreference.provider_blocked)
+        .outerjoin(PhonePreference, (PhonePreference.phone == Notice.phone) & PhonePreference.opted_out)
+        .where(Notice.id.in_(ids), Notice.state == S.QUEUED)
+        .order_by(Notice.id)
+    )
 
 
+# queued -> claimed, storing each text, and one `claimed` attempt per notice this statement claimed (numbered
+# from the count the UPDATE itself wrote): one round trip. Arrays, not a VALUES list: one statement text
+# whatever the batch size, so it is compiled and prepared once per process instead of once per batch.
 _PG_CLAIM = text(
+    "WITH claimed AS ("
     "UPDATE notice SET state = 'claimed', claimed_at = :now, body = v.body, segments = v.segments, "
     "attempt_count = notice.attempt_count + 1 "
     "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:bodies AS TEXT[]), CAST(:segments AS INTEGER[])) "
     "AS v(id, body, segments) "
-    "WHERE notice.id = v.id AND notice.state = 'queued' RETURNING notice.id"
-).bindparams(bindparam("now", type_=Notice.claimed_at.type))
-_PG_ATTEMPTS = text(
+    "WHERE notice.id = v.id AND notice.state = 'queued' RETURNING notice.id, notice.attempt_count) "
     "INSERT INTO notice_attempt (notice_id, number, state, started_at) "
-    "SELECT v.notice_id, v.number, 'claimed', :now "
-    "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:numbers AS INTEGER[])) AS v(notice_id, number) "
+    "SELECT claimed.id, claimed.attempt_count, 'claimed', :now FROM claimed "
     "RETURNING notice_id, id"
-).bindparams(bindparam("now", type_=NoticeAttempt.started_at.type))
+).bindparams(bindparam("now", type_=Notice.claimed_at.type))
 _PG_ACCEPT = text(
+    "WITH attempts AS ("
     "UPDATE notice_attempt SET state = 'accepted', provider_sid = v.sid, provider_status = v.status "
     "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:sids AS TEXT[]), CAST(:statuses AS TEXT[])) AS v(id, sid, status) "
-    "WHERE notice_attempt.id = v.id AND notice_attempt.state IN ('claimed', 'unknown')"
-)
+    "WHERE notice_attempt.id = v.id AND notice_attempt.state IN ('claimed', 'unknown')) "
+    "UPDATE notice SET state = 'accepted', accepted_at = :now "
+    "WHERE notice.id = ANY(CAST(:notice_ids AS BIGINT[])) AND notice.state IN ('claimed', 'unknown')"
+).bindparams(bindparam("now", type_=Notice.accepted_at.type))
 
 
-def _claim_rows(session: Session, rows: list[dict], now: datetime) -> set[int]:
-    """queued -> claimed for these rows, storing each one's text; returns the ids this call claimed."""
+def _claim_rows(session: Session, rows: list[dict], notices: dict[int, Notice], now: datetime) -> dict[int, int]:
+    """queued -> claimed for these rows, storing each one's text, and an attempt for each; returns notice id ->
+    attempt id for the notices this call claimed."""
     if session.get_bind().dialect.name == "postgresql":
-        # Arrays, not a VALUES list: one statement text whatever the batch size, so it is compiled and
-        # prepared once per process instead of once per batch.
         found = session.execute(_PG_CLAIM, {
             "ids": [row["id"] for row in rows], "bodies": [row["body"] for row in rows],
             "segments": [row["segments"] for row in rows], "now": now,
         })
-        return set(found.scalars())
+        return {notice_id: attempt_id for notice_id, attempt_id in found}
     # SQLite: the rows were read as queued inside this write-locked transaction, so every one is ours.
     session.execute(
         update(N).where(N.c.id == bindparam("vid"), N.c.state == S.QUEUED)
@@ -327,7 +325,12 @@ def _claim_rows(session: Session, rows: list[dict], now: datetime) -> set[int]:
                 attempt_count=N.c.attempt_count + 1),
         [{"vid": row["id"], "vbody": row["body"], "vsegments": row["segments"]} for row in rows],
     )
-    return {row["id"] for row in rows}
+    found = session.execute(
+        insert(A).returning(A.c.notice_id, A.c.id),
+        [{"notice_id": row["id"], "number": notices[row["id"]].attempt_count + 1, "state": S.CLAIMED,
+          "started_at": now} for row in rows],
+    )
+    return {notice_id: attempt_id for notice_id, attempt_id in found}
 
 
 def _prefetch_subjects(session: Session, notices: Sequence[Notice]) -> list:
@@ -341,19 +344,6 @@ def _prefetch_subjects(session: Session, notices: Sequence[Notice]) -> list:
         if ids:
             loaded.extend(session.scalars(select(model).where(model.id.in_(ids))))
     return loaded
-
-
-def _opted_out(session: Session, phones: set[str]) -> dict[str, bool]:
-    """Opted-out numbers among `phones`, each with whether the provider blocks it too."""
-    from ..db import PhonePreference
-
-    if not phones:
-        return {}
-    rows = session.execute(
-        select(PhonePreference.phone, PhonePreference.provider_blocked)
-        .where(PhonePreference.phone.in_(phones), PhonePreference.opted_out)
-    )
-    return {phone: bool(blocked) for phone, blocked in rows}
 
 
 # -- 3. send ----------------------------------------------------------------------------------------
@@ -451,10 +441,7 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
     with rt.transaction() as session:
         accepted = by.get(ACCEPTED, [])
         if accepted:
-            _accept_attempts(session, accepted)
-            # A receipt may have got here first and already moved the notice on; the state guard keeps it.
-            _update_in(session, [m.notice_id for m in accepted], (S.CLAIMED, S.UNKNOWN),
-                       state=S.ACCEPTED, accepted_at=now)
+            _accept(session, accepted, now)
             for kind, count in Counter(m.kind for m in accepted).items():
                 metrics.NOTICES_SENT.labels(kind).inc(count)
         _finish_attempts(session, by.get(UNKNOWN, []), S.UNKNOWN, now)
@@ -498,19 +485,22 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
         enqueue_quietly(rt, requeue, urgent=False)
 
 
-def _accept_attempts(session: Session, accepted: Sequence[Outgoing]) -> None:
-    """Store each accepted attempt's SID, in one statement on PostgreSQL (one round trip for the batch)."""
+def _accept(session: Session, accepted: Sequence[Outgoing], now: datetime) -> None:
+    """Store each accepted attempt's SID and move its notice to `accepted`; on PostgreSQL in one statement (one
+    round trip for the batch). A receipt may have got here first and already moved either on: the state
+    guards keep what it wrote."""
     rows = [(m.attempt_id, m.result.sid, m.result.status) for m in accepted]
-    pending = (A.c.state == S.CLAIMED) | (A.c.state == S.UNKNOWN)  # a receipt may already have moved it on
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_PG_ACCEPT, {"ids": [r[0] for r in rows], "sids": [r[1] for r in rows],
-                                     "statuses": [r[2] for r in rows]})
+                                     "statuses": [r[2] for r in rows],
+                                     "notice_ids": [m.notice_id for m in accepted], "now": now})
         return
     session.execute(
-        update(A).where(A.c.id == bindparam("aid"), pending)
+        update(A).where(A.c.id == bindparam("aid"), (A.c.state == S.CLAIMED) | (A.c.state == S.UNKNOWN))
         .values(state=S.ACCEPTED, provider_sid=bindparam("sid"), provider_status=bindparam("status")),
         [{"aid": aid, "sid": sid, "status": status} for aid, sid, status in rows],
     )
+    _update_in(session, [m.notice_id for m in accepted], (S.CLAIMED, S.UNKNOWN), state=S.ACCEPTED, accepted_at=now)
 
 
 def _finish_attempts(session: Session, messages: Sequence[Outgoing], state: str, now: datetime) -> None:
