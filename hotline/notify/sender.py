@@ -8,8 +8,10 @@ The path of a notice (ARCHITECTURE.md, "A notice's life"):
 2. `send_batch` (an RQ job) claims its ids with one conditional UPDATE (`queued` -> `claimed`), so two
    workers never send the same notice, and only a claimed notice reaches the provider. Just before
    sending it re-checks each one (still due, opted out, has a number) and writes an attempt row.
-3. The provider is called with no database session open, then every outcome of the batch is written in
-   one transaction with a handful of bulk statements.
+3. The provider is called with no database session open, `sender_connections` messages at a time, each
+   connection taking the next message as soon as it is free; then every outcome is written in one
+   transaction with a handful of bulk statements. A batch goes through 2 and 3 a part at a time, the next
+   part claimed and the last one recorded while a part is with the provider.
 
 Backward moves, all of them here and all for notices the provider never saw: a queued notice found
 outside the window goes back to `planned` before it is claimed; a claimed notice the provider refused to
@@ -21,10 +23,11 @@ create (429 after the in-place retries, a pause, a batch running out of time) go
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -58,6 +61,10 @@ THROTTLE_RETRIES = 4  # in place, 0.2 s, 0.4 s, 0.8 s, 1.6 s apart, before handi
 THROTTLE_PAUSE = 0.2
 THROTTLE_RELEASE = timedelta(seconds=10)
 THROTTLE_CODES = ("20429", "14107")
+# A batch is claimed a part at a time: the next part is claimed while one is with the provider, and a part is
+# recorded as soon as all its answers are in.
+PART = 125
+RATE_GROUP_SECONDS = 0.05  # tokens are taken for at most this long a share of the carrier's rate at once
 
 
 @dataclass
@@ -347,6 +354,20 @@ def _prefetch_subjects(session: Session, notices: Sequence[Notice]) -> list:
 
 
 # -- 3. send ----------------------------------------------------------------------------------------
+class _Flow:
+    """One batch on its way to the provider: its deadline, and why it stopped handing messages over (or None)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.stopped: str | None = None
+        self.halt = threading.Event()  # wakes the messages waiting for their tokens
+
+    def stop(self, reason: str) -> None:
+        if self.stopped is None:
+            self.stopped = reason
+        self.halt.set()
+
+
 class Sender:
     """What a worker process keeps between jobs: the runtime, one gateway (one HTTP connection) and the bucket."""
 
@@ -357,59 +378,94 @@ class Sender:
         self.gateway = gateway if gateway is not None else make_gateway(rt.settings)
         self.bucket = policies.bucket_for(rt.settings, rt.redis)
         # A few messages in flight at once: while one waits for the provider's answer, the next is being
-        # built. The client's connection pool keeps one keep-alive connection per thread.
-        connections = max(1, rt.settings.sender_connections)
-        self.pool = ThreadPoolExecutor(connections, thread_name_prefix="sms") if connections > 1 else None
+        # built. The client's connection pool keeps one keep-alive connection per thread. Each thread takes
+        # the next message as soon as it is free, so all of them stay busy while there is anything to send.
+        self.pool = ThreadPoolExecutor(max(1, rt.settings.sender_connections), thread_name_prefix="sms")
 
     def status_callback(self, attempt_id: int) -> str:
         # The attempt id rides along, so a receipt that beats our own write of the SID still finds its attempt.
         return f"{self.rt.settings.public_url.rstrip('/')}/sms/status?attempt={attempt_id}"
 
     def send_batch(self, ids: Sequence[int]) -> BatchReport:
+        """Claim, send and record `ids` a part at a time, overlapped: while one part's messages are with the
+        provider, the part before is recorded and the next one claimed, so the connections do not wait for
+        the database. Each part is claimed, sent and recorded as a batch of its own would be."""
         report = BatchReport()
         if is_paused(self.rt):
             return report  # they stay queued; `resume` enqueues them again
-        started = time.monotonic()
-        outgoing, skipped = claim(self.rt, ids)
-        report.claimed = len(outgoing) + sum(skipped.values())
-        report.outcomes.update({"skipped": sum(skipped.values())} if skipped else {})
-        if not outgoing:
-            return report
-        # The claim's transaction is committed and its session closed: a slow provider must not hold a
-        # database connection (or, on SQLite, the write lock) while we wait for it.
-        self._send_all(outgoing, started)
-        record(self.rt, outgoing)
-        report.outcomes.update(o.result.outcome for o in outgoing)
-        return report
-
-    def _send_all(self, outgoing: list[Outgoing], started: float) -> None:
         settings = self.rt.settings
         # Stop handing messages over well before the sweep would think this worker dead.
-        deadline = started + max(settings.notice_claim_timeout_seconds - settings.twilio_timeout_seconds - 5,
-                                 settings.notice_claim_timeout_seconds / 2)
-        chunk = max(1, min(20, int(settings.sender_segments_per_second // 20)))
-        stopped: list[str] = []  # the reason, once something says stop
+        flow = _Flow(time.monotonic() + max(
+            settings.notice_claim_timeout_seconds - settings.twilio_timeout_seconds - 5,
+            settings.notice_claim_timeout_seconds / 2))
+        parts = [list(ids[i:i + PART]) for i in range(0, len(ids), PART)]
+        sending: deque[tuple[list[Outgoing], list[Future]]] = deque()  # the parts with the pool
+        left: list[int] = []
+        try:
+            for n, part in enumerate(parts):
+                if len(sending) > 1:
+                    # One part stays with the provider while the one before it is recorded and the next claimed.
+                    self._record(sending.popleft(), report)
+                if time.monotonic() > flow.deadline:
+                    flow.stop("batch out of time")
+                if flow.stopped is not None:
+                    left = [i for rest in parts[n:] for i in rest]  # never claimed: still queued
+                    break
+                # The claim's transaction is committed and its session closed before its messages go: a slow
+                # provider must not hold a database connection (or, on SQLite, the write lock).
+                outgoing, skipped = claim(self.rt, part)
+                report.claimed += len(outgoing) + sum(skipped.values())
+                report.outcomes.update({"skipped": sum(skipped.values())} if skipped else {})
+                if outgoing:
+                    sending.append((outgoing, self._submit(outgoing, flow)))
+            while sending:
+                self._record(sending.popleft(), report)
+        except BaseException:
+            # Nothing more goes out; what was claimed and not recorded is settled by the sweep.
+            flow.stop("batch failed")
+            raise
+        if left and not is_paused(self.rt):
+            enqueue_quietly(self.rt, left, urgent=False)
+        return report
 
-        def send(message: Outgoing) -> None:
-            if stopped:
-                message.result = SendResult(NOT_SENT, reason=stopped[0])
-                return
-            message.result = self._send_one(message)
-            if message.result.outcome == PROVIDER_FAULT:
-                policies.pause(settings, self.rt.redis, f"provider fault {message.result.reason}")
-                stopped.append("sending paused")
+    def _record(self, sent: tuple[list[Outgoing], list[Future]], report: BatchReport) -> None:
+        """Wait for a part's answers, then record them."""
+        outgoing, futures = sent
+        for future in futures:
+            future.result()
+        record(self.rt, outgoing)
+        report.outcomes.update(o.result.outcome for o in outgoing)
 
-        for start in range(0, len(outgoing), chunk):
-            group = outgoing[start:start + chunk]
-            if not stopped and time.monotonic() > deadline:
-                stopped.append("batch out of time")
-            if not stopped:
-                self.bucket.take(sum(m.segments for m in group))
-            if self.pool is None or len(group) == 1:
-                for message in group:
-                    send(message)
-            else:
-                list(self.pool.map(send, group))
+    def _submit(self, outgoing: list[Outgoing], flow: _Flow) -> list[Future]:
+        """Hand a part's messages to the pool, after taking their tokens from the bucket: one reservation for
+        as many segments as the carrier takes in `RATE_GROUP_SECONDS`, each message going no earlier than
+        the moment its group's tokens are there."""
+        most = max(1.0, self.bucket.rate * RATE_GROUP_SECONDS) if self.bucket.rate > 0 else float("inf")
+        futures: list[Future] = []
+        start = 0
+        while start < len(outgoing):
+            end, segments = start + 1, outgoing[start].segments
+            while end < len(outgoing) and segments + outgoing[end].segments <= most:
+                segments += outgoing[end].segments
+                end += 1
+            at = time.monotonic() + (0.0 if flow.stopped else self.bucket.reserve(segments))
+            futures.extend(self.pool.submit(self._send_at, m, at, flow) for m in outgoing[start:end])
+            start = end
+        return futures
+
+    def _send_at(self, message: Outgoing, at: float, flow: _Flow) -> None:
+        """Send one message once its tokens are there, unless the batch stopped or would pass its deadline."""
+        if at > flow.deadline or time.monotonic() > flow.deadline:
+            flow.stop("batch out of time")
+        if flow.stopped is None and at > time.monotonic():
+            flow.halt.wait(at - time.monotonic())
+        if flow.stopped is not None:
+            message.result = SendResult(NOT_SENT, reason=flow.stopped)
+            return
+        message.result = self._send_one(message)
+        if message.result.outcome == PROVIDER_FAULT:
+            policies.pause(self.rt.settings, self.rt.redis, f"provider fault {message.result.reason}")
+            flow.stop("sending paused")
 
     def _send_one(self, message: Outgoing) -> SendResult:
         callback = self.status_callback(message.attempt_id)

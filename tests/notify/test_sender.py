@@ -253,3 +253,79 @@ def test_the_session_is_closed_while_the_provider_is_called(srt, loopback):
     loopback.release()
     worker.join(10)
     assert notice(srt, nid).state == "accepted"
+
+
+def test_one_slow_answer_does_not_hold_up_the_rest_of_the_batch(srt, loopback):
+    """Every connection takes the next message as soon as it is free: while the provider sits on one answer,
+    the other 29 of the batch still go out."""
+    ids = [plan(srt, p) for p in people(srt, 30)]
+    sender.dispatch(srt)
+    loopback.hold(1, seconds=10)
+    worker = threading.Thread(target=sender.send_batch, args=(srt, ids))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while len(loopback.messages()) < 30:
+        assert time.monotonic() < deadline, f"only {len(loopback.messages())} created while one answer was held"
+        time.sleep(0.01)
+    loopback.release()
+    worker.join(10)
+    assert set(states(srt, ids)) == {"accepted"}
+    assert sorted(len(attempts(srt, i)) for i in ids) == [1] * 30
+
+
+def test_a_batch_of_several_parts_sends_each_notice_once_even_with_two_workers(srt, loopback, monkeypatch):
+    monkeypatch.setattr(sender, "PART", 3)  # 20 ids: 7 parts, claimed and recorded while others are in flight
+    ids = [plan(srt, p) for p in people(srt, 20)]
+    sender.dispatch(srt)
+    reports = []
+    workers = [threading.Thread(target=lambda: reports.append(sender.send_batch(srt, ids))) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(30)
+
+    assert sum(r.claimed for r in reports) == 20
+    assert sum(r.outcomes["accepted"] for r in reports) == 20
+    assert len(loopback.messages()) == 20
+    assert set(states(srt, ids)) == {"accepted"}
+    assert sorted(len(attempts(srt, i)) for i in ids) == [1] * 20
+
+
+def test_a_batch_out_of_time_hands_back_the_parts_it_did_not_claim(settings, clock, loopback, monkeypatch):
+    """A batch stops claiming once it is out of time (here 1 s, half the claim timeout); what it never claimed
+    stays queued with no attempt and goes out in a job of its own, once."""
+    monkeypatch.setattr(sender, "PART", 2)
+    rt = sending_runtime(settings, clock, loopback, notice_claim_timeout_seconds=2)
+    ids = [plan(rt, p) for p in people(rt, 6)]
+    sender.dispatch(rt)
+    loopback.hold(1, seconds=1.5)  # the first part is recorded only after the deadline
+
+    report = sender.send_batch(rt, ids)
+    assert report.claimed == 4
+    assert states(rt, ids[4:]) == ["queued", "queued"]
+    assert [attempts(rt, i) for i in ids[4:]] == [[], []]
+
+    run_worker(rt)  # the dispatcher's job for all six (the first four are no longer queued), then the handed-back one
+    assert set(states(rt, ids)) == {"accepted"}
+    assert sorted(len(attempts(rt, i)) for i in ids) == [1] * 6
+    assert len(loopback.messages()) == 6
+    rt.engine.dispose()
+
+
+def test_tokens_are_taken_for_many_segments_at_once_but_never_more_than_a_twentieth_of_a_second(
+        settings, clock, loopback):
+    """At 100 segments a second a reservation covers at most 5 segments, and every segment sent was reserved."""
+    rt = sending_runtime(settings, clock, loopback, sender_segments_per_second=100.0)
+    ids = [plan(rt, p) for p in people(rt, 12)]
+    sender.dispatch(rt)
+    worker = sender.Sender(rt)
+    reserved = []
+    reserve = worker.bucket.reserve
+    worker.bucket.reserve = lambda segments: reserved.append(segments) or reserve(segments)
+
+    worker.send_batch(ids)
+    assert set(states(rt, ids)) == {"accepted"}
+    sent = sum(notice(rt, i).segments for i in ids)
+    assert sum(reserved) == sent
+    assert max(reserved) <= 5 and len(reserved) < len(ids) <= sent
+    rt.engine.dispose()
