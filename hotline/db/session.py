@@ -121,7 +121,11 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
         session.connection(execution_options=options)
     try:
         yield session
-        session.commit()
+        if not read_only:
+            session.commit()
+        elif session.new or session.dirty or session.deleted:
+            # Nothing is committed here (closing hands the connection back); a change would be lost.
+            raise ReadOnlyViolation("changes left in a read-only unit of work")
     except BaseException:
         session.rollback()
         raise
