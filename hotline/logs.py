@@ -54,7 +54,8 @@ def configure(level: int = logging.INFO, stream=None) -> None:
         logger.propagate = False
 
 
-def request_id_from(values: dict[str, str], headers: dict[str, str]) -> str:
+def request_id_from(values, headers) -> str:
+    """`values` and `headers`: mappings with .get (the request's form and headers as they are)."""
     return (
         values.get("CallSid")
         or values.get("MessageSid")
@@ -85,7 +86,7 @@ def install_request_logging(app) -> None:
     def _start():
         g.hotline_timer = Timer()
         g.hotline_request_token = request_id_var.set(
-            request_id_from(request.form.to_dict() if request.form else {}, dict(request.headers))
+            request_id_from(request.form, request.headers)
         )
 
     @app.after_request
