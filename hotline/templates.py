@@ -26,6 +26,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # The templates ship with the code and a deploy restarts the processes: no stat() of the file on
+        # every render (the notice sender renders thousands a second).
+        auto_reload=False,
     )
     formatting.install_filters(env)
     return env
