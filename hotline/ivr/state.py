@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import time
-import weakref
 from typing import Any, NamedTuple
 
 import redis
+
+from ..redis_scripts import script
 
 PREFIX = "ivr:call"
 LOCK_SECONDS = 20
@@ -35,15 +36,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 """
-_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _script(conn: redis.Redis, text: str):
-    """The script registered with this client, made once (register_script encodes and hashes it)."""
-    made = _scripts.setdefault(conn, {})
-    if text not in made:
-        made[text] = conn.register_script(text)
-    return made[text]
 
 
 class Start(NamedTuple):
@@ -80,7 +72,7 @@ def begin(conn: redis.Redis, call_sid: str, step: int) -> Start:
     """The answer to step n if it was given; else claim step n and read the state to step from."""
     keys = [_answers_key(call_sid), _lock_key(call_sid, step), _state_key(call_sid)]
     # The script goes to Redis once, then runs by its hash.
-    reply = _script(conn, _BEGIN)(keys=keys, args=[str(step), LOCK_SECONDS])
+    reply = script(conn, _BEGIN)(keys=keys, args=[str(step), LOCK_SECONDS])
     if reply[0] == b"answered":
         return Start(reply[1].decode("utf-8"), False, None)
     if reply[0] == b"busy":
@@ -101,7 +93,7 @@ def wait_for_answer(conn: redis.Redis, call_sid: str, step: int, deadline_second
 
 def save(conn: redis.Redis, call_sid: str, step: int, state: dict[str, Any], answer: str, ttl: int) -> None:
     """The new state and the answer to step n, together, so a retry finds both or neither."""
-    _script(conn, _SAVE)(
+    script(conn, _SAVE)(
         keys=[_state_key(call_sid), _answers_key(call_sid)],
         args=[json.dumps(state, ensure_ascii=False, default=str), str(step), answer, ttl],
     )

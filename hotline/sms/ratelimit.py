@@ -15,6 +15,14 @@ from enum import StrEnum
 import redis
 
 from ..clock import Clock
+from ..redis_scripts import script
+
+# Count and set the key's lifetime in one atomic round trip.
+_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return count
+"""
 
 
 class Verdict(StrEnum):
@@ -29,10 +37,7 @@ def check(client: redis.Redis, clock: Clock, phone: str, *, limit: int, window_s
     window = int(clock.now().timestamp()) // window_seconds
     key = f"{prefix}:sms:{phone}:rate:{window}"
     try:
-        with client.pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_seconds + 60)
-            count, _ = pipe.execute()
+        count = script(client, _COUNT)(keys=[key], args=[window_seconds + 60])
     except redis.RedisError:
         return Verdict.ALLOW
     if count <= limit:
