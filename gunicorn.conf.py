@@ -9,10 +9,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("HOTLINE_BIND", "127.0.0.1:8000")
-# Webhooks wait on PostgreSQL and Redis, not on the CPU: a few threads per process use the wait.
+# Webhooks wait on PostgreSQL and Redis for part of their time: a second thread per process uses the wait.
+# Not more: threads of one process take turns on the interpreter lock, and a request that comes back from
+# the database waits for the others' turns (up to 5 ms each). With 4 threads the p99 at half load was
+# 2-3 times that with 2 (bench/README.md); processes are what scale with the cores.
 workers = int(os.environ.get("HOTLINE_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
-threads = int(os.environ.get("HOTLINE_WEB_THREADS", 4))
+threads = int(os.environ.get("HOTLINE_WEB_THREADS", 2))
 timeout = 10
 graceful_timeout = 10
 keepalive = 5

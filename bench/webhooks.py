@@ -1,7 +1,7 @@
 """Benchmark 1: the webhooks under gunicorn, against a bare route and a minimal real webhook.
 
     python bench/webhooks.py [--backends postgresql,sqlite] [--people 10000] [--seconds 10]
-                             [--workers 2] [--threads 4] [--connections 8]
+                             [--workers 2 x cores + 1] [--threads 2] [--connections 8]
 
 For each database: a fresh database with `flask demo-data`, a private redis-server, then three apps in
 turn under the same `gunicorn -c gunicorn.conf.py` (HOTLINE_WEB_WORKERS / HOTLINE_WEB_THREADS set the same
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import multiprocessing
 import os
 import re
 import subprocess
@@ -362,8 +363,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="each maximum-rate run and each half-load run")
     parser.add_argument("--rounds", type=int, default=3, help="maximum-rate runs per target, interleaved")
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--workers", type=int, default=2, help="HOTLINE_WEB_WORKERS for every app")
-    parser.add_argument("--threads", type=int, default=4, help="HOTLINE_WEB_THREADS for every app")
+    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1,
+                        help="HOTLINE_WEB_WORKERS for every app (default: gunicorn.conf.py's, 2 x cores + 1)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="HOTLINE_WEB_THREADS for every app (default: gunicorn.conf.py's)")
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections of the load client")
     parser.add_argument("--callers", type=int, default=50, help="calls driven to the main menu for the licence step")
     parser.add_argument("--request-budget", type=int, default=3000,
