@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import OUT, ROOT, machine  # noqa: E402
 
 SMALL = {
-    "webhooks": ["bench/webhooks.py", "--people", "500", "--seconds", "1.5", "--warmup", "0.3", "--rounds", "3"],
-    "notices": ["bench/notices_e2e.py", "--notices", "3000", "--naive", "40"],
+    "webhooks": ["bench/webhooks.py", "--people", "3000", "--seconds", "1.5", "--warmup", "0.3", "--rounds", "3"],
+    "notices": ["bench/notices_e2e.py", "--notices", "10000", "--naive", "40"],
     "scan": ["bench/scan.py", "--sizes", "1000,10000"],
-    "import": ["bench/import_bench.py", "--people", "3000"],
+    "import": ["bench/import_bench.py", "--people", "20000"],
 }
 
 
