@@ -17,6 +17,14 @@ def _backend_pid(factory) -> int:
         return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
 
 
+def _pings(engine) -> list[object]:
+    """The pings the pool sends from now on (the dialect's real ping, counted)."""
+    pings: list[object] = []
+    real_ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda connection: pings.append(connection) or real_ping(connection)
+    return pings
+
+
 def _statements(engine) -> list[str]:
     seen: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
@@ -46,9 +54,7 @@ def test_connection_in_steady_use_is_not_pinged(pg_database_url):
     factory = make_sessionmaker(engine)
     try:
         _backend_pid(factory)
-        pings: list[object] = []
-        real_ping = engine.dialect.do_ping
-        engine.dialect.do_ping = lambda connection: pings.append(connection) or real_ping(connection)
+        pings = _pings(engine)
         statements = _statements(engine)
         for _ in range(5):
             _backend_pid(factory)
@@ -63,9 +69,7 @@ def test_connection_back_from_a_long_idle_is_pinged_once(pg_database_url):
     factory = make_sessionmaker(engine)
     try:
         first = _backend_pid(factory)
-        pings: list[object] = []
-        real_ping = engine.dialect.do_ping
-        engine.dialect.do_ping = lambda connection: pings.append(connection) or real_ping(connection)
+        pings = _pings(engine)
         time.sleep(0.1)
         assert _backend_pid(factory) == first  # alive: kept, after one ping
         assert len(pings) == 1

@@ -53,8 +53,8 @@ def test_a_messaging_service_replaces_the_from_number(settings, clock, loopback)
     rt.engine.dispose()
 
 
-def test_two_workers_given_the_same_ids_send_each_notice_once(srt, loopback):
-    ids = [plan(srt, p) for p in people(srt, 20)]
+def _two_workers_send(srt, ids) -> list:
+    """Two workers given the same ids at the same moment; their reports."""
     sender.dispatch(srt)
     reports = []
     workers = [threading.Thread(target=lambda: reports.append(sender.send_batch(srt, ids))) for _ in range(2)]
@@ -62,6 +62,12 @@ def test_two_workers_given_the_same_ids_send_each_notice_once(srt, loopback):
         w.start()
     for w in workers:
         w.join(30)
+    return reports
+
+
+def test_two_workers_given_the_same_ids_send_each_notice_once(srt, loopback):
+    ids = [plan(srt, p) for p in people(srt, 20)]
+    reports = _two_workers_send(srt, ids)
 
     assert sum(r.claimed for r in reports) == 20
     assert len(loopback.messages()) == 20
@@ -276,13 +282,7 @@ def test_one_slow_answer_does_not_hold_up_the_rest_of_the_batch(srt, loopback):
 def test_a_batch_of_several_parts_sends_each_notice_once_even_with_two_workers(srt, loopback, monkeypatch):
     monkeypatch.setattr(sender, "PART", 3)  # 20 ids: 7 parts, claimed and recorded while others are in flight
     ids = [plan(srt, p) for p in people(srt, 20)]
-    sender.dispatch(srt)
-    reports = []
-    workers = [threading.Thread(target=lambda: reports.append(sender.send_batch(srt, ids))) for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(30)
+    reports = _two_workers_send(srt, ids)
 
     assert sum(r.claimed for r in reports) == 20
     assert sum(r.outcomes["accepted"] for r in reports) == 20
