@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import String, bindparam, func, literal, null, select, union_all, update
+from sqlalchemy import String, bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from hotline.clock import Clock
@@ -129,6 +129,8 @@ def _chosen_language(phone):
     return select(PhonePreference.language).where(PhonePreference.phone == phone)
 
 
+# Organisations register at a window before they can use the service at all.
+WINDOW_ACCOUNT = "window"
 # The rank orders persons before organisations; `key` is the ID number or the organisation code.
 _PERSON_RANK, _ORG_RANK = 0, 1
 
@@ -143,7 +145,7 @@ def _parties_query(*, with_language: bool = False):
     ).where(Person.phone == phone)
     orgs = select(
         literal(_ORG_RANK).label("rank"), Organisation.id, Organisation.name, Organisation.phone,
-        null().label("account"), Organisation.language, Organisation.pin_hash,
+        literal(WINDOW_ACCOUNT).label("account"), Organisation.language, Organisation.pin_hash,
         Organisation.org_code.label("key"),
     ).where(Organisation.phone == phone)
     both = union_all(persons, orgs).subquery("party")
@@ -197,7 +199,8 @@ def _person_party(person: Person) -> Party:
 
 
 def _org_party(org: Organisation) -> Party:
-    return _party(ORGANISATION, org.id, org.name, org.phone, None, org.language, org.pin_hash, org.org_code)
+    return _party(ORGANISATION, org.id, org.name, org.phone, WINDOW_ACCOUNT, org.language, org.pin_hash,
+                  org.org_code)
 
 
 def _party(kind: str, id: int, name: str, phone: str, account: str | None, language: str | None,
@@ -208,8 +211,7 @@ def _party(kind: str, id: int, name: str, phone: str, account: str | None, langu
         id=id,
         name_masked=mask_name(name),
         phone=phone,
-        # organisations register at a window before they can use the service at all
-        account=(account or "none") if kind == PERSON else "window",
+        account=account or "none",
         language=language or "zh-CN",
         has_pin=bool(pin_hash),
         id_last4=key[-4:].upper(),
