@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA
 from ..config import Settings
 from ..db import Notice, NoticeState
+from ..redis_scripts import script
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class TokenBucket:
         self.key = key
         self.rate = float(rate)
         self.burst = float(burst if burst is not None else max(rate, 1.0))
-        self.script = connection.register_script(_RESERVE)
+        self.script = script(connection, _RESERVE)
 
     def reserve(self, segments: int) -> float:
         """Take `segments` tokens; returns the seconds to wait before sending them (0 when available)."""
