@@ -228,6 +228,32 @@ def _record(session: Session, party: Party) -> Person | Organisation:
 
 # --- locking --------------------------------------------------------------------------------------
 
+# Check-then-record must be one step per key, or forty requests at once all read "4 failures so far" and
+# all get checked (PostgreSQL's READ COMMITTED lets them). SQLite already runs every writing transaction
+# alone (BEGIN IMMEDIATE); on PostgreSQL a transaction first takes an advisory lock per key it reads and
+# writes: the calling number, the party, the receiving number. Always in that order (the rank in the key),
+# so two transactions never wait on each other crosswise; the locks end with the transaction.
+_KEY_NUMBER, _KEY_PARTY, _KEY_PHONE = "1-number", "2-party", "3-phone"
+
+
+def _serialise(session: Session, *keys: str) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"verify:{key}", 0))))
+
+
+def _number_key(calling_number: str) -> str:
+    return f"{_KEY_NUMBER}:{calling_number}"
+
+
+def _party_key(party: Party) -> str:
+    return f"{_KEY_PARTY}:{party.kind}:{party.id}"
+
+
+def _phone_key(phone: str) -> str:
+    return f"{_KEY_PHONE}:{phone}"
+
 
 def lock_state(session: Session, clock: Clock, party: Party | None, calling_number: str) -> datetime | None:
     """Until when verification is locked for this party or this calling number; None when it is not."""
@@ -353,6 +379,7 @@ def verify_code(
 
 
 def _verify(session, clock, party, calling_number, method, check) -> VerifyResult:
+    _serialise(session, _number_key(calling_number), *([_party_key(party)] if party is not None else []))
     now = clock.now()
     party_history = _party_history(session, now, party)
     number_history = _number_history(session, now, calling_number)
@@ -396,6 +423,7 @@ def _record_attempt(session, party, calling_number, method, outcome, now) -> Non
 
 def issue_code(session: Session, clock: Clock, settings: Settings, party: Party) -> IssuedCode:
     """A fresh 6-digit code for `party`, valid 10 minutes; the caller texts it to `IssuedCode.phone`."""
+    _serialise(session, _party_key(party), _phone_key(party.phone))
     now = clock.now()
     locked_until = _lock(now, _party_history(session, now, party))
     if locked_until is not None:
@@ -451,6 +479,7 @@ def start_with_id_number(
     `(None, None)` for an unknown ID; `(party, None)` when no code was sent (the party or the calling number
     is locked, or too many codes) and the later code check fails as any wrong code would.
     """
+    _serialise(session, _number_key(calling_number))
     now = clock.now()
     entries = session.scalar(
         select(func.count(VerificationAttempt.id)).where(
