@@ -9,15 +9,29 @@ more attempt while `settings.notice_max_attempts` allows.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ..db import Notice, NoticeAttempt, NoticeState
 from ..runtime import Runtime
 from . import sender
 
 S = NoticeState
+log = logging.getLogger(__name__)
+
+# A deadlock or a serialization failure is the database asking for the transaction again; it is retried
+# here a few times (a receipt is small), and only then handed up (the web answers 503, Twilio retries).
+RECEIPT_TRIES = 4
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def is_retryable(error: BaseException) -> bool:
+    """A transaction the database aborted only to break a deadlock or keep serialisability."""
+    return isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 # The provider's statuses mapped to our attempt states; statuses before `sent` say nothing new.
 PROVIDER_TO_ATTEMPT = {
@@ -42,6 +56,18 @@ def retry_codes(rt: Runtime) -> set[str]:
 
 def apply_receipt(rt: Runtime, receipt: Receipt) -> str:
     """Record one status callback; returns what it did ("unknown sid", "ignored", "recorded", "retry")."""
+    for tries in range(1, RECEIPT_TRIES + 1):
+        try:
+            return _apply_receipt(rt, receipt)
+        except OperationalError as error:
+            if not is_retryable(error) or tries == RECEIPT_TRIES:
+                raise
+            log.warning("receipt for %s: %s, trying again", receipt.sid, error.orig.__class__.__name__)
+            time.sleep(0.01 * tries)
+    raise AssertionError("unreachable")
+
+
+def _apply_receipt(rt: Runtime, receipt: Receipt) -> str:
     new_state = PROVIDER_TO_ATTEMPT.get(receipt.status.lower())
     now = rt.clock.now()
     retry = False
@@ -49,8 +75,11 @@ def apply_receipt(rt: Runtime, receipt: Receipt) -> str:
         attempt = _find_attempt(session, receipt)
         if attempt is None:
             return "unknown sid"
-        # Lock the notice row (PostgreSQL) so two receipts for it do not both read the old state.
+        # Lock the notice row, then its attempt (PostgreSQL): the one order of every writer of both (the
+        # worker's record, the sweep), so a receipt and a batch never wait on each other crosswise; and two
+        # receipts for one notice do not both read the old state.
         notice = session.get(Notice, attempt.notice_id, with_for_update=True)
+        session.refresh(attempt, with_for_update=True)
         if attempt.provider_sid is None:
             attempt.provider_sid = receipt.sid
         if new_state is None or ATTEMPT_RANK[new_state] <= ATTEMPT_RANK.get(attempt.state, 0):
@@ -86,9 +115,10 @@ def apply_receipt(rt: Runtime, receipt: Receipt) -> str:
 
 
 def _find_attempt(session, receipt: Receipt) -> NoticeAttempt | None:
+    """The attempt the receipt is about, not locked yet (its notice is locked first)."""
     if receipt.attempt_id is not None:
-        attempt = session.get(NoticeAttempt, receipt.attempt_id, with_for_update=True)
+        attempt = session.get(NoticeAttempt, receipt.attempt_id)
         # The id in the URL is only a hint: it must agree with the SID once we know the SID.
         if attempt is not None and attempt.provider_sid in (None, receipt.sid):
             return attempt
-    return session.scalar(select(NoticeAttempt).where(NoticeAttempt.provider_sid == receipt.sid).with_for_update())
+    return session.scalar(select(NoticeAttempt).where(NoticeAttempt.provider_sid == receipt.sid))

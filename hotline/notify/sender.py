@@ -495,6 +495,7 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
         by.setdefault(message.result.outcome, []).append(message)
     requeue: list[int] = []
     with rt.transaction() as session:
+        _lock_notices(session, [m.notice_id for m in outgoing])
         accepted = by.get(ACCEPTED, [])
         if accepted:
             _accept(session, accepted, now)
@@ -539,6 +540,18 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
             requeue = [m.notice_id for m in unsent]
     if requeue:
         enqueue_quietly(rt, requeue, urgent=False)
+
+
+def _lock_notices(session: Session, ids: Sequence[int]) -> None:
+    """Lock the batch's notices in id order before any attempt (PostgreSQL): notice first, then attempt, is
+    the one lock order of everything that writes both (receipts, the sweep), so none waits on another
+    crosswise (a receipt locking an attempt, then its notice, deadlocked with a batch doing the reverse)."""
+    if not ids or session.get_bind().dialect.name != "postgresql":
+        return
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start:start + 500]
+        session.execute(select(N.c.id).where(N.c.id.in_(chunk)).order_by(N.c.id).with_for_update()).all()
 
 
 def _accept(session: Session, accepted: Sequence[Outgoing], now: datetime) -> None:

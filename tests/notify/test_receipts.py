@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from hotline.notify import sender
@@ -133,3 +137,45 @@ def test_a_receipt_that_beats_the_workers_own_write_still_lands(srt):
     assert notice(srt, nid).state == "delivered"
     (attempt,) = attempts(srt, nid)
     assert (attempt.state, attempt.provider_sid) == ("delivered", "SM" + "2" * 32)
+
+
+def _waiting_on_a_lock(srt) -> bool:
+    with srt.engine.connect() as watcher:
+        return bool(watcher.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )))
+
+
+def test_a_receipt_while_the_worker_writes_its_batch_never_deadlocks_into_a_500(app, srt):
+    """The worker records a batch under its notices' locks, then their attempts; a receipt arriving meanwhile
+    takes the same order, so it waits its turn and lands (it once took the attempt first: a deadlock, a 500,
+    and a notice left `accepted` for 48 hours)."""
+    nid, attempt = sent_notice(srt)
+    answers: list = []
+
+    def receipt():
+        try:
+            answers.append(post_receipt(app.test_client(), srt.settings, attempt.id, attempt.provider_sid,
+                                        "delivered").status_code)
+        except Exception as error:  # noqa: BLE001 - a failure the test reports
+            answers.append(error)
+
+    postgres = srt.engine.dialect.name == "postgresql"
+    with srt.engine.connect() as worker:
+        batch = worker.begin()
+        worker.execute(text("UPDATE notice SET attempt_count = attempt_count WHERE id = :id"), {"id": nid})
+        thread = threading.Thread(target=receipt)
+        thread.start()
+        stop = time.monotonic() + 30
+        while postgres and not _waiting_on_a_lock(srt):
+            assert time.monotonic() < stop, "the receipt never waited for the batch"
+            time.sleep(0.01)
+        if not postgres:
+            time.sleep(0.3)  # SQLite: the receipt waits for the write lock the batch holds
+        worker.execute(text("UPDATE notice_attempt SET error_message = error_message WHERE id = :id"),
+                       {"id": attempt.id})
+        batch.commit()
+    thread.join(60)
+
+    assert answers == [200]
+    assert notice(srt, nid).state == "delivered"
