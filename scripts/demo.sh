@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-source scripts/python-env.sh
+HOTLINE_LOCK=requirements.txt source scripts/python-env.sh
 bash scripts/services.sh --demo
 
 WEB_PORT=5000
