@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from datetime import datetime
 
 import pytest
@@ -30,6 +31,34 @@ PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN_URL", "postgresql+psycopg:/
 # and a test may stop it to see the hotline cope). Set it to use a server you run instead.
 REDIS_BASE_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "")
 BACKENDS = os.environ.get("HOTLINE_TEST_DATABASES", "sqlite,postgresql").split(",")
+# One tag per run of the suite, shared by its xdist workers (they inherit the controller's environment). Every
+# PostgreSQL database the suite makes has it in its name, so that two suites on one server never touch each
+# other's databases; at its end the run fails if any database with its tag is left on the server.
+RUN_TAG = os.environ.setdefault("HOTLINE_TEST_RUN", uuid.uuid4().hex[:10])
+
+
+def pg_database_name(purpose: str) -> str:
+    """A PostgreSQL database name of this run and this test process, e.g. `hotline_test_<run>_gw0`."""
+    return f"hotline_{purpose}_{RUN_TAG}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def drop_pg_databases(suffix: str) -> None:
+    """Drop every database on the test server whose name ends with `suffix` (a run's tag, say)."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        names = connection.execute(text("SELECT datname FROM pg_database")).scalars().all()
+        for name in names:
+            if name.endswith(suffix):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pg_databases_of_this_run() -> list[str]:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        names = connection.execute(text("SELECT datname FROM pg_database")).scalars().all()
+    admin.dispose()
+    return sorted(name for name in names if f"_{RUN_TAG}_" in name or name.endswith(f"_{RUN_TAG}"))
 
 # The day most tests stand on: a Tuesday, a working day, 10:00 in China.
 DEFAULT_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
@@ -43,7 +72,7 @@ def _worker_number() -> int:
 @pytest.fixture(scope="session")
 def pg_database_url():
     """A database of our own on the test server, made for this test process and dropped after it."""
-    name = f"hotline_test_{os.getpid()}"
+    name = pg_database_name("test")
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -213,7 +242,27 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """The whole run (the controller, after every worker finished): no database of this run may be left."""
+    if hasattr(session.config, "workerinput") or "postgresql" not in BACKENDS:
+        return
+    try:
+        left = pg_databases_of_this_run()
+    except Exception as error:  # a server that is gone was reported by the tests already
+        left = [f"(could not list the databases: {error})"]
+    session.config.stash[LEFT_BEHIND] = left
+    if left:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+LEFT_BEHIND = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter):
+    left = terminalreporter.config.stash.get(LEFT_BEHIND, [])
+    if left:
+        terminalreporter.write_line("databases this run left on the server: " + ", ".join(left), red=True)
     counts = {backend: {"passed": 0, "failed": 0} for backend in BACKENDS}
     for outcome in ("passed", "failed", "error"):
         for report in terminalreporter.stats.get(outcome, []):

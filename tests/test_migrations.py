@@ -7,13 +7,13 @@ from sqlalchemy.engine import make_url
 
 from hotline.db import Base, make_engine
 from hotline.db.migrate import upgrade
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, pg_database_name
 
 
 def _fresh_database(backend: str, tmp_path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'migrated.db'}"
-    name = f"hotline_migrate_{abs(hash(str(tmp_path))) % 10**8}"
+    name = pg_database_name("migrate")
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -22,8 +22,23 @@ def _fresh_database(backend: str, tmp_path) -> str:
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _drop(url: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _check(backend, tmp_path):
     url = _fresh_database(backend, tmp_path)
+    try:
+        _compare(url, backend)
+    finally:
+        if backend == "postgresql":
+            _drop(url)
+
+
+def _compare(url, backend):
     upgrade(url)
     upgrade(url)  # safe to repeat
     engine = make_engine(url)

@@ -14,21 +14,27 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PG_ADMIN_URL, drop_pg_databases, pg_database_name
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
 
 def run_benchmark(tmp_path: Path, *command: str) -> str:
+    # The run's tag and the test process in every database name, so that two suites on one server never drop
+    # each other's; the benchmark's databases are dropped when it ends.
+    tag = "_smoke" + pg_database_name("").removeprefix("hotline_")
     environment = dict(os.environ)
     environment.update({
         "HOTLINE_BENCH_PG_ADMIN_URL": PG_ADMIN_URL,
         "HOTLINE_BENCH_OUT": str(tmp_path),
-        "HOTLINE_BENCH_TAG": f"_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+        "HOTLINE_BENCH_TAG": tag,
     })
-    completed = subprocess.run([sys.executable, *command], cwd=ROOT, env=environment, capture_output=True,
-                               text=True, timeout=600)
+    try:
+        completed = subprocess.run([sys.executable, *command], cwd=ROOT, env=environment, capture_output=True,
+                                   text=True, timeout=600)
+    finally:
+        drop_pg_databases(tag)
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-3000:]
     assert (tmp_path / "results.jsonl").read_text(encoding="utf-8").strip(), "no result was recorded"
