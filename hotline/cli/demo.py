@@ -12,6 +12,7 @@ from ..clock import CHINA, at_china
 from ..demo import cast
 from ..demo.export import write_jsonl
 from ..demo.fill import NotEmpty, fill_database
+from ..progress import Progress
 
 # With --date the demo stands on that day at this China time, so a run can be repeated exactly.
 DEMO_HOUR = 9
@@ -70,14 +71,13 @@ def _write_file(path: str, **options) -> None:
 
 
 def _progress(people: int):
-    step = max(people // 10, 1)
-    marks = set()
+    """Records, rate and time left (hotline.progress): redrawn on a terminal, a log line now and then elsewhere."""
+    progress = Progress("demo data", total=people, unit="people")
 
     def report(done: int, total: int) -> None:
-        mark = done // step
-        if people >= 50_000 and mark not in marks:
-            marks.add(mark)
-            click.echo(f"  {done:,} of {total:,} people", err=True)
+        progress.update(done, total=total)
+        if done >= total:
+            progress.finish()
 
     return report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from contextlib import ExitStack
@@ -10,6 +11,7 @@ import click
 from flask import Flask
 
 from ..ingest import apply_records, read_jsonl
+from ..progress import Progress
 
 
 def register(app: Flask) -> None:
@@ -36,10 +38,11 @@ def register(app: Flask) -> None:
                 if rejects
                 else None
             )
+            progress = Progress("import")
             with rt.transaction() as session:
                 result = apply_records(
                     session,
-                    read_jsonl(source),
+                    _with_progress(read_jsonl(source), source, progress),
                     now=rt.clock.now(),
                     baseline=baseline,
                     keep_valid=keep_valid,
@@ -47,6 +50,7 @@ def register(app: Flask) -> None:
                     pepper=rt.settings.pin_pepper,
                     collect_changes=False,
                 )
+        progress.finish()
         for error in result.errors:
             click.echo(str(error), err=True)
         counts = ", ".join(f"{count} {name}" for name, count in result.counts().items())
@@ -57,3 +61,15 @@ def register(app: Flask) -> None:
         click.echo(f"{counts} ({result.total} records in {elapsed:.1f} s, {result.total / elapsed:,.0f} a second)")
         if result.errors:
             click.echo(f"{result.rejected} refused records written unchanged to {rejects}", err=True)
+
+
+def _with_progress(records, source, progress: Progress):
+    """The records as they are read, showing how many so far and, for a file, how far through it we are."""
+    try:
+        size = os.fstat(source.fileno()).st_size if source.seekable() else 0
+    except (OSError, ValueError):
+        size = 0
+    for done, record in enumerate(records, start=1):
+        yield record
+        if progress.due():
+            progress.show(done, fraction=min(source.tell() / size, 1.0) if size else None)

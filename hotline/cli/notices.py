@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..clock import china_today
+from ..progress import Progress
 
 notices = AppGroup("notices", help="Notices: plan the daily scan, pause or resume sending.")
 
@@ -31,7 +32,9 @@ def scan_command(day, dry_run: bool) -> None:
 
     rt = _runtime()
     on: date = day.date() if day is not None else china_today(rt.clock)
-    result = scan.run(rt, on, dry_run=dry_run)
+    progress = Progress(f"scan {on.isoformat()}", total=len(scan.RULES), unit="rules")
+    result = scan.run(rt, on, dry_run=dry_run, progress=progress.update)
+    progress.finish()
     for code, count in sorted(result.by_kind.items()):
         click.echo(f"{code}\t{count}")
     verb = "would plan" if dry_run else "planned"

@@ -76,11 +76,18 @@ def window(day: date, offset: int) -> tuple[date, date]:
 # --- the scan -------------------------------------------------------------------------------------------
 
 
-def scan(session: Session, day: date, *, now: datetime, dry_run: bool = False) -> ScanResult:
-    """Plan (or, with `dry_run`, only count) every date-triggered notice due on `day`."""
+def scan(session: Session, day: date, *, now: datetime, dry_run: bool = False,
+         progress: Callable[[int], None] | None = None) -> ScanResult:
+    """Plan (or, with `dry_run`, only count) every date-triggered notice due on `day`.
+
+    `progress(rules_done)` is called after each rule (the CLI shows it with hotline.progress)."""
     started = time.perf_counter()
     result = ScanResult(day=day, dry_run=dry_run)
-    due = [planned for rule in RULES for planned in rule(session, day)]
+    due = []
+    for done, rule in enumerate(RULES, start=1):
+        due.extend(rule(session, day))
+        if progress is not None:
+            progress(done)
     if dry_run:
         result.by_kind.update(n.kind for n in due)
     else:
@@ -94,10 +101,10 @@ def scan(session: Session, day: date, *, now: datetime, dry_run: bool = False) -
     return result
 
 
-def run(rt, day: date, *, dry_run: bool = False) -> ScanResult:
+def run(rt, day: date, *, dry_run: bool = False, progress: Callable[[int], None] | None = None) -> ScanResult:
     """The scan in its own transaction (the CLI and the scheduled job)."""
     with rt.transaction(read_only=dry_run) as session:
-        result = scan(session, day, now=rt.clock.now(), dry_run=dry_run)
+        result = scan(session, day, now=rt.clock.now(), dry_run=dry_run, progress=progress)
         if dry_run:
             session.rollback()
     return result
