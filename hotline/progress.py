@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from datetime import datetime
 from typing import TextIO
 
 log = logging.getLogger("hotline.progress")
@@ -73,8 +74,11 @@ class Progress:
         if self.terminal:
             self.stream.write("\r\033[K" + text)
             self.stream.flush()
+        elif log.hasHandlers():
+            log.info(text)  # JSON lines for the log collector when HOTLINE_LOG_JSON is on
         else:
-            log.info(text)
+            self.stream.write(f"{datetime.now():%H:%M:%S} {text}\n")
+            self.stream.flush()
         self.drawn = True
         self.next_at = time.monotonic() + self.interval
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pty
@@ -68,3 +69,19 @@ def test_import_and_scan_on_a_terminal_redraw_one_line(db_url, redis_url, tmp_pa
     rules = re.findall(r"\r\x1b\[K(scan 2026-11-24: [^\r\n]*)", text)
     assert rules and re.match(r"scan 2026-11-24: (\d+) of \1 rules \(100%\)", rules[-1]), text
     assert "planned" in text.split(rules[-1])[-1]  # the scan's own summary follows on a line of its own
+
+
+def test_import_in_a_pipe_prints_a_progress_line_in_the_log_format(db_url, redis_url):
+    for log_json in ("false", "true"):
+        environment = dict(os.environ, FLASK_APP="app.py", HOTLINE_DATABASE_URL=db_url, HOTLINE_REDIS_URL=redis_url,
+                           HOTLINE_PROGRESS_SECONDS="0", HOTLINE_LOG_JSON=log_json)
+        completed = subprocess.run([sys.executable, "-m", "flask", "import", str(SAMPLE)], cwd=ROOT, env=environment,
+                                   capture_output=True, text=True, timeout=60)
+        assert completed.returncode == 0, completed.stderr
+        if log_json == "false":
+            lines = re.findall(r"^\d\d:\d\d:\d\d (import: .*)$", completed.stderr, re.MULTILINE)
+        else:
+            lines = [json.loads(line)["message"] for line in completed.stderr.splitlines()
+                     if '"hotline.progress"' in line]
+        assert lines and all(re.fullmatch(LINE, line) for line in lines), completed.stderr
+        assert "import: 20 records (100%)" in lines[-1]
