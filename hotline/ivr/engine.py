@@ -26,6 +26,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
+from ..digits import ASCII_DIGITS, ascii_digits, is_ascii_digits
 from . import speech
 from .loader import INPUT_KINDS, Flow, Node
 
@@ -243,16 +244,17 @@ class _Call:
         """Speech to a key: a digit said as a digit, or one of the option's words for this language."""
         text = spoken.strip().lower()
         if node.kind == "digits":
-            return "".join(ch for ch in text if ch.isdigit() or ch in "xX").upper().replace("X", "*")
+            return "".join(ch for ch in text if ch in ASCII_DIGITS or ch in "xX").upper().replace("X", "*")
         for key, by_language in node.words.items():
             if any(word.lower() in text for word in by_language.get(self.language, [])):
                 return key
-        digits = [ch for ch in text if ch.isdigit()]
-        return digits[0] if len(digits) == 1 else ""
+        digits = ascii_digits(text)  # "第2辆" is 2; "第²辆" is no key at all (a wrong entry, not a crash)
+        return digits if len(digits) == 1 else ""
 
     def entered(self, node: Node, digits: str) -> None:
         value = digits.replace("*", "X").rstrip("#")
-        if not (node.min_length <= len(value) <= node.max_length) or "#" in value:
+        typed = value.replace("X", "")
+        if not (node.min_length <= len(value) <= node.max_length) or (typed and not is_ascii_digits(typed)):
             self.wrong(node)
             return
         self.state["vars"][node.store] = value
@@ -268,8 +270,9 @@ class _Call:
             self.state["pages"][node.name] = (page + 1) % pages
             self.enter(node.name, fresh=False, back=True)
             return
-        index = page * node.page_size + int(key) - 1 if key.isdigit() else -1
-        if not key.isdigit() or int(key) > node.page_size or not 0 <= index < len(items):
+        number = int(key) if is_ascii_digits(key) else 0
+        index = page * node.page_size + number - 1
+        if not 1 <= number <= node.page_size or not 0 <= index < len(items):
             self.wrong(node)
             return
         self.state["vars"][node.store] = items[index]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ..clock import CHINA
+from ..digits import ASCII_DIGITS
 
 ZH_DIGITS = "零一二三四五六七八九"
 EN_MONTHS = (
@@ -105,7 +106,7 @@ def spoken_plate(plate: str, language: str = "zh-CN") -> str:
     """Character by character, so `闽D12345` is not heard as twelve thousand: `闽，D，1，2，3，4，5`."""
     chars = [ch for ch in plate if ch not in "·. "]
     if language == "zh-CN":
-        spoken = [ZH_DIGITS[int(ch)] if ch.isdigit() else ch for ch in chars]
+        spoken = [ZH_DIGITS[int(ch)] if ch in ASCII_DIGITS else ch for ch in chars]
         return "，".join(spoken)
     return ", ".join(PROVINCE_PINYIN.get(ch, ch) for ch in chars)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import OutboundChange
+from ..digits import whole_number
 from ..ingest import apply_records
 from .auth import bearer, runtime
 
@@ -77,13 +78,12 @@ def _iso(moment: datetime) -> str:
 def changes():
     """What the hotline changed (applications, allocations, bookings, cancellations, opt-outs), oldest
     first: `?after=CURSOR` (the `next` of the previous page, 0 or absent for the start) and `limit`."""
-    after_text = request.args.get("after", "0")
-    limit_text = request.args.get("limit", str(DEFAULT_LIMIT))
-    if not after_text.isdigit() or len(after_text) > 18:
+    after = whole_number(request.args.get("after", "0"))
+    limit = whole_number(request.args.get("limit", str(DEFAULT_LIMIT)))
+    if after is None:
         return _bad_request("after must be a cursor: a whole number 0 or more from a previous answer's next")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         return _bad_request(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    after, limit = int(after_text), int(limit_text)
     with runtime().transaction(read_only=True) as session:
         rows = session.scalars(
             select(OutboundChange).where(OutboundChange.id > after).order_by(OutboundChange.id).limit(limit)

@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, request
 
+from ..digits import whole_number
 from ..notify.receipts import Receipt, apply_receipt
 from .auth import runtime, twilio_signed
 
@@ -21,12 +22,11 @@ def status():
     state = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
     if not _SID.match(sid) or not state.isalpha():
         return Response("missing or malformed MessageSid or MessageStatus\n", status=400, mimetype="text/plain")
-    attempt = request.args.get("attempt", "")
     receipt = Receipt(
         sid=sid,
         status=state[:20],
         error_code=(request.form.get("ErrorCode") or "").strip()[:10] or None,
-        attempt_id=int(attempt) if attempt.isdigit() and len(attempt) < 19 else None,
+        attempt_id=whole_number(request.args.get("attempt")),
     )
     # An unknown SID is acknowledged too: Twilio would only retry it, and nothing of ours is waiting.
     apply_receipt(runtime(), receipt)

@@ -16,6 +16,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
+from ..digits import whole_number
 from ..ivr import actions, call, render, state
 from ..ivr.engine import render_text
 from ..ivr.loader import FLOW_DIR, LANGUAGES, Flow, load_flow
@@ -42,10 +43,8 @@ def _twiml(body: str) -> Response:
 
 
 def _step_number() -> int:
-    try:
-        return int(request.args.get("n", "0"))
-    except ValueError:
-        return -1  # not a step we issued: the call hears where it is again
+    number = whole_number(request.args.get("n", "0"), max_digits=9)
+    return -1 if number is None else number  # -1: not a step we issued, the call hears where it is again
 
 
 @bp.post("/incoming")
