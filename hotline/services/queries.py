@@ -202,18 +202,24 @@ def _owner_column(kind: str):
 
 
 def _vehicle_view(vehicle: Vehicle, unhandled: int, unpaid: int, today: date) -> VehicleView:
+    overdue = vehicle.inspection_valid_until < today
+    # A car past its inspection date is not "normal" whatever the upstream's letters still say: the
+    # answer would read "正常 … 已逾期未检验" at once. Overdue shows as Q (逾期未检验) in place of A.
+    letters = vehicle.status or ""
+    if overdue:
+        letters = letters.replace("A", "") + ("" if "Q" in letters else "Q")
     return VehicleView(
         id=vehicle.id,
         plate=vehicle.plate,
         plate_type=vehicle.plate_type,
         status=vehicle.status,
-        status_zh=tuple(vehicle_status_words(vehicle.status, "zh-CN")),
-        status_en=tuple(vehicle_status_words(vehicle.status, "en")),
+        status_zh=tuple(vehicle_status_words(letters, "zh-CN")),
+        status_en=tuple(vehicle_status_words(letters, "en")),
         use=vehicle.use,
         vehicle_kind=vehicle.vehicle_kind,
         registered_on=vehicle.registered_on,
         inspection_valid_until=vehicle.inspection_valid_until,
-        inspection_overdue=vehicle.inspection_valid_until < today,
+        inspection_overdue=overdue,
         scrap_deadline=vehicle.scrap_deadline,
         unhandled_count=int(unhandled),
         unpaid_count=int(unpaid),

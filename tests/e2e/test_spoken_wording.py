@@ -1,0 +1,102 @@
+"""Wording a citizen would misread, through signed webhooks, in both languages (issue: what callers hear)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hotline.cli.phone import FlaskTransport, PhoneCall
+from hotline.db import Notice
+from tests import factories as f
+from tests.e2e.voice_world import PIN, World
+from tests.sms.helpers import text
+
+
+@pytest.fixture
+def world(app):
+    return World(app.extensions["hotline"])
+
+
+@pytest.fixture
+def dial(app, settings):
+    def start(phone: str) -> PhoneCall:
+        call = PhoneCall(FlaskTransport(app.test_client(), settings.public_url, settings.twilio_auth_token), phone)
+        call.start()
+        return call
+
+    return start
+
+
+def one_overdue_car_with_a_no_point_violation(world: World) -> dict:
+    """A driver whose only car is past its inspection date while the upstream still says "A" (normal),
+    with one violation that carries no points."""
+    someone = f.person(pin=PIN, account="internet")
+    car = f.vehicle(someone, status="A", inspection_valid_until="2026-11-01")
+    world.store(someone, car, f.violation(car, points=0, fine_cny=50))
+    return someone
+
+
+def main_menu(dial, phone: str, english: bool):
+    call = dial(phone)
+    call.press("9" if english else "1")
+    return call, call.press(PIN)
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_the_main_menu_announces_a_person_last(world, dial, english):
+    someone = one_overdue_car_with_a_no_point_violation(world)
+    _, turn = main_menu(dial, someone["phone"], english)
+    person = "For a person, press 0" if english else "人工服务请按0"
+    last_option = "press 8" if english else "请按8"
+    assert turn.text.index(person) > turn.text.index(last_option)
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_an_overdue_car_is_not_called_normal_and_overdue_at_once(world, dial, english):
+    someone = one_overdue_car_with_a_no_point_violation(world)
+    call, _ = main_menu(dial, someone["phone"], english)
+    turn = call.press("3")  # one car: its facts at once
+    if english:
+        assert "Status: inspection overdue" in turn.text and "normal" not in turn.text
+        assert "1 violation not handled" in turn.text
+    else:
+        assert "状态逾期未检验" in turn.text and "正常" not in turn.text
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_a_violation_without_points_is_said_so_and_one_is_singular(world, dial, english):
+    someone = one_overdue_car_with_a_no_point_violation(world)
+    call, _ = main_menu(dial, someone["phone"], english)
+    turn = call.press("1")
+    if english:
+        assert "There is 1 violation on record" in turn.text and "no points" in turn.text
+        assert "0 points" not in turn.text
+    else:
+        assert "不记分" in turn.text and "记0分" not in turn.text
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_the_text_copy_of_one_violation_is_singular_and_says_no_points(app, world, dial, english):
+    someone = one_overdue_car_with_a_no_point_violation(world)
+    call, _ = main_menu(dial, someone["phone"], english)
+    call.press("1")
+    call.press("8")
+    rt = app.extensions["hotline"]
+    with rt.transaction(read_only=True) as session:
+        body = session.scalar(select(Notice.body).where(Notice.kind == "X02", Notice.phone == someone["phone"]))
+    if english:
+        assert "1 traffic violation on record" in body and "no points" in body and "(s)" not in body
+    else:
+        assert "不记分" in body and "记0分" not in body
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_a_wz_reply_for_one_violation_without_points(client, settings, session, language):
+    someone = f.person(account="internet", language=language)
+    car = f.vehicle(someone)
+    f.store(session, someone, car, f.violation(car, points=0, fine_cny=50))
+    reply = text(client, settings, someone["phone"], "WZ")
+    if language == "en":
+        assert "1 violation," in reply and "no points" in reply and "0 points" not in reply
+    else:
+        assert "不记分" in reply and "记0分" not in reply
