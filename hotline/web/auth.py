@@ -57,7 +57,10 @@ def bearer(setting: str) -> Callable[[Callable], Callable]:
             expected = getattr(runtime().settings, setting)
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+            # Bytes, not str: compare_digest refuses a str with non-ASCII characters (a 500 for a token
+            # like "令牌"); any header a client can send is then a plain mismatch, answered 401.
+            presented = token.strip(" \t").encode("utf-8", "surrogateescape")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(presented, expected.encode("utf-8")):
                 return Response(
                     '{"error": "unauthorised"}\n', status=401, mimetype="application/json",
                     headers={"WWW-Authenticate": "Bearer"},
