@@ -6,6 +6,8 @@ to `/voice/dial?n=<step>`), so a retried webhook is recognised by its step numbe
 
 from __future__ import annotations
 
+import re
+
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ..config import Settings
@@ -20,9 +22,32 @@ def voice_for(settings: Settings, language: str) -> dict[str, str]:
     return {"voice": settings.voice_zh, "language": settings.voice_zh_language}
 
 
+# A run of Chinese text (with the digits, letters and punctuation inside it: 枋湖路123号, 湖滨南路（东段）)
+# in an English prompt: a place, an offence, an announcement's title as the upstream wrote them.
+CHINESE_RUN = re.compile(
+    r"[\u3400-\u9fff\uf900-\ufaff](?:[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef0-9A-Za-z·()\-]*"
+    r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef0-9)])?"
+)
+
+
 def _say(target: VoiceResponse | Gather, settings: Settings, text: str, language: str) -> None:
-    if text:
+    """One `<Say>` per language run: the English voice cannot read Chinese (it spells or skips it), so the
+    Chinese inside an English prompt is said by the Mandarin voice in its own `<Say>`."""
+    if not text:
+        return
+    if language != "en":
         target.say(text, **voice_for(settings, language))
+        return
+    at = 0
+    for run in CHINESE_RUN.finditer(text):
+        english = text[at : run.start()].strip()
+        if english:
+            target.say(english, **voice_for(settings, "en"))
+        target.say(run.group(), **voice_for(settings, "zh-CN"))
+        at = run.end()
+    rest = text[at:].strip()
+    if rest:
+        target.say(rest, **voice_for(settings, "en"))
 
 
 def render(actions: list[dict], settings: Settings, call_language: str = "zh-CN") -> str:

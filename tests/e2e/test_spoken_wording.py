@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+
 import pytest
 from sqlalchemy import select
 
@@ -100,3 +103,32 @@ def test_a_wz_reply_for_one_violation_without_points(client, settings, session, 
         assert "1 violation," in reply and "no points" in reply and "0 points" not in reply
     else:
         assert "不记分" in reply and "记0分" not in reply
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def says(turn) -> list[tuple[str, str]]:
+    """(voice, text) of every <Say> in the TwiML of one turn, in order."""
+    return [(s.get("voice"), s.text or "") for s in ET.fromstring(turn.body).iter("Say")]
+
+
+def test_english_violations_say_where_and_what_with_the_mandarin_voice_for_the_chinese(world, dial, settings):
+    someone = one_overdue_car_with_a_no_point_violation(world)
+    call, _ = main_menu(dial, someone["phone"], english=True)
+    turn = call.press("1")
+    spoken = says(turn)
+    assert "code " not in turn.text
+    assert (settings.voice_zh, "厦门市湖里区枋湖路与金湖路交叉口") in spoken
+    assert (settings.voice_zh, "驾驶机动车违反道路交通信号灯通行") in spoken
+    assert not [text for voice, text in spoken if voice == settings.voice_en and CJK.search(text)]
+
+
+def test_english_announcements_read_chinese_titles_with_the_mandarin_voice(world, dial, settings):
+    someone = one_overdue_car_with_a_no_point_violation(world)
+    call, _ = main_menu(dial, someone["phone"], english=True)
+    call.press("8")
+    turn = call.press("2")
+    spoken = says(turn)
+    assert any(voice == settings.voice_zh and text.startswith("湖滨南路施工交通管制") for voice, text in spoken)
+    assert not [text for voice, text in spoken if voice == settings.voice_en and CJK.search(text)]
