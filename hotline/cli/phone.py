@@ -8,6 +8,8 @@ to the same group (`phone_group`).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import secrets
 import urllib.error
 import urllib.parse
@@ -25,6 +27,21 @@ phone_group = AppGroup("phone", help="Call or text the hotline from a terminal, 
 
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 SILENCE = "_"
+
+
+@contextlib.contextmanager
+def transcript_only():
+    """With --local the app runs in this terminal: its per-request log lines would land in the middle of
+    the transcript, so only warnings and errors are logged meanwhile (a running app logs every request)."""
+    loggers = [logging.getLogger(name) for name in ("hotline", "workers", "rq.worker")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class Transport(Protocol):
@@ -243,10 +260,16 @@ def call_command(number: str, keys: str | None, url: str | None, local: bool, di
         transport: Transport = FlaskTransport(current_app.test_client(), settings.public_url,
                                               settings.twilio_auth_token)
         click.echo(f"> calling the hotline in-process from {number}")
+        with transcript_only():
+            _call(transport, number, settings, keys, dial_status)
     else:
         base = url or settings.public_url
         transport = HttpTransport(base, settings.twilio_auth_token)
         click.echo(f"> calling {base} from {number}")
+        _call(transport, number, settings, keys, dial_status)
+
+
+def _call(transport: Transport, number: str, settings, keys: str | None, dial_status: str) -> None:
     phone = PhoneCall(transport, number, to=settings.twilio_from_number)
     turn = phone.start()
     _show(turn)

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import click
 from flask import current_app
 
-from .phone import FlaskTransport, HttpTransport, Transport, phone_group
+from .phone import FlaskTransport, HttpTransport, Transport, phone_group, transcript_only
 
 
 def reply_text(body: str) -> str | None:
@@ -50,10 +50,13 @@ def sms_command(number: str, text: str, url: str | None, local: bool, opt_out_ty
     if local:
         transport: Transport = FlaskTransport(current_app.test_client(), settings.public_url,
                                               settings.twilio_auth_token)
+        with transcript_only():
+            status, body = send(transport, number, settings.twilio_from_number, text,
+                                account_sid=settings.twilio_account_sid, opt_out_type=opt_out_type)
     else:
         transport = HttpTransport(url or settings.public_url, settings.twilio_auth_token)
-    status, body = send(transport, number, settings.twilio_from_number, text,
-                        account_sid=settings.twilio_account_sid, opt_out_type=opt_out_type)
+        status, body = send(transport, number, settings.twilio_from_number, text,
+                            account_sid=settings.twilio_account_sid, opt_out_type=opt_out_type)
     if status != 200:
         raise click.ClickException(f"the hotline answered HTTP {status}: {body.strip()[:200]}")
     reply = reply_text(body)

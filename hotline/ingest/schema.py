@@ -304,6 +304,16 @@ def parse(record: Any, today: date) -> Parsed:
     if kind == "licence" and "valid_until" not in record:
         problems.append(("valid_until", "is required (null for a long-term licence)"))
     if problems:
+        # The cross-field rules still speak where the fields they compare are valid, so that a line gets
+        # every error at once, the same ones it gets when they come alone.
+        wrong = {field for field, _ in problems}
+        try:
+            _BUILD[kind](values, updated_at)
+        except InvalidValue as error:
+            if error.field not in wrong:
+                problems.append((error.field, error.reason))
+        except (TypeError, KeyError, AttributeError, ValueError):
+            pass  # a rule that compares a field already found wrong (its value is None here)
         raise RecordInvalid(problems)
     try:
         parsed = _BUILD[kind](values, updated_at)

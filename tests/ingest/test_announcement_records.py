@@ -66,3 +66,15 @@ def test_a_bad_line_in_a_batch_is_named_and_nothing_written(session):
                            now=DEFAULT_NOW)
     assert [(e.location, e.field) for e in result.errors] == [("line 2", "area")]
     assert session.scalars(select(Announcement)).all() == []
+
+
+def test_a_line_with_several_errors_also_names_the_cross_field_one():
+    record = announcement(kind="news", title="", valid_until=DEFAULT_NOW - timedelta(days=1))
+    assert problems(record) == [("kind", problems(announcement(kind="news"))[0][1]),
+                                ("title", problems(announcement(title=""))[0][1]),
+                                ("valid_until", "is not after published_at")]
+
+
+def test_a_cross_field_rule_on_a_field_already_wrong_is_not_said_twice():
+    record = announcement(kind="news", valid_until="tomorrow")
+    assert [field for field, _ in problems(record)] == ["kind", "valid_until"]
