@@ -62,7 +62,7 @@ from bench.common import (  # noqa: E402
     wait_for_port,
 )
 from hotline.clock import CHINA  # noqa: E402
-from hotline.config import DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN  # noqa: E402
+from hotline.config import DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN, Settings  # noqa: E402
 
 HOTLINE_NUMBER = "+8659512123"
 ROUTE_GOAL = 0.70
@@ -206,7 +206,7 @@ def drive_to_main_menu(server: Server, database_url: str, caller: str) -> AtMain
     if status != 200 or "请按2" not in twiml and "press 2" not in twiml:
         raise SystemExit(f"the call did not reach the main menu: {twiml[:400]}")
     connection = redis_client.Redis.from_url(server_redis_url)
-    current = call_state.load(connection, sid)
+    current = call_state.load(connection, sid, prefix=Settings.rq_queue_prefix)  # the server's default
     connection.close()
     if current is None or not current.get("vars", {}).get("verified"):
         raise SystemExit("the driven call is not verified at the main menu")
@@ -225,7 +225,8 @@ def licence_step_requests(server: Server, menus: list[AtMainMenu], count: int) -
         menu = menus[i % len(menus)]
         sid = _sid("CA")
         # The state the caller's own previous webhook left, and that webhook's answer, as the engine keeps them.
-        call_state.save(connection, sid, menu.step - 1, menu.state, menu.previous_answer, 3600)
+        call_state.save(connection, sid, menu.step - 1, menu.state, menu.previous_answer, 3600,
+                        prefix=Settings.rq_queue_prefix)
         requests.append(signed(server, f"/voice/step?n={menu.step}", call_params(sid, menu.caller, Digits="2")))
     connection.close()
     return requests

@@ -42,12 +42,14 @@ def answer(rt: Runtime, flow: Flow, call_sid: str, step: int, event: dict[str, A
     """TwiML for webhook number `step` of call `call_sid` (0 is the incoming call)."""
     conn = rt.redis
     ttl = rt.settings.call_state_ttl_seconds
-    start = state.begin(conn, call_sid, step)  # one round trip: the answer given, or the lock and the state
+    prefix = rt.settings.rq_queue_prefix
+    # One round trip: the answer given, or the lock and the state.
+    start = state.begin(conn, call_sid, step, prefix=prefix)
     if start.answer is not None:
         return start.answer
     if not start.claimed:
         # Another copy of this webhook is being answered right now; give the same answer.
-        found = state.wait_for_answer(conn, call_sid, step)
+        found = state.wait_for_answer(conn, call_sid, step, prefix=prefix)
         if found is not None:
             return found
         raise engine.EngineError("a copy of this webhook is still being answered")
@@ -62,5 +64,5 @@ def answer(rt: Runtime, flow: Flow, call_sid: str, step: int, event: dict[str, A
     metrics.IVR_STEPS.labels(kind=event["type"]).inc()
     new, said = advance(rt, flow, current, event)
     twiml = render.render(said, rt.settings, new["language"])
-    state.save(conn, call_sid, step, new, twiml, ttl)
+    state.save(conn, call_sid, step, new, twiml, ttl, prefix=prefix)
     return twiml

@@ -16,7 +16,7 @@ import redis
 
 from ..redis_scripts import script
 
-PREFIX = "ivr:call"
+PREFIX = "ivr:call"  # after the deployment's HOTLINE_RQ_QUEUE_PREFIX: two hotlines may share one Redis
 LOCK_SECONDS = 20
 
 # What a webhook needs before it steps, in one round trip: the answer already given to this step; else the
@@ -46,31 +46,36 @@ class Start(NamedTuple):
     state: dict[str, Any] | None  # the call state to step from (only when claimed; None if there is none)
 
 
-def _state_key(call_sid: str) -> str:
-    return f"{PREFIX}:{call_sid}:state"
+def key(prefix: str, call_sid: str, part: str) -> str:
+    """`<prefix>:ivr:call:<CallSid>:<part>`; part is `state`, `answers` or `lock:<step>`."""
+    return f"{prefix}:{PREFIX}:{call_sid}:{part}"
 
 
-def _answers_key(call_sid: str) -> str:
-    return f"{PREFIX}:{call_sid}:answers"  # a hash: step number -> TwiML
+def _state_key(prefix: str, call_sid: str) -> str:
+    return key(prefix, call_sid, "state")
 
 
-def _lock_key(call_sid: str, step: int) -> str:
-    return f"{PREFIX}:{call_sid}:lock:{step}"
+def _answers_key(prefix: str, call_sid: str) -> str:
+    return key(prefix, call_sid, "answers")  # a hash: step number -> TwiML
 
 
-def load(conn: redis.Redis, call_sid: str) -> dict[str, Any] | None:
-    raw = conn.get(_state_key(call_sid))
+def _lock_key(prefix: str, call_sid: str, step: int) -> str:
+    return key(prefix, call_sid, f"lock:{step}")
+
+
+def load(conn: redis.Redis, call_sid: str, *, prefix: str) -> dict[str, Any] | None:
+    raw = conn.get(_state_key(prefix, call_sid))
     return json.loads(raw) if raw else None
 
 
-def answered(conn: redis.Redis, call_sid: str, step: int) -> str | None:
-    raw = conn.hget(_answers_key(call_sid), str(step))
+def answered(conn: redis.Redis, call_sid: str, step: int, *, prefix: str) -> str | None:
+    raw = conn.hget(_answers_key(prefix, call_sid), str(step))
     return raw.decode("utf-8") if raw else None
 
 
-def begin(conn: redis.Redis, call_sid: str, step: int) -> Start:
+def begin(conn: redis.Redis, call_sid: str, step: int, *, prefix: str) -> Start:
     """The answer to step n if it was given; else claim step n and read the state to step from."""
-    keys = [_answers_key(call_sid), _lock_key(call_sid, step), _state_key(call_sid)]
+    keys = [_answers_key(prefix, call_sid), _lock_key(prefix, call_sid, step), _state_key(prefix, call_sid)]
     # The script goes to Redis once, then runs by its hash.
     reply = script(conn, _BEGIN)(keys=keys, args=[str(step), LOCK_SECONDS])
     if reply[0] == b"answered":
@@ -80,26 +85,28 @@ def begin(conn: redis.Redis, call_sid: str, step: int) -> Start:
     return Start(None, True, json.loads(reply[1]) if reply[1] else None)
 
 
-def wait_for_answer(conn: redis.Redis, call_sid: str, step: int, deadline_seconds: float = 8.0) -> str | None:
+def wait_for_answer(conn: redis.Redis, call_sid: str, step: int, deadline_seconds: float = 8.0, *,
+                    prefix: str) -> str | None:
     """A copy of a webhook that is being answered right now: wait (with a deadline) for that answer."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
-        found = answered(conn, call_sid, step)
+        found = answered(conn, call_sid, step, prefix=prefix)
         if found is not None:
             return found
         time.sleep(0.05)
     return None
 
 
-def save(conn: redis.Redis, call_sid: str, step: int, state: dict[str, Any], answer: str, ttl: int) -> None:
+def save(conn: redis.Redis, call_sid: str, step: int, state: dict[str, Any], answer: str, ttl: int, *,
+         prefix: str) -> None:
     """The new state and the answer to step n, together, so a retry finds both or neither."""
     script(conn, _SAVE)(
-        keys=[_state_key(call_sid), _answers_key(call_sid)],
+        keys=[_state_key(prefix, call_sid), _answers_key(prefix, call_sid)],
         args=[json.dumps(state, ensure_ascii=False, default=str), str(step), answer, ttl],
     )
 
 
-def drop(conn: redis.Redis, call_sid: str) -> int:
+def drop(conn: redis.Redis, call_sid: str, *, prefix: str) -> int:
     """Forget the call (its status says completed). Two keys, no scan: the per-step locks expire by
     themselves within seconds."""
-    return conn.delete(_state_key(call_sid), _answers_key(call_sid))
+    return conn.delete(_state_key(prefix, call_sid), _answers_key(prefix, call_sid))

@@ -80,7 +80,8 @@ def dial():
 @twilio_signed
 def status():
     if request.form.get("CallStatus", "") in FINISHED:
-        state.drop(runtime().redis, request.form.get("CallSid", ""))
+        rt = runtime()
+        state.drop(rt.redis, request.form.get("CallSid", ""), prefix=rt.settings.rq_queue_prefix)
     return Response("", status=204)
 
 

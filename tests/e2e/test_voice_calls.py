@@ -191,26 +191,26 @@ def test_id_numbers_are_never_spoken(app, world, dial):
     spoken = " ".join(turn.body for turn in call.turns)
     typed = stranger.entries["ask_id"][0][0].rstrip("#").replace("*", "X")
     assert typed not in spoken and typed[-6:] not in spoken
-    saved = state.load(app.extensions["hotline"].redis, call.call_sid)
+    saved = state.load(app.extensions["hotline"].redis, call.call_sid, prefix="hotline")
     assert "id_number" not in saved["vars"] and typed not in str(saved)
 
 
 def test_the_call_state_lives_in_redis_until_the_call_completes(app, world, dial, settings):
     rt = app.extensions["hotline"]
     call = at_main_menu(dial, world.full())
-    ttl = rt.redis.ttl(f"ivr:call:{call.call_sid}:state")
+    ttl = rt.redis.ttl(f"hotline:ivr:call:{call.call_sid}:state")
     assert 0 < ttl <= settings.call_state_ttl_seconds
     status, _ = call.hangup()
     assert status == 204
-    assert state.load(rt.redis, call.call_sid) is None
-    left = [key for key in rt.redis.scan_iter(match=f"ivr:call:{call.call_sid}:*") if b":lock:" not in key]
+    assert state.load(rt.redis, call.call_sid, prefix="hotline") is None
+    left = [key for key in rt.redis.scan_iter(match=f"hotline:ivr:call:{call.call_sid}:*") if b":lock:" not in key]
     assert left == []  # the per-step locks expire by themselves within seconds
 
 
 def test_a_webhook_after_the_state_expired_starts_over_politely(app, world, dial):
     rt = app.extensions["hotline"]
     call = at_main_menu(dial, world.full())
-    state.drop(rt.redis, call.call_sid)
+    state.drop(rt.redis, call.call_sid, prefix="hotline")
     turn = call.press("1")
     assert turn.status == 200 and "欢迎致电交管12123" in turn.text
 

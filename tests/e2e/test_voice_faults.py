@@ -89,7 +89,7 @@ def test_a_bug_behind_the_webhook_still_answers_twiml(app, phone, world, setting
     call = phone(world.full().phone)
     call.start()
     # A corrupted call state stands in for any bug: whatever raises, the caller hears an apology.
-    app.extensions["hotline"].redis.set(f"ivr:call:{call.call_sid}:state", b"{not json")
+    app.extensions["hotline"].redis.set(f"hotline:ivr:call:{call.call_sid}:state", b"{not json")
     turn = call.press("1")
     assert turn.status == 200
     valid_twiml(turn.body)

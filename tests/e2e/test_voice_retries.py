@@ -37,7 +37,7 @@ def test_a_late_retry_gets_the_same_answer_and_texts_nothing_more(app, settings)
     sent = call.press("8")
     assert "短信已发送" in sent.text
     step = call.last_request[0].split("n=")[1]
-    app.extensions["hotline"].redis.delete(f"ivr:call:{call.call_sid}:lock:{step}")  # long after: expired
+    app.extensions["hotline"].redis.delete(f"hotline:ivr:call:{call.call_sid}:lock:{step}")  # long after: expired
     again = call.repeat_last()
     assert again.body == sent.body
     assert _copies_texted(app, call.caller) == 1

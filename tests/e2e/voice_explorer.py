@@ -159,7 +159,7 @@ class Explorer:
         return len(self.coverage.seen) - before
 
     def _state(self, phone: PhoneCall) -> dict:
-        return state.load(self.rt.redis, phone.call_sid)
+        return state.load(self.rt.redis, phone.call_sid, prefix=self.rt.settings.rq_queue_prefix)
 
     def _sync(self, phone: PhoneCall, turn: Turn, trail_at: int) -> Turn:
         self.requests += 1
