@@ -132,3 +132,42 @@ def test_english_announcements_read_chinese_titles_with_the_mandarin_voice(world
     spoken = says(turn)
     assert any(voice == settings.voice_zh and text.startswith("湖滨南路施工交通管制") for voice, text in spoken)
     assert not [text for voice, text in spoken if voice == settings.voice_en and CJK.search(text)]
+
+
+def choice_labels(text: str, english: bool) -> list[str]:
+    """What the caller hears before each "press N" / "请按N" of a choice list, the lead-in cut off."""
+    parts = re.split(r"press [1-8]\b" if english else r"请按[1-8]", text)[:-1]
+    return [re.split(r"[.:?] |[。：？]", part)[-1].strip(" ,，") for part in parts]
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_inspection_slots_at_the_same_time_say_their_station(world, dial, english):
+    world.store(
+        f.inspection_slot(station_code="JC02", station_name="厦门思明机动车检测站", capacity=5),
+        f.inspection_slot(station_code="JC03", station_name="厦门集美机动车检测站", capacity=5),
+    )
+    someone = one_overdue_car_with_a_no_point_violation(world)
+    call, _ = main_menu(dial, someone["phone"], english)
+    call.press("5")
+    turn = call.press("1")  # one car: straight to the times
+    labels = choice_labels(turn.text, english)
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+    assert "厦门思明机动车检测站" in turn.text and "厦门集美机动车检测站" in turn.text
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_exam_plans_on_the_same_day_say_their_site(world, dial, english):
+    caller = world.full()
+    world.store(
+        f.exam_plan(
+            subject="KM2", classes=["C1"], date="2026-12-08", capacity=30, site_code="XM02", site_name="厦门同安考场"
+        )
+    )
+    call = dial(caller.phone)
+    call.press("9" if english else "1")
+    call.press(PIN)
+    call.press("4")
+    turn = call.press("2")
+    labels = choice_labels(turn.text, english)
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    assert "厦门同安考场" in turn.text
