@@ -34,7 +34,7 @@ def environment() -> Environment:
     return env
 
 
-def render(language: str, name: str, **variables) -> str:
+def render(language: str, name: str, /, **variables) -> str:
     """Render `sms_templates/<language>/<name>.j2`, e.g. render("zh-CN", "notices/V01", ...)."""
     if language not in LANGUAGES:
         language = "zh-CN"

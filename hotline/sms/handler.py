@@ -123,7 +123,7 @@ class _Dialogue:
             return self.parties[0].language
         return self.command.hint or "zh-CN"
 
-    def say(self, name: str, **variables: Any) -> str:
+    def say(self, name: str, /, **variables: Any) -> str:
         language = self.language()
         replier = Replier(language, self.rt.settings.sms_signature)
         return replier.text(name, **self._common(), **variables)

@@ -55,7 +55,7 @@ class Replier:
     language: str
     signature: str
 
-    def text(self, name: str, **variables: Any) -> str:
+    def text(self, name: str, /, **variables: Any) -> str:
         return clip(self._signed(name, variables), self.language)
 
     def _signed(self, name: str, variables: dict[str, Any]) -> str:

@@ -144,3 +144,13 @@ def test_a_broken_database_still_gets_an_apology_not_a_500(settings, clock, tmp_
         assert "系统繁忙" in reply
     finally:
         app.extensions["hotline"].engine.dispose()
+
+
+@pytest.mark.parametrize("language, chosen", [("zh-CN", "已选择林*"), ("en", "Chosen: 林*")])
+def test_the_last_four_alone_with_nothing_pending_names_who_is_chosen(client, settings, family, language,
+                                                                      chosen):
+    text(client, settings, FAMILY_PHONE, "EN" if language == "en" else "中文")
+    reply = text(client, settings, FAMILY_PHONE, "0456")
+    assert chosen in reply and "系统繁忙" not in reply and "busy" not in reply
+    assert "已记9分" in text(client, settings, FAMILY_PHONE, "JSZ") or "9 points" in text(
+        client, settings, FAMILY_PHONE, "JSZ")
