@@ -68,6 +68,21 @@ class StoreCollector:
         yield failed
         yield paused
 
+        from .clock import china_today
+
+        today = china_today(self.runtime.clock)
+        calendar = self.runtime.calendar
+        left = GaugeMetricFamily(
+            "hotline_calendar_days_left", "Days of official working-day schedule left in the holiday file"
+        )
+        left.add_metric([], calendar.days_left(today))
+        degraded = GaugeMetricFamily(
+            "hotline_calendar_degraded", "1 from 60 days before the working-day calendar's coverage ends"
+        )
+        degraded.add_metric([], 1 if calendar.degraded(today) else 0)
+        yield left
+        yield degraded
+
 
 def sending_paused(runtime) -> bool:
     try:

@@ -9,7 +9,8 @@ def test_healthz_says_which_part_failed_when_redis_is_down(client, redis_server)
     redis_server.stop()
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json == {"status": "unavailable", "checks": {"database": "ok", "redis": "unavailable"}}
+    assert response.json["status"] == "unavailable"
+    assert {k: response.json["checks"][k] for k in ("database", "redis")} == {"database": "ok", "redis": "unavailable"}
 
 
 def test_metrics_refused_without_the_token(client):

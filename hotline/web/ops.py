@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from .. import metrics
+from ..clock import china_today
 from .auth import bearer, public, runtime
 
 log = logging.getLogger("hotline.web")
@@ -35,7 +36,22 @@ def healthz():
         log.warning("healthz: redis unavailable", exc_info=True)
         checks["redis"] = "unavailable"
     healthy = all(v == "ok" for v in checks.values())
-    return jsonify(status="ok" if healthy else "unavailable", checks=checks), 200 if healthy else 503
+    # The calendar cannot take the service down (dates still answer, as Monday-Friday guesses), so it
+    # never turns the answer into a 503; but it is loud from 60 days before the file runs out.
+    today = china_today(rt.clock)
+    if rt.calendar.degraded(today):
+        checks["calendar"] = "degraded"
+        log.warning(
+            "healthz: working-day calendar degraded: covers %s, %d days left on %s",
+            rt.calendar.coverage_text(),
+            rt.calendar.days_left(today),
+            today.isoformat(),
+        )
+    else:
+        checks["calendar"] = "ok"
+    if not healthy:
+        return jsonify(status="unavailable", checks=checks), 503
+    return jsonify(status="ok" if checks["calendar"] == "ok" else "degraded", checks=checks), 200
 
 
 @bp.get("/metrics")
