@@ -5,8 +5,18 @@
 # Starts, in this terminal: the loopback Twilio (every text the hotline sends is printed here), an RQ
 # worker, the scheduler (dispatcher, allocations, daily scan) and the web app on http://127.0.0.1:5000.
 # Then you call or text it from a second terminal with `flask phone ...`. Ctrl-C stops everything.
+#
+# `bash scripts/demo.sh --fresh` starts over: the database emptied and the hotline's Redis state (queues,
+# rate limits, call state, the scheduler's run ids) cleared before the demo data goes in again.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+fill=--if-empty
+case "${1:-}" in
+    --fresh) fill=--reset ;;
+    "") ;;
+    *) echo "usage: bash scripts/demo.sh [--fresh]" >&2; exit 2 ;;
+esac
 
 HOTLINE_LOCK=requirements.txt source scripts/python-env.sh
 bash scripts/services.sh --demo
@@ -19,6 +29,8 @@ export HOTLINE_PUBLIC_URL="${HOTLINE_PUBLIC_URL:-http://127.0.0.1:$WEB_PORT}"
 # Notices wait for 08:00-21:00 China time in production; the demo sends them whenever you try it.
 export HOTLINE_SEND_WINDOW="${HOTLINE_SEND_WINDOW:-00:00-24:00}"
 export HOTLINE_LOG_JSON="${HOTLINE_LOG_JSON:-false}"
+# Production allows 30 keyword texts an hour per number; trying every keyword of the demo goes past that.
+export HOTLINE_SMS_QUERY_LIMIT="${HOTLINE_SMS_QUERY_LIMIT:-1000}"
 export FLASK_APP=app.py
 
 port_taken() { { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null && exec 3<&- 3>&-; }
@@ -30,7 +42,7 @@ for port in "$WEB_PORT" "$LOOPBACK_PORT"; do
 done
 
 flask db upgrade
-flask demo-data --people 200 --if-empty
+flask demo-data --people 200 "$fill"
 
 pids=()
 stop_all() {

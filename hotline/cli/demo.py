@@ -11,7 +11,7 @@ from flask import Flask
 from ..clock import CHINA, at_china
 from ..demo import cast
 from ..demo.export import write_jsonl
-from ..demo.fill import NotEmpty, fill_database
+from ..demo.fill import NotEmpty, fill_database, start_over
 from ..progress import Progress
 
 # With --date the demo stands on that day at this China time, so a run can be repeated exactly.
@@ -28,12 +28,15 @@ def register(app: Flask) -> None:
     @click.option("--jsonl", "jsonl_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
                   help="Write the records as JSON Lines (DATASET.md) to FILE instead of the database.")
     @click.option("--if-empty", is_flag=True, help="Do nothing, successfully, when the database holds people.")
-    def demo_data(people: int, seed: int, day, jsonl_path: str | None, if_empty: bool) -> None:
+    @click.option("--reset", is_flag=True,
+                  help="Start over: delete every record and the hotline's Redis state first (not in production).")
+    def demo_data(people: int, seed: int, day, jsonl_path: str | None, if_empty: bool, reset: bool) -> None:
         """Fill the database with a crowd of N synthetic people around the fixed demo cast.
 
         Every record passes the import's validation. Dates are spread around the day (--date, default
         today) so that the daily scan finds someone for every date-triggered notice, and the cast's recent
-        changes plan their notices at once. The database must be empty (see --if-empty)."""
+        changes plan their notices at once. On a database that already holds people it adds nothing and
+        prints the demo people; --reset empties the database and Redis state first."""
         rt = app.extensions["hotline"]
         now = at_china(day.date(), DEMO_HOUR) if day else rt.clock.now()
         started = time.monotonic()
@@ -41,14 +44,19 @@ def register(app: Flask) -> None:
             _write_file(jsonl_path, people=people, seed=seed, now=now, calendar=rt.calendar)
             click.echo(f"in {time.monotonic() - started:.1f} s", err=True)
             return
+        if reset:
+            try:
+                rows, keys = start_over(rt)
+            except RuntimeError as error:
+                raise click.ClickException(str(error)) from None
+            click.echo(f"demo data: started over ({rows} rows and {keys} Redis keys deleted)")
         try:
             result = fill_database(rt, people=people, seed=seed, now=now, progress=_progress(people))
         except NotEmpty as error:
-            if if_empty:
-                click.echo(f"demo data: skipped, {error}")
-                click.echo(_cast_table(rt))
-                return
-            raise click.ClickException(str(error)) from None
+            click.echo(f"demo data: nothing added, {error.people} people are already there "
+                       "(--reset starts over)")
+            click.echo(_cast_table(rt))
+            return
         counts = ", ".join(f"{count} {kind}" for kind, count in sorted(result.counts.items()))
         click.echo(f"demo data for {now.astimezone(CHINA).date()}: {counts}")
         click.echo(f"{result.notices_planned} notices planned from the cast's recent changes; "

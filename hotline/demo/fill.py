@@ -95,3 +95,28 @@ def fill_database(rt: Runtime, *, people: int, seed: int, now: datetime, workers
         session.flush()
         result.notices_planned = session.scalar(select(func.count()).select_from(Notice)) or 0
     return result
+
+
+def start_over(rt: Runtime) -> tuple[int, int]:
+    """Empty the database (every row, the schema kept) and the hotline's Redis state (queues, call and
+    conversation state, rate limits, daily caps, the scheduler's run ids): a demo tried once can start
+    again clean. Returns (rows deleted, Redis keys deleted). Refused in production."""
+    from ..db import Base
+
+    if rt.settings.production:
+        raise RuntimeError("starting over deletes every record; it is for the demo, not production")
+    rows = 0
+    with rt.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            rows += session.execute(table.delete()).rowcount or 0
+    prefix = rt.settings.rq_queue_prefix
+    for queue in rt.queues():
+        queue.empty()
+    keys = 0
+    from ..ivr.state import PREFIX as CALL_STATE
+
+    for pattern in (f"{prefix}:*", f"rq:*:{prefix}:*", f"{CALL_STATE}:*"):
+        batch = list(rt.redis.scan_iter(match=pattern, count=1000))
+        for start in range(0, len(batch), 500):
+            keys += rt.redis.delete(*batch[start:start + 500])
+    return rows, keys

@@ -174,12 +174,43 @@ def test_only_an_empty_database_is_filled(app, rt):
     demo_data(app, "--people", "50", "--date", DAY)
     with rt.transaction(read_only=True) as session:
         people = session.scalar(select(func.count()).select_from(Person))
-    again = app.test_cli_runner().invoke(args=["demo-data", "--people", "50", "--date", DAY])
-    assert again.exit_code != 0 and "empty database" in again.output
+    # On the demo's full database the command adds nothing and prints the cast, as the README says.
+    again = demo_data(app, "--people", "50", "--date", DAY)
+    assert f"nothing added, {people} people are already there" in again.output
+    assert "+8613800138000  PIN 135790  林小明" in again.output
     skipped = demo_data(app, "--people", "50", "--date", DAY, "--if-empty")
-    assert "skipped" in skipped.output
+    assert "nothing added" in skipped.output
     with rt.transaction(read_only=True) as session:
         assert session.scalar(select(func.count()).select_from(Person)) == people
+
+
+def test_reset_starts_over_with_an_empty_database_and_redis(app, rt):
+    demo_data(app, "--people", "50", "--date", DAY)
+    with rt.transaction(read_only=True) as session:
+        people = session.scalar(select(func.count()).select_from(Person))
+        notices = session.scalar(select(func.count()).select_from(Notice))
+    prefix = rt.settings.rq_queue_prefix
+    # What trying the demo leaves in Redis: a rate-limit count, a job in a queue, a scheduler run id.
+    rt.redis.set(f"{prefix}:sms:+8613800138000:rate:1", 30)
+    rt.redis.set(f"{prefix}:schedule:scan:2026-11-24", 1)
+    rt.queue().enqueue("workers.jobs.scan", "2026-11-24")
+    fresh = demo_data(app, "--people", "50", "--date", DAY, "--reset")
+    assert "demo data: started over" in fresh.output and "demo data for 2026-11-24" in fresh.output
+    with rt.transaction(read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == people
+        assert session.scalar(select(func.count()).select_from(Notice)) == notices
+    assert rt.redis.get(f"{prefix}:sms:+8613800138000:rate:1") is None
+    assert rt.redis.get(f"{prefix}:schedule:scan:2026-11-24") is None
+    assert rt.queue().count == 0
+
+
+def test_reset_is_refused_in_production(app, rt, monkeypatch):
+    demo_data(app, "--people", "0", "--date", DAY)
+    monkeypatch.setattr(type(rt.settings), "production", property(lambda self: True))
+    refused = app.test_cli_runner().invoke(args=["demo-data", "--reset"])
+    assert refused.exit_code != 0 and "not production" in refused.output
+    with rt.transaction(read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(Person)) > 0
 
 
 def _schema(session) -> set:
