@@ -113,9 +113,7 @@ def start_over(rt: Runtime) -> tuple[int, int]:
     for queue in rt.queues():
         queue.empty()
     keys = 0
-    from ..ivr.state import PREFIX as CALL_STATE
-
-    for pattern in (f"{prefix}:*", f"rq:*:{prefix}:*", f"{CALL_STATE}:*"):
+    for pattern in (f"{prefix}:*", f"rq:*:{prefix}:*"):
         batch = list(rt.redis.scan_iter(match=pattern, count=1000))
         for start in range(0, len(batch), 500):
             keys += rt.redis.delete(*batch[start:start + 500])
