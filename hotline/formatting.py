@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import phonenumbers
+
 from .clock import CHINA
 
 
@@ -34,6 +36,25 @@ def moment(value: datetime, language: str = "zh-CN") -> str:
 def plate(value: str) -> str:
     """Plates are written without the display dot in texts (it costs a character)."""
     return value.replace("·", "")
+
+
+def dialled(number: str) -> str:
+    """A number as a citizen dials it: `+8659212123` -> `0592-12123`, `+8613800138000` -> `138 0013 8000`.
+
+    phonenumbers formats every ordinary number; a service number after a city's area code (12123 in
+    Xiamen, 0592) is not one it knows, so its area code is read as Chinese area codes are laid out:
+    two digits after 1 or 2 (010 Beijing, 020-029), three otherwise (0592)."""
+    try:
+        parsed = phonenumbers.parse(number, "CN")
+    except phonenumbers.NumberParseException:
+        return number
+    if phonenumbers.is_valid_number(parsed):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    national = phonenumbers.national_significant_number(parsed)
+    if parsed.country_code != 86 or len(national) < 6:
+        return number
+    split = 2 if national[0] in "12" else 3
+    return f"0{national[:split]}-{national[split:]}"
 
 
 def install_filters(env) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from .. import metrics
 from ..clock import china_today
 from ..db import PhonePreference
+from ..formatting import dialled
 from ..masking import mask_phone
 from ..runtime import Runtime
 from ..services import access, announcements, exams, extensions, identity, inspections, optouts, queries
@@ -88,7 +89,7 @@ def answer(rt: Runtime, sender: str, body: str, opt_out_type: str | None = None)
 
 def fallback_reply(rt: Runtime, sender: str) -> str:
     """What to say when answering failed unexpectedly: sorry, and the help number. Needs no database."""
-    return Replier("zh-CN", rt.settings.sms_signature).text("failure", agent_number=rt.settings.agent_number)
+    return Replier("zh-CN", rt.settings.sms_signature).text("failure", agent_number=dialled(rt.settings.agent_number))
 
 
 class _Dialogue:
@@ -132,7 +133,7 @@ class _Dialogue:
         return Replier(self.language(), self.rt.settings.sms_signature)
 
     def _common(self) -> dict[str, Any]:
-        return {"agent_number": self.rt.settings.agent_number}
+        return {"agent_number": dialled(self.rt.settings.agent_number)}
 
     # --- the steps ------------------------------------------------------------------------------------
 

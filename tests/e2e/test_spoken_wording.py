@@ -171,3 +171,11 @@ def test_exam_plans_on_the_same_day_say_their_site(world, dial, english):
     labels = choice_labels(turn.text, english)
     assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
     assert "厦门同安考场" in turn.text
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_the_help_reply_writes_the_agent_number_as_a_citizen_dials_it(client, settings, session, language):
+    someone = f.person(account="internet", language=language)
+    f.store(session, someone)
+    reply = text(client, settings, someone["phone"], "HELP" if language == "en" else "帮助")
+    assert "0592-12123" in reply and "+8659212123" not in reply
