@@ -264,6 +264,10 @@ class _Dialogue:
 
     def violations(self, command: Command) -> str:
         rows = queries.violations(self.session, self.rt.clock, self.party, command.plate)
+        if command.plate and not rows and not any(
+                v.plate == command.plate for v in queries.vehicles(self.session, self.rt.clock, self.party)):
+            # A plate not on the sender's record gets what CL says of it, never an all-clear.
+            return self.say("state", case="not_your_plate", plate=command.plate)
         open_rows = [v for v in rows if not (v.paid or v.revoked)]
         due = sum(v.total_due_fen for v in open_rows)
         return self.replier().page("violations", rows, command.page, plate=command.plate, due_fen=due,

@@ -134,3 +134,16 @@ def test_open_exam_plans_are_public_but_applying_needs_a_record(client, settings
     assert "1.2026年12月09日上午" in text(client, settings, stranger, "预约科目三")
     assert "未登记" in text(client, settings, stranger, "YY KM3 1")
     assert "请注明科目" in text(client, settings, stranger, "YY")
+
+
+@pytest.mark.parametrize("language, not_yours, all_clear", [
+    ("zh-CN", "您名下没有车辆闽D12345", "没有违法记录"), ("en", "闽D12345 is not on your record", "no violations")])
+def test_violations_of_a_plate_not_the_senders_are_never_an_all_clear(client, settings, session, citizen, language,
+                                                                       not_yours, all_clear):
+    neighbour = person(name="王五", phone="+8613800139999")
+    store(session, neighbour)
+    if language == "en":
+        text(client, settings, neighbour["phone"], "EN")
+    reply = text(client, settings, neighbour["phone"], "WZ 闽D12345")
+    assert not_yours in reply and all_clear not in reply.lower()
+    assert reply == text(client, settings, neighbour["phone"], "JY 闽D12345")  # as every plate keyword answers
