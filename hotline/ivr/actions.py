@@ -224,8 +224,12 @@ def _check(rt: Runtime, state: dict, method: str) -> Result:
     party = identity.Party(**raw) if raw else None
     entered = str(state["vars"].get("secret") or "")
     with rt.transaction() as session:
-        check = identity.verify_pin if method == "pin" else identity.verify_code
-        result = check(session, rt.clock, rt.settings, party, entered, state["caller"])
+        if method == "pin":
+            result = identity.verify_pin(session, rt.clock, rt.settings, party, entered, state["caller"])
+        else:
+            # Reached by a typed ID number: the answer must not tell whether that ID is on record.
+            result = identity.verify_code(session, rt.clock, rt.settings, party, entered, state["caller"],
+                                          by_id_number=bool(state["vars"].get("party_by_id")))
     if result.ok and party is not None:
         return "ok", {"secret": None, "verified": True}
     metrics.VERIFICATION_FAILURES.labels(method=method).inc()

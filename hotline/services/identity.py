@@ -27,7 +27,8 @@ Issuing a code retires the party's earlier open codes, so repeated requests do n
 
 Refusal codes (raised by `issue_code`; `start_with_id_number` swallows them to keep its answer uniform):
 - `verification_locked` — facts: `locked_until` (aware UTC). No code is sent while the party is locked.
-- `too_many_codes` — facts: `retry_at` (aware UTC). At most 5 codes per party per hour (SMS pumping).
+- `too_many_codes` — facts: `retry_at` (aware UTC). At most 5 codes per party per hour, 10 per party in 24
+  hours, and 10 in 24 hours to one receiving number whoever they are for (SMS pumping; codes as a weapon).
 - `unknown_language` (from `set_language`) — facts: `language`.
 """
 
@@ -64,6 +65,10 @@ LOCK_DURATION = timedelta(minutes=15)
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_DIGITS = 6
 MAX_CODES_PER_HOUR = 5
+# A daily ceiling besides: 5 an hour alone let one attacker make the hotline text 120 codes a day to a victim.
+MAX_CODES_PER_DAY = 10  # per party
+MAX_CODES_PER_NUMBER_PER_DAY = 10  # per receiving number, whoever on it they are for (a family phone)
+CODE_DAY = timedelta(hours=24)
 MAX_ID_ENTRIES_PER_HOUR = 5  # per calling number
 ID_ENTRY = "id_entry"  # a VerificationAttempt outcome: an ID number typed in; neither success nor failure
 LANGUAGES = ("zh-CN", "en")
@@ -84,6 +89,12 @@ class Party:
     language: str  # "zh-CN" | "en"
     has_pin: bool
     id_last4: str  # last 4 characters of the ID number or organisation code ("123X")
+
+
+# Stands in for an ID number that matched nobody, so that its path runs the same queries as a real one's
+# (ids start at 1: nothing is ever on record for it). Never recorded: attempts keep party None.
+_NOBODY = Party(kind=PERSON, id=0, name_masked="", phone="", account="none", language="zh-CN", has_pin=False,
+                id_last4="")
 
 
 @dataclass(frozen=True)
@@ -176,10 +187,11 @@ def party_by_id_number(session: Session, id_or_org_code: str) -> Party | None:
     key = (id_or_org_code or "").strip().upper()
     if not key:
         return None
+    # Both asked every time: a known person's ID must not answer sooner than an unknown one.
     person = session.scalar(select(Person).where(Person.id_number == key))
+    org = session.scalar(select(Organisation).where(Organisation.org_code == key))
     if person is not None:
         return _person_party(person)
-    org = session.scalar(select(Organisation).where(Organisation.org_code == key))
     return _org_party(org) if org is not None else None
 
 
@@ -344,27 +356,39 @@ def verify_pin(
 
 
 def verify_code(
-    session: Session, clock: Clock, settings: Settings, party: Party | None, code: str, calling_number: str
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    party: Party | None,
+    code: str,
+    calling_number: str,
+    *,
+    by_id_number: bool = False,
 ) -> VerifyResult:
-    """Check a one-time code; a correct code works once, within 10 minutes, and only the latest one."""
+    """Check a one-time code; a correct code works once, within 10 minutes, and only the latest one.
+
+    `by_id_number`: the caller typed the ID number (`party` is None when it matched nobody). Then the answer
+    must not tell a known ID from an unknown one, so only the calling number's lock and count are told: a
+    party locked by failures elsewhere hears a plain wrong code (counted against the calling number, as an
+    unknown ID's would be) and its code is not looked at.
+    """
     now = clock.now()
+    subject = party or _NOBODY  # an unknown ID asks the same question, of nobody
 
     def check(_record: Person | Organisation | None) -> bool:
         candidate = _code_hash(settings, party, code or "")
-        if party is None:
-            return False
         issued = session.scalar(
             select(VerificationCode)
             .where(
-                VerificationCode.party_kind == party.kind,
-                VerificationCode.party_id == party.id,
+                VerificationCode.party_kind == subject.kind,
+                VerificationCode.party_id == subject.id,
                 VerificationCode.used_at.is_(None),
                 VerificationCode.expires_at > now,
             )
             .order_by(VerificationCode.issued_at.desc(), VerificationCode.id.desc())
             .limit(1)
         )
-        if issued is None or not hmac.compare_digest(issued.code_hash, candidate):
+        if party is None or issued is None or not hmac.compare_digest(issued.code_hash, candidate):
             return False
         # Conditional, so two calls racing with the same code cannot both use it.
         used = session.execute(
@@ -375,33 +399,50 @@ def verify_code(
         )
         return used.rowcount == 1
 
-    return _verify(session, clock, party, calling_number, METHOD_CODE, check)
+    return _verify(session, clock, party, calling_number, METHOD_CODE, check, by_id_number=by_id_number)
 
 
-def _verify(session, clock, party, calling_number, method, check) -> VerifyResult:
-    _serialise(session, _number_key(calling_number), *([_party_key(party)] if party is not None else []))
+def _verify(session, clock, party, calling_number, method, check, *, by_id_number=False) -> VerifyResult:
+    subject = party or _NOBODY
+    _serialise(session, _number_key(calling_number), _party_key(subject))
     now = clock.now()
-    party_history = _party_history(session, now, party)
+    party_history = _party_history(session, now, subject)
     number_history = _number_history(session, now, calling_number)
-    locked_until = _lock(now, party_history, number_history)
-    if locked_until is not None:
+    # What the caller may be told: by an entered ID number, only what an unknown ID would show (the
+    # calling number's own count and lock); else the party's as well.
+    told = [number_history] if by_id_number else [party_history, number_history]
+    number_locked = _lock(now, number_history)
+    party_locked = _lock(now, party_history)
+    if number_locked is not None or (party_locked is not None and not by_id_number):
         _record_attempt(session, party, calling_number, method, VerificationOutcome.LOCKED, now)
-        return VerifyResult(ok=False, locked_until=locked_until, attempts_left=0)
+        return VerifyResult(ok=False, locked_until=_lock(now, *told), attempts_left=0)
 
-    record = _record(session, party) if party is not None else None
-    if check(record):
+    record = _party_record(session, subject)
+    if party is None:
+        record = None
+    elif record is None:
+        raise LookupError(f"{party.kind} {party.id} is no longer on record")
+    if party_locked is not None:
+        # By an ID number, and that party is locked by failures elsewhere: not looked at, and answered as a
+        # wrong code for an unknown ID is (recorded against the calling number only, as that one would be).
+        check(None)
+        whose: Party | None = None
+    elif check(record):
         _record_attempt(session, party, calling_number, method, VerificationOutcome.SUCCESS, now)
         return VerifyResult(ok=True, locked_until=None, attempts_left=MAX_FAILURES)
+    else:
+        whose = party
 
-    _record_attempt(session, party, calling_number, method, VerificationOutcome.FAILURE, now)
-    failure = (now, VerificationOutcome.FAILURE, (party.kind, party.id) if party else (None, None))
-    party_history.append(failure)
+    _record_attempt(session, whose, calling_number, method, VerificationOutcome.FAILURE, now)
+    failure = (now, VerificationOutcome.FAILURE, (whose.kind, whose.id) if whose else (None, None))
+    if whose is not None:
+        party_history.append(failure)
     number_history.append(failure)
-    return VerifyResult(
-        ok=False,
-        locked_until=_lock(now, party_history, number_history),
-        attempts_left=_attempts_left(now, party_history, number_history),
-    )
+    return VerifyResult(ok=False, locked_until=_lock(now, *told), attempts_left=_attempts_left(now, *told))
+
+
+def _party_record(session: Session, party: Party) -> Person | Organisation | None:
+    return session.get(Person if party.kind == PERSON else Organisation, party.id)
 
 
 def _record_attempt(session, party, calling_number, method, outcome, now) -> None:
@@ -423,25 +464,44 @@ def _record_attempt(session, party, calling_number, method, outcome, now) -> Non
 
 def issue_code(session: Session, clock: Clock, settings: Settings, party: Party) -> IssuedCode:
     """A fresh 6-digit code for `party`, valid 10 minutes; the caller texts it to `IssuedCode.phone`."""
+    refusal = _code_refusal(session, clock, party)
+    if refusal is not None:
+        raise refusal
+    return _make_code(session, clock, settings, party)
+
+
+def _code_refusal(session: Session, clock: Clock, party: Party) -> Refusal | None:
+    """Why no code may be sent to `party` now (None: it may). Every check is asked every time, whatever
+    the first one says, so that the work done does not depend on the answer."""
     _serialise(session, _party_key(party), _phone_key(party.phone))
     now = clock.now()
     locked_until = _lock(now, _party_history(session, now, party))
-    if locked_until is not None:
-        raise Refusal("verification_locked", locked_until=locked_until)
-    recent = list(
+    today = list(
         session.scalars(
             select(VerificationCode.issued_at)
             .where(
                 VerificationCode.party_kind == party.kind,
                 VerificationCode.party_id == party.id,
-                VerificationCode.issued_at > now - timedelta(hours=1),
+                VerificationCode.issued_at > now - CODE_DAY,
             )
             .order_by(VerificationCode.issued_at)
         )
     )
+    to_number = _codes_to_number(session, party.phone, now - CODE_DAY)
+    recent = [at for at in today if at > now - timedelta(hours=1)]
+    if locked_until is not None:
+        return Refusal("verification_locked", locked_until=locked_until)
     if len(recent) >= MAX_CODES_PER_HOUR:
-        raise Refusal("too_many_codes", retry_at=recent[-MAX_CODES_PER_HOUR] + timedelta(hours=1))
+        return Refusal("too_many_codes", retry_at=recent[-MAX_CODES_PER_HOUR] + timedelta(hours=1))
+    if len(today) >= MAX_CODES_PER_DAY:
+        return Refusal("too_many_codes", retry_at=today[-MAX_CODES_PER_DAY] + CODE_DAY)
+    if len(to_number) >= MAX_CODES_PER_NUMBER_PER_DAY:
+        return Refusal("too_many_codes", retry_at=to_number[-MAX_CODES_PER_NUMBER_PER_DAY] + CODE_DAY)
+    return None
 
+
+def _make_code(session: Session, clock: Clock, settings: Settings, party: Party) -> IssuedCode:
+    now = clock.now()
     # Retire the earlier open codes: only the newest one is ever accepted.
     session.execute(
         update(VerificationCode)
@@ -467,7 +527,27 @@ def issue_code(session: Session, clock: Clock, settings: Settings, party: Party)
     )
     session.flush()
     # The number on record, read again: a Party value may be older than the record.
-    return IssuedCode(code=code, phone=_record(session, party).phone, expires_at=expires_at)
+    record = _party_record(session, party)
+    if record is None and party is not _NOBODY:
+        raise LookupError(f"{party.kind} {party.id} is no longer on record")
+    return IssuedCode(code=code, phone=record.phone if record else party.phone, expires_at=expires_at)
+
+
+def _codes_to_number(session: Session, phone: str, since: datetime) -> list[datetime]:
+    """When codes went in the window to the parties on record with this number, oldest first (the code's
+    receiving number is the party's number on record)."""
+    whose = union_all(
+        select(literal(PERSON).label("kind"), Person.id).where(Person.phone == phone),
+        select(literal(ORGANISATION).label("kind"), Organisation.id).where(Organisation.phone == phone),
+    ).subquery("whose")
+    return list(
+        session.scalars(
+            select(VerificationCode.issued_at)
+            .join(whose, (VerificationCode.party_kind == whose.c.kind) & (VerificationCode.party_id == whose.c.id))
+            .where(VerificationCode.issued_at > since)
+            .order_by(VerificationCode.issued_at)
+        )
+    )
 
 
 def start_with_id_number(
@@ -490,18 +570,28 @@ def start_with_id_number(
     )
     party = party_by_id_number(session, id_number)
     _record_attempt(session, party, calling_number, METHOD_CODE, ID_ENTRY, now)
-    if party is None:
-        _code_hash(settings, None, f"{secrets.randbelow(10**CODE_DIGITS):06d}")  # the same work as a real one
-        return None, None
     if entries >= MAX_ID_ENTRIES_PER_HOUR:
         return party, None
     if _lock(now, _number_history(session, now, calling_number)) is not None:
         # A locked number must not be able to make the hotline text codes to whoever it names.
         return party, None
+    # An unknown ID, or a known one refused a code (locked, or too many codes), does all the work of a code
+    # sent (the same queries, a code made and stored) in a savepoint rolled back at the end: how long the
+    # answer takes must not tell whether the ID exists, or is locked.
+    subject = party or _NOBODY
+    refusal = _code_refusal(session, clock, subject)
     try:
-        return party, issue_code(session, clock, settings, party)
-    except Refusal:
+        with session.begin_nested():
+            issued = _make_code(session, clock, settings, subject)
+            if party is None or refusal is not None:
+                raise _Discard
+    except _Discard:
         return party, None
+    return party, issued
+
+
+class _Discard(Exception):
+    """Rolls back the savepoint of the work done for an ID number that matched nobody."""
 
 
 def _code_hash(settings: Settings, party: Party | None, code: str) -> str:
