@@ -14,7 +14,9 @@ prints the coverage).
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -90,3 +92,12 @@ class WorkCalendar:
         for _ in range(count):
             day = self.previous_working_day(day)
         return day
+
+
+@functools.cache
+def official() -> WorkCalendar:
+    """The process's calendar for rules computed where no Runtime reaches (the import's derived columns,
+    the scan): the file `HOTLINE_HOLIDAYS_FILE` names, else the shipped one, the same as `Settings`."""
+    from .config import Settings
+
+    return WorkCalendar.load(os.environ.get("HOTLINE_HOLIDAYS_FILE") or Settings().holidays_file)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import Learner, Licence, Notice, Person, Vehicle, Violation
+from ..services import fines
 from ..services.queries import late_fee_fen
 from .planner import Planned, plan_counted
 
@@ -315,7 +316,9 @@ def _leap(year: int) -> bool:
 
 
 def _unpaid_points(session: Session, candidates: list[tuple[int, date]]) -> dict[tuple[int, date], int]:
-    """Points of the ended cycle that carry over: decisions in the cycle whose fines are still unpaid."""
+    """Points of the ended cycle that carry over: decisions in the cycle whose fines were overdue at its end
+    and are still unpaid (Order 163 art. 15: 罚款逾期未缴纳的 ... 记分分值转入下一记分周期). A fine still
+    inside its payment period when the cycle ended is not overdue, and its points are cleared with the cycle."""
     if not candidates:
         return {}
     ends = dict(candidates)
@@ -333,7 +336,7 @@ def _unpaid_points(session: Session, candidates: list[tuple[int, date]]) -> dict
             if row.decided_at is None:
                 continue
             decided = row.decided_at.astimezone(CHINA).date()
-            if end - timedelta(days=366) < decided <= end:
+            if end - timedelta(days=366) < decided <= end and fines.pay_by(decided) < end:
                 result[(row.id, end)] = result.get((row.id, end), 0) + row.points
     return result
 

@@ -279,3 +279,39 @@ def test_a_large_scan_plans_every_notice_and_a_rescan_none(session):
     session.commit()
     assert scan(session, T, now=NOW).total == 0
     assert session.scalar(select(func.count(func.distinct(Notice.phone))).select_from(Notice)) == 1000
+
+
+def test_w05_waits_for_the_first_working_day_after_a_holiday_case_procedure_art35_via_art80(session):
+    # Served 16 September: day 15 is 1 October (National Day), so the period ends on 8 October and W05
+    # comes on 9 October with one day's fee, not on 2 October.
+    p = person()
+    car = vehicle(p)
+    decided = datetime(2026, 9, 16, 10, 0, tzinfo=CHINA)
+    store(session, p, car, violation(car, handled=True, decided_at=decided, fine_cny=200),
+          now=datetime(2026, 9, 20, 10, 0, tzinfo=CHINA))
+    assert scan(session, date(2026, 10, 2), now=datetime(2026, 10, 2, 7, 0, tzinfo=CHINA)).total == 0
+    assert scan(session, date(2026, 10, 8), now=datetime(2026, 10, 8, 7, 0, tzinfo=CHINA)).total == 0
+    result = scan(session, date(2026, 10, 9), now=datetime(2026, 10, 9, 7, 0, tzinfo=CHINA))
+    assert result.by_kind == {"W05": 1}
+    notice = session.scalars(select(Notice)).one()
+    assert notice.variables["late_fee"] == 600
+    assert notice.occasion == "due:2026-10-09:late"
+
+
+def test_d14_carries_only_the_points_of_fines_overdue_at_cycle_end_order163_art15(session):
+    # The cycle ends 23 November. A fine decided 1 October was due by 16 October: overdue, its 3 points
+    # carry. A fine decided 20 November is due by 7 December: not overdue at the cycle's end, its 6
+    # points are cleared with the cycle even though it is still unpaid.
+    p = person()
+    car = vehicle(p)
+    overdue = violation(car, handled=True, decided_at=datetime(2026, 10, 1, 9, 0, tzinfo=CHINA), points=3,
+                        driver_id_number=p["id_number"], recorded_at=datetime(2026, 9, 28, 9, 0, tzinfo=CHINA),
+                        occurred_at=datetime(2026, 9, 27, 9, 0, tzinfo=CHINA))
+    not_yet_due = violation(car, handled=True, decided_at=datetime(2026, 11, 20, 9, 0, tzinfo=CHINA), points=6,
+                            driver_id_number=p["id_number"], recorded_at=datetime(2026, 11, 19, 9, 0, tzinfo=CHINA),
+                            occurred_at=datetime(2026, 11, 18, 9, 0, tzinfo=CHINA))
+    store(session, p, car, overdue, not_yet_due, licence(p, points=9, first_issued=date(2015, 11, 24)),
+          now=datetime(2026, 11, 21, 10, 0, tzinfo=CHINA))
+    scan(session, T, now=NOW)
+    d14 = session.scalars(select(Notice).where(Notice.kind == "D14")).one()
+    assert d14.variables == {"cycle_end": "2026-11-23", "carried": 3}

@@ -8,6 +8,7 @@ from sqlalchemy import event
 from hotline.clock import CHINA
 from hotline.services import identity, queries
 from hotline.services.errors import NotPermitted
+from hotline.services.fines import pay_by
 from hotline.services.identity import Party
 from hotline.services.queries import late_fee_fen, scoring_cycle
 from hotline.services.statuses import licence_status_words, vehicle_status_words
@@ -455,3 +456,19 @@ def test_a_callers_vehicles_and_violations_are_found_through_indexes(session, cl
     # A person's: the own vehicles' and those driven on anyone's, with the ID number read in the same query.
     assert _violation_reads(session, lambda: queries.violations(session, clock, mine)) == []
     assert _violation_reads(session, lambda: queries.violations(session, clock, mine, plate=car["plate"])) == []
+
+
+def test_payment_period_ending_on_national_day_rolls_to_the_first_working_day_case_procedure_art35_via_art80():
+    # Served Wednesday 16 September 2026: day 15 is 1 October, inside the National Day holiday (1-7 Oct),
+    # so the period ends on Thursday 8 October and the fee runs only from Friday 9 October.
+    served = datetime(2026, 9, 16, 10, 0, tzinfo=CHINA)
+    assert pay_by(served) == date(2026, 10, 8)
+    assert late_fee_fen(20000, served, date(2026, 10, 8)) == 0
+    assert late_fee_fen(20000, served, date(2026, 10, 9)) == 600  # one day: 3 %
+
+
+def test_payment_period_ending_on_a_sunday_rolls_to_monday_case_procedure_art35_via_art80():
+    served = datetime(2026, 11, 7, 10, 0, tzinfo=CHINA)  # day 15 is Sunday 22 November
+    assert pay_by(served) == date(2026, 11, 23)
+    assert late_fee_fen(20000, served, date(2026, 11, 23)) == 0
+    assert late_fee_fen(20000, served, date(2026, 11, 24)) == 600
