@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .digits import whole_number
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Development-only secrets. They are public (they are in this file), which is exactly why production
@@ -20,6 +22,11 @@ DEV_TWILIO_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_API_TOKEN = "dev-api-token"
 DEV_METRICS_TOKEN = "dev-metrics-token"
 DEV_PIN_PEPPER = "dev-pepper"
+ENVIRONMENTS = ("development", "production")
+# A production secret is at least this long (`openssl rand -hex 32` gives 64); Twilio's auth tokens are 32.
+MIN_SECRET_LENGTH = 32
+# Words of placeholders (deploy/hotline.env.example says CHANGE-ME-long-random) that are never a secret.
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "replace-me", "placeholder", "xxxxxxxx")
 
 
 class ConfigError(RuntimeError):
@@ -112,9 +119,17 @@ class Settings:
             if f.type in ("bool", bool):
                 values[f.name] = _bool(raw)
             elif f.type in ("int", int):
-                values[f.name] = int(raw)
+                number = whole_number(raw.strip())
+                if number is None:
+                    raise ConfigError(f"{name} must be a whole number written with 0-9, not {raw!r}")
+                values[f.name] = number
             elif f.type in ("float", float):
-                values[f.name] = float(raw)
+                try:
+                    values[f.name] = float(raw) if raw.strip().isascii() else float("nan")
+                except ValueError:
+                    values[f.name] = float("nan")
+                if values[f.name] != values[f.name]:
+                    raise ConfigError(f"{name} must be a number, not {raw!r}")
             else:
                 values[f.name] = raw
         values.update(overrides)
@@ -123,20 +138,38 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        """Refuse unsafe settings in production; called by `from_env` and by `create_app`."""
+        """Refuse unsafe settings in production; called by `from_env` and by `create_app`.
+
+        HOTLINE_ENV is exactly `development` or `production`: `Production` or `prod` is refused rather than
+        read as development, which would start a public hotline with the public secrets and no signatures.
+        """
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"HOTLINE_ENV must be exactly 'development' or 'production', not {self.env!r}")
         if not self.production:
             return
         problems = []
-        if self.twilio_auth_token in ("", DEV_TWILIO_AUTH_TOKEN):
-            problems.append("TWILIO_AUTH_TOKEN is missing")
+        secrets = {
+            "TWILIO_AUTH_TOKEN": (self.twilio_auth_token, DEV_TWILIO_AUTH_TOKEN),
+            "HOTLINE_API_TOKEN": (self.api_token, DEV_API_TOKEN),
+            "HOTLINE_METRICS_TOKEN": (self.metrics_token, DEV_METRICS_TOKEN),
+            "HOTLINE_PIN_PEPPER": (self.pin_pepper, DEV_PIN_PEPPER),
+        }
+        for name, (value, development) in secrets.items():
+            if not value:
+                problems.append(f"{name} is missing")
+            elif value == development:
+                problems.append(f"{name} is the development default")
+            elif any(word in value.lower() for word in PLACEHOLDER_WORDS):
+                problems.append(f"{name} is still a placeholder (as in deploy/hotline.env.example)")
+            elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"{name} is shorter than {MIN_SECRET_LENGTH} characters")
+        values = [value for value, _ in secrets.values() if value]
+        if len(set(values)) < len(values):
+            # The metrics token sits in the monitoring system's configuration: it must not open the API.
+            problems.append("TWILIO_AUTH_TOKEN, HOTLINE_API_TOKEN, HOTLINE_METRICS_TOKEN and HOTLINE_PIN_PEPPER "
+                            "must all differ")
         if not self.validate_signatures:
             problems.append("HOTLINE_VALIDATE_SIGNATURES must not be off")
-        if self.api_token in ("", DEV_API_TOKEN):
-            problems.append("HOTLINE_API_TOKEN is the development default")
-        if self.metrics_token in ("", DEV_METRICS_TOKEN):
-            problems.append("HOTLINE_METRICS_TOKEN is the development default")
-        if self.pin_pepper in ("", DEV_PIN_PEPPER):
-            problems.append("HOTLINE_PIN_PEPPER is missing")
         if problems:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
 

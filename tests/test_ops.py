@@ -40,10 +40,10 @@ def test_metrics_scrape_with_the_token(client, settings):
 def test_production_refuses_unsafe_settings(missing, message):
     environ = {
         "HOTLINE_ENV": "production",
-        "TWILIO_AUTH_TOKEN": "a-real-token",
-        "HOTLINE_API_TOKEN": "a-real-api-token",
-        "HOTLINE_METRICS_TOKEN": "a-real-metrics-token",
-        "HOTLINE_PIN_PEPPER": "a-real-pepper",
+        "TWILIO_AUTH_TOKEN": "5f0c" * 8,
+        "HOTLINE_API_TOKEN": "a-real-api-token-" + "7a" * 16,
+        "HOTLINE_METRICS_TOKEN": "a-real-metrics-token-" + "3b" * 16,
+        "HOTLINE_PIN_PEPPER": "a-real-pepper-" + "c4" * 16,
     }
     Settings.from_env(environ)  # the complete set starts
     environ.update(missing)
