@@ -179,3 +179,18 @@ def test_the_help_reply_writes_the_agent_number_as_a_citizen_dials_it(client, se
     f.store(session, someone)
     reply = text(client, settings, someone["phone"], "HELP" if language == "en" else "帮助")
     assert "0592-12123" in reply and "+8659212123" not in reply
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_a_long_term_licence_is_said_as_such_not_as_a_date(world, dial, client, settings, english):
+    someone = f.person(pin=PIN, account="internet", language="en" if english else "zh-CN")
+    world.store(someone, f.licence(someone, valid_until=None))
+    call, _ = main_menu(dial, someone["phone"], english)
+    spoken = call.press("2").text
+    reply = text(client, settings, someone["phone"], "JSZ")
+    if english:
+        assert "valid with no expiry date" in spoken and "until no expiry" not in spoken
+        assert "Valid with no expiry date" in reply and "long-term" not in reply
+    else:
+        assert "长期有效" in spoken and "有效期至长期" not in spoken
+        assert "长期有效" in reply and "有效期至长期" not in reply
