@@ -118,6 +118,10 @@ class _Dialogue:
     def language(self) -> str:
         if self.texter.language:
             return self.texter.language
+        if self.command.hint == "en":
+            # An English keyword from a number that never chose a language (EN / 中文) is answered in
+            # English; the record's language is only a default, not the texter's choice.
+            return "en"
         if self.party is not None:
             return self.party.language
         if len(self.parties) == 1:

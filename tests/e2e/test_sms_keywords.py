@@ -147,3 +147,15 @@ def test_violations_of_a_plate_not_the_senders_are_never_an_all_clear(client, se
     reply = text(client, settings, neighbour["phone"], "WZ 闽D12345")
     assert not_yours in reply and all_clear not in reply.lower()
     assert reply == text(client, settings, neighbour["phone"], "JY 闽D12345")  # as every plate keyword answers
+
+
+@pytest.mark.parametrize("sender", ["+8613800138000", "+8613700000001"])  # on record (Mandarin) / unknown
+def test_an_english_keyword_from_a_number_with_no_language_chosen_is_answered_in_english(client, settings,
+                                                                                        citizen, sender):
+    english = text(client, settings, sender, "HELP")
+    assert "Reply" in english and "回复" not in english
+    assert "Reply" in text(client, settings, sender, "HELP", OptOutType="HELP")
+    chinese = text(client, settings, sender, "帮助")
+    assert "回复" in chinese and "Reply" not in chinese
+    text(client, settings, sender, "中文")  # once the person chooses, the choice holds
+    assert "回复" in text(client, settings, sender, "HELP")
