@@ -57,18 +57,21 @@ def test_after_twilio_stop_our_subscribe_says_start_is_needed(client, settings, 
     assert "START" in reply
     assert preference(session, someone["phone"])[:2] == (True, True)  # still no notices: Twilio blocks
 
-    assert "已恢复提醒短信" in text(client, settings, someone["phone"], "START", OptOutType="START")
+    # an English word from a number that chose no language is answered in English
+    assert "Reminders are on again" in text(client, settings, someone["phone"], "START", OptOutType="START")
     assert preference(session, someone["phone"])[:2] == (False, False)
     assert feed(session) == [(ChangeKind.OPT_OUT, "twilio_stop"), (ChangeKind.OPT_IN, "start")]
 
 
 def test_stop_where_the_provider_does_not_handle_it_is_our_own_opt_out(client, settings, session, someone):
-    assert "已退订" in text(client, settings, someone["phone"], "STOP")
+    assert "no more reminders" in text(client, settings, someone["phone"], "STOP")
+    assert "已退订" in text(client, settings, someone["phone"], "退订")
     assert preference(session, someone["phone"]) == (True, False, "stop")
 
 
 def test_twilio_help_gets_our_help(client, settings, someone):
-    assert "回复：WZ违法" in text(client, settings, someone["phone"], "HELP", OptOutType="HELP")
+    assert "Reply WZ violations" in text(client, settings, someone["phone"], "HELP", OptOutType="HELP")
+    assert "回复：WZ违法" in text(client, settings, someone["phone"], "帮助")
 
 
 def test_td_then_a_due_notice_sends_nothing_to_that_number(client, settings, session, clock, loopback, someone):
