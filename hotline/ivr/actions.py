@@ -251,14 +251,12 @@ def check_code(rt: Runtime, params: dict, state: dict) -> Result:
 
 @action("account_level", "full", "none")
 def account_level(rt: Runtime, params: dict, state: dict) -> Result:
-    """Verified: keep the language the caller chose, and say what their account level allows."""
-    from ..services import identity
-
+    """Verified: say what the account level allows. The call's language is this call's alone: it is never
+    written to the record, whose language sets the texts (changed only by EN / 中文 by text)."""
     party = _verified_party(state)
     updates: dict[str, Any] = {}
     if party.language != state["language"]:
-        with rt.transaction() as session:
-            party = identity.set_language(session, party, state["language"])
+        party = dataclasses.replace(party, language=state["language"])
         updates["party"] = plain(party)
     if party.kind == "person" and party.account not in ("internet", "window"):
         return "none", updates

@@ -230,3 +230,25 @@ def test_the_top_menu_also_understands_speech(world, dial, settings):
     assert gather.get("input") == "dtmf speech" and gather.get("language") == settings.speech_language
     assert "驾驶证" in gather.get("hints")
     assert "您的驾驶证准驾车型C1" in call.speak("我想查一下驾驶证").text
+
+
+@pytest.mark.parametrize("record_language, key, texts_in", [
+    ("zh-CN", "9", "已记"),  # an English call leaves a Mandarin texter's texts in Mandarin
+    ("en", "1", "points"),  # pressing 1 leaves an English texter's texts in English
+    ("en", None, "points"),  # and so does silence at the greeting
+])
+def test_a_calls_language_is_the_calls_and_never_changes_the_text_language(client, settings, world, dial,
+                                                                           record_language, key, texts_in):
+    from hotline.db import Person
+    from tests.sms.helpers import text
+
+    caller = world.full()
+    with world.rt.transaction() as session:
+        session.execute(Person.__table__.update().where(Person.phone == caller.phone)
+                        .values(language=record_language))
+    call = dial(caller.phone)
+    call.press(key) if key else call.silence()
+    turn = call.press(PIN)
+    assert ("For traffic violations" in turn.text) == (key == "9")
+    reply = text(client, settings, caller.phone, "JSZ")
+    assert texts_in in reply
