@@ -159,7 +159,13 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 PLATE_SEPARATORS = "·.•・ \u3000"
 _PLATE_DOTS = str.maketrans("", "", PLATE_SEPARATORS)
 _ALNUM = "A-HJ-NP-Z0-9"  # letters I and O never occur on a plate
-_ORDINARY_PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}[{_ALNUM}挂学警港澳]")
+# GA 36: the serial after the issuing authority's letter has digits (an all-letter serial is never issued);
+# 港/澳 plates (vehicles crossing from Hong Kong and Macao) are issued by 粤Z only; consulate plates end in
+# 领, embassy plates are 使 and 6 digits, emergency-rescue plates end in 应急.
+_ORDINARY_PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}[{_ALNUM}挂学警领]")
+_HK_MACAO_PLATE = re.compile(rf"粤Z[{_ALNUM}]{{4}}[港澳]")
+_EMBASSY_PLATE = re.compile(r"使[0-9]{6}")
+_EMERGENCY_PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}应急")
 _NEW_ENERGY_SMALL = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][DF][{_ALNUM}][0-9]{{4}}")
 _NEW_ENERGY_LARGE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][0-9]{{5}}[DF]")
 
@@ -192,13 +198,24 @@ def plate(value: Any, field: str = "plate") -> str:
     text = _string(value, field).translate(_PLATE_DOTS).upper()
     if not text:
         raise InvalidValue(field, "is empty")
+    if _EMBASSY_PLATE.fullmatch(text):
+        return text
     if text[0] not in PROVINCES:
         raise InvalidValue(field, f"{text[0]} is not a province abbreviation")
     if "I" in text or "O" in text:
         raise InvalidValue(field, "letters I and O never occur on a plate")
     if len(text) == 7:
-        if not _ORDINARY_PLATE.fullmatch(text):
+        if text[-1] in "港澳":
+            if not _HK_MACAO_PLATE.fullmatch(text):
+                raise InvalidValue(field, f"{text}: 港 and 澳 plates are issued by 粤Z only")
+        elif not _ORDINARY_PLATE.fullmatch(text):
             raise InvalidValue(field, f"{text} is not a plate: province, a letter, then 5 letters or digits")
+        if not any(ch.isdigit() for ch in text[2:]):
+            raise InvalidValue(field, f"{text}: a plate's serial has digits, never only letters")
+        return text
+    if len(text) == 8 and text.endswith("应急"):
+        if not _EMERGENCY_PLATE.fullmatch(text) or not any(ch.isdigit() for ch in text[2:6]):
+            raise InvalidValue(field, f"{text} is not an emergency plate: province, a letter, 4 characters, 应急")
         return text
     if len(text) == 8:
         if not (_NEW_ENERGY_SMALL.fullmatch(text) or _NEW_ENERGY_LARGE.fullmatch(text)):
@@ -219,7 +236,7 @@ def plate_type(value: Any, field: str = "plate_type") -> str:
 
 def plate_matches_type(plate_value: str, type_code: str, field: str = "plate_type") -> None:
     """New-energy plate types go with 8-character plates and the others with 7."""
-    new_energy_plate = len(plate_value) == 8
+    new_energy_plate = len(plate_value) == 8 and not plate_value.endswith("应急")
     if new_energy_plate and type_code not in NEW_ENERGY_PLATE_TYPES:
         raise InvalidValue(field, f"{plate_value} is a new-energy plate, its type is 51 or 52, not {type_code}")
     if not new_energy_plate and type_code in NEW_ENERGY_PLATE_TYPES:

@@ -354,3 +354,37 @@ def test_a_refused_phone_number_is_shown_masked(raw):
     digits = "".join(char for char in raw if char.isdigit())
     assert digits[-4:] in reason  # enough for the upstream to find the line's number
     assert digits[-8:-4] not in reason.replace(" ", "")
+
+
+@pytest.mark.parametrize("raw", ["沪A1234领", "使014578", "京X1234应急", "粤Z1234港", "粤Z123A澳"])
+def test_consulate_embassy_emergency_and_cross_border_plates_are_accepted_ga36(raw):
+    assert v.plate(raw) == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("闽D1234港", "粤Z only"),  # 港/澳 plates only from 粤Z
+        ("京A1234澳", "粤Z only"),
+        ("闽DABCDE", "only letters"),  # an all-letter serial is never issued
+        ("京XABCD应急", "emergency plate"),
+    ],
+)
+def test_cross_border_plates_outside_yue_z_and_all_letter_serials_are_refused_ga36(raw, words):
+    with pytest.raises(InvalidValue, match=words):
+        v.plate(raw)
+
+
+def test_emergency_plate_is_not_taken_for_a_new_energy_plate_ga36():
+    v.plate_matches_type("京X1234应急", "01")
+
+
+def test_a_consulate_car_is_imported_and_found_by_its_plate_ga36(session):
+    from sqlalchemy import select
+
+    from hotline.db import Vehicle
+    from tests.factories import person, store, vehicle
+
+    p = person()
+    store(session, p, vehicle(p, plate="沪A1234领", plate_type="04"), vehicle(p, plate="使014578", plate_type="03"))
+    assert sorted(session.scalars(select(Vehicle.plate))) == ["使014578", "沪A1234领"]
