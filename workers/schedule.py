@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import date
 from datetime import time as clock_time
 
 from rq import Queue
@@ -24,9 +25,11 @@ ALLOCATION_LOCK_SECONDS = 3600  # a failed allocation job is tried again an hour
 
 
 class Scheduler:
-    def __init__(self, rt: Runtime, sender=None) -> None:
+    def __init__(self, rt: Runtime, sender=None, *, leave_scan_on: date | None = None) -> None:
         self.rt = rt
         self.sender = sender
+        # The demo leaves the day it starts on to `flask notices scan`, so that the user sees it happen.
+        self.leave_scan_on = leave_scan_on
 
     def _take(self, run_id: str, seconds: int) -> bool:
         key = f"{self.rt.settings.rq_queue_prefix}:schedule:{run_id}"
@@ -39,7 +42,8 @@ class Scheduler:
         now = self.rt.clock.now()
         local = china_now(self.rt.clock)
         scan_at = clock_time.fromisoformat(settings.scan_at)
-        if local.time() >= scan_at and self._take(f"scan:{local.date().isoformat()}", DAILY_LOCK_SECONDS):
+        scan_due = local.time() >= scan_at and local.date() != self.leave_scan_on
+        if scan_due and self._take(f"scan:{local.date().isoformat()}", DAILY_LOCK_SECONDS):
             self._enqueue("workers.jobs.scan", local.date().isoformat(), job_id=f"scan-{local.date().isoformat()}")
             took.append(f"scan:{local.date().isoformat()}")
         took.extend(self._allocations())

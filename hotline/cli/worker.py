@@ -41,13 +41,17 @@ def register(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     @click.option("--ticks", type=int, default=None, help="Stop after this many ticks (tests).")
-    def scheduler_command(ticks: int | None) -> None:
+    @click.option("--leave-todays-scan", is_flag=True,
+                  help="Do not run today's daily scan; leave it to `flask notices scan` (the demo).")
+    def scheduler_command(ticks: int | None, leave_todays_scan: bool) -> None:
         """Run the recurring schedule: daily scan, allocations at each plan's close, dispatcher, sweeps."""
+        from hotline.clock import china_now
         from workers.schedule import Scheduler
 
         rt = current_app.extensions["hotline"]
+        leave = china_now(rt.clock).date() if leave_todays_scan else None
         click.echo("scheduler running (Ctrl-C to stop)", err=True)
         try:
-            Scheduler(rt).run(ticks=ticks)
+            Scheduler(rt, leave_scan_on=leave).run(ticks=ticks)
         except KeyboardInterrupt:
             pass
