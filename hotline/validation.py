@@ -5,8 +5,8 @@ plates without the display dot, dates as `date`, timestamps as aware UTC `dateti
 `InvalidValue(field, reason)` whose message a person can read. `field` defaults to the name the dataset
 contract uses, and callers pass their own where one value form serves several fields.
 
-The check-character generators (`id_check_char`, `usc_check_char`) are here too, for factories and demo
-data that must produce valid numbers.
+The check-character generators (`id_check_char`, `usc_check_char`, `vin_check_digit`) are here too, for
+factories and demo data that must produce valid numbers.
 """
 
 from __future__ import annotations
@@ -246,6 +246,33 @@ def plate_matches_type(plate_value: str, type_code: str, field: str = "plate_typ
 # --- vehicle identification -------------------------------------------------------------------------
 
 _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+
+
+# The position-9 check digit of GB 16735 (道路车辆 车辆识别代号, annex on the check digit), the same
+# computation as ISO 3779: each character is transliterated to a number (digits as themselves, letters by
+# the table below; I, O and Q are never used), multiplied by its position's weight, and the sum taken
+# modulo 11; a remainder of 10 is written X.
+_VIN_TRANSLITERATION = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def vin_check_digit(text: str) -> str:
+    """The check digit (0-9 or X) that position 9 of the 17-character VIN `text` must hold (GB 16735,
+    ISO 3779). Position 9 itself has weight 0, so whatever it holds does not matter."""
+    if len(text) != 17 or not _VIN.fullmatch(text):
+        raise InvalidValue("vin", f"{_shown(text)} is not 17 VIN characters")
+    remainder = sum(_VIN_TRANSLITERATION[char] * weight for char, weight in zip(text, _VIN_WEIGHTS, strict=True)) % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def vin_check_digit_holds(text: str) -> bool:
+    """Whether position 9 of the VIN `text` is its GB 16735 / ISO 3779 check digit."""
+    return text[8] == vin_check_digit(text)
 
 
 def vin(value: Any, field: str = "vin") -> str:

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hotline.clock import CHINA
-from hotline.validation import id_check_char, usc_check_char
+from hotline.validation import id_check_char, usc_check_char, vin_check_digit
 
 DEFAULT_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
 # The pepper of the `settings` fixture (tests/conftest.py): PINs stored here check against those settings.
@@ -106,7 +106,8 @@ def valid_phone(n: int | None = None) -> str:
 def valid_vin(n: int | None = None) -> str:
     if n is None:
         n = _next()
-    return f"LSVAU2182K{n % 10_000_000:07d}"
+    body = f"LSVAU2180K{n % 10_000_000:07d}"
+    return body[:8] + vin_check_digit(body) + body[9:]
 
 
 # --- records ----------------------------------------------------------------------------------------

@@ -176,6 +176,14 @@ def test_valid_vins_check_digit_not_enforced(raw):
     assert v.vin(raw) == raw.upper()
 
 
+@pytest.mark.parametrize("raw", ["1M8GDM9AXKP042788", "11111111111111111", "LSVAU2182K2123456"])
+def test_vin_check_digit_gb16735_iso3779(raw):
+    # The first two are the worked examples of the North American rule, which ISO 3779 and GB 16735 share.
+    assert v.vin_check_digit(raw) == raw[8]
+    assert v.vin_check_digit_holds(raw)
+    assert not v.vin_check_digit_holds(raw[:8] + ("0" if raw[8] != "0" else "1") + raw[9:])
+
+
 @pytest.mark.parametrize(
     "raw, words",
     [

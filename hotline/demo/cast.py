@@ -34,7 +34,7 @@ from typing import Any
 from ..calendar import WorkCalendar
 from ..clock import at_china
 from .crowd import Record, add_years, stamp
-from .numbers import make_id_number, make_org_code
+from .numbers import make_id_number, make_org_code, with_check_digit
 from .timetable import booking_closes, plan_id
 from .words import EXAM_SITES
 
@@ -107,7 +107,7 @@ class _Builder:
         registered = registered or add_years(self.today, -4) - timedelta(days=40)
         serial = f"{len(self.records):06d}"
         return self.add(
-            "vehicle", plate=plate, plate_type=plate_type, owner=owner, vin=f"LSVAB2BM0DN{serial}",
+            "vehicle", plate=plate, plate_type=plate_type, owner=owner, vin=with_check_digit(f"LSVAB2BM0DN{serial}"),
             engine_last6=f"{len(self.records):06d}", vehicle_kind=kind, status=status,
             registered_on=registered.isoformat(), inspection_valid_until=self.day(inspection),
             **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in extra.items()},

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
-from ..validation import id_check_char, usc_check_char
+from ..validation import id_check_char, usc_check_char, vin_check_digit
 
 # District codes (GB/T 2260): mostly Fujian, Xiamen first, and some from elsewhere.
 FUJIAN_DISTRICTS = (
@@ -194,10 +194,6 @@ class Plates:
 
 # --- VINs -------------------------------------------------------------------------------------------
 
-_VIN_VALUES = {**{str(d): d for d in range(10)}, **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-               **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
-               **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
-_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 # Manufacturer prefixes of makers common on Chinese roads (SAIC-VW, FAW-VW, BYD, Geely, GAC Honda, ...).
 WMIS = ("LSV", "LFV", "LGX", "L6T", "LHG", "LVH", "LVS", "LGB", "LBV", "LNB")
 _YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"  # 2010 = A, repeating every 30 years
@@ -215,7 +211,9 @@ def make_vin(v: int, registered: date) -> str:
     year = _YEAR_CODES[(registered.year - 2010) % 30]
     plant = VIN_ALNUM[v % 33]
     serial = f"{v % 1_000_000:06d}"
-    body = wmi + vds + "0" + year + plant + serial
-    total = sum(_VIN_VALUES[char] * weight for char, weight in zip(body, _VIN_WEIGHTS, strict=True))
-    check = total % 11
-    return body[:8] + ("X" if check == 10 else str(check)) + body[9:]
+    return with_check_digit(wmi + vds + "0" + year + plant + serial)
+
+
+def with_check_digit(vin: str) -> str:
+    """`vin` with position 9 replaced by its GB 16735 / ISO 3779 check digit."""
+    return vin[:8] + vin_check_digit(vin) + vin[9:]

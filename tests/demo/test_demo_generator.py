@@ -19,6 +19,7 @@ from hotline.demo.export import write_jsonl
 from hotline.demo.numbers import Scramble
 from hotline.demo.timetable import exam_plans, inspection_slots
 from hotline.ingest.schema import parse
+from hotline.validation import vin_check_digit_holds
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=CHINA)
 TODAY = NOW.date()
@@ -63,6 +64,16 @@ def test_every_crowd_record_passes_the_import_validation_and_keys_are_unique(see
     assert 0.3 < counts["vehicle"] / counts["person"] < 0.7
     assert counts["violation"] > 0.1 * counts["vehicle"]
     assert counts["learner"] > 0.005 * counts["person"]
+
+
+def test_every_demo_vin_has_its_gb16735_iso3779_check_digit():
+    plan = CrowdPlan(people=CHUNK, seed=12123, now=NOW)
+    records = [record for _, record in organisation_records(plan) + chunk_records(plan, 0)]
+    records += demo_cast.cast(TODAY, NOW, CALENDAR).records
+    vins = [record["vin"] for record in records if "vin" in record]
+    assert len(vins) > 100
+    wrong = [vin for vin in vins if not vin_check_digit_holds(vin)]
+    assert not wrong, f"{len(wrong)} of {len(vins)} demo VINs fail the position-9 check digit: {wrong[:5]}"
 
 
 def test_the_crowd_spreads_plates_over_fujian_mostly_with_new_energy_too():
