@@ -8,26 +8,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from hotline.cli.phone import FlaskTransport, PhoneCall
 from hotline.db import Notice
 from tests import factories as f
 from tests.e2e.voice_world import PIN, World
 from tests.sms.helpers import text
-
-
-@pytest.fixture
-def world(app):
-    return World(app.extensions["hotline"])
-
-
-@pytest.fixture
-def dial(app, settings):
-    def start(phone: str) -> PhoneCall:
-        call = PhoneCall(FlaskTransport(app.test_client(), settings.public_url, settings.twilio_auth_token), phone)
-        call.start()
-        return call
-
-    return start
 
 
 def one_overdue_car_with_a_no_point_violation(world: World) -> dict:
