@@ -13,6 +13,7 @@ import redis
 from rq import Queue
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from .calendar import WorkCalendar
 from .clock import Clock, SystemClock
@@ -52,6 +53,14 @@ class Runtime:
         return redis.Redis.from_url(
             self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
         )
+
+    @cached_property
+    def probe_engine(self) -> Engine:
+        """The engine `/healthz` asks. On SQLite a new connection each time: a pooled one answers from its
+        page cache while the WAL index is unchanged, and never sees that the file was overwritten."""
+        if self.engine.dialect.name != "sqlite":
+            return self.engine
+        return make_engine(self.settings.database_url, poolclass=NullPool)
 
     def queue(self, name: str = QUEUE_DEFAULT) -> Queue:
         return Queue(f"{self.settings.rq_queue_prefix}:{name}", connection=self.redis)

@@ -159,6 +159,69 @@ def db_url(request, tmp_path) -> str:
     return url
 
 
+class DatabaseOutage:
+    """The test database made unreachable for real, and back.
+
+    SQLite: the file is overwritten in place with garbage, and its bytes put back (the WAL is checkpointed
+    first, so the file holds everything). PostgreSQL: the database refuses new connections and its sessions
+    are terminated, as in a restart; then it accepts connections again.
+    """
+
+    def __init__(self, db_url: str) -> None:
+        self.url = make_url(db_url)
+        self.sqlite = self.url.get_backend_name() == "sqlite"
+        self.saved: bytes | None = None
+
+    def terminate_sessions(self) -> int:
+        """PostgreSQL: end every session on the test database (pg_terminate_backend); how many there were."""
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            count = connection.scalar(
+                text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": self.url.database},
+            )
+        admin.dispose()
+        return count
+
+    def _allow_connections(self, allow: bool) -> None:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{self.url.database}" ALLOW_CONNECTIONS {str(allow).lower()}'))
+        admin.dispose()
+
+    def start(self) -> None:
+        if self.sqlite:
+            checkpoint = create_engine(self.url)
+            with checkpoint.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            checkpoint.dispose()
+            with open(self.url.database, "r+b") as file:
+                self.saved = file.read()
+                file.seek(0)
+                file.write(b"not a database " * (len(self.saved) // 15 + 1))
+            return
+        self._allow_connections(False)
+        self.terminate_sessions()
+
+    def end(self) -> None:
+        if self.sqlite:
+            if self.saved is not None:
+                with open(self.url.database, "r+b") as file:
+                    file.write(self.saved)
+                    file.truncate()
+                self.saved = None
+            return
+        self._allow_connections(True)
+
+
+@pytest.fixture
+def database_outage(db_url):
+    """`.start()` takes the database away, `.end()` brings it back; it is back after the test whatever happens."""
+    outage = DatabaseOutage(db_url)
+    yield outage
+    outage.end()
+
+
 @pytest.fixture
 def redis_url(redis_server) -> str:
     """An empty Redis database of our own."""

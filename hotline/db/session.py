@@ -2,7 +2,10 @@
 
 SQLite: WAL, a busy timeout, foreign keys on, and every transaction begun IMMEDIATE, so two writers never
 both read and then fail to upgrade their lock ("database is locked"); the loser simply waits its turn.
-Read-only work can ask for a deferred transaction with `read_only=True`.
+Read-only work can ask for a deferred transaction with `read_only=True`. A connection that found the file
+unreadable (overwritten, truncated, gone) is treated as a lost connection: SQLAlchemy discards it and the
+rest of the pool, so the first request after the file is restored opens a fresh one (a kept connection
+would go on reading its stale view of the file and fail).
 
 PostgreSQL: a pooled connection is pinged before use only when it has sat idle in the pool for a while
 (`IDLE_PING_SECONDS`). The pool's own `pool_pre_ping` pings on every checkout, a round trip per transaction
@@ -34,6 +37,7 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS, **kwa
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _make_sqlite_transactions_immediate(engine)
+        _discard_sqlite_connections_to_a_broken_file(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 is the driver we ship; a plain postgresql:// URL means it.
@@ -60,6 +64,21 @@ def _ping_connections_left_idle(engine: Engine, idle_seconds: float) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             raise exc.DisconnectionError(f"connection idle {time.monotonic() - idle_since:.0f} s was dead") from error
+
+
+# SQLite's primary result codes (the low byte of an extended code) that say the file itself cannot be read
+# as a database, as opposed to a statement that failed: https://www.sqlite.org/rescode.html
+_SQLITE_FILE_BROKEN = {10, 11, 14, 26}  # SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB
+
+
+def _discard_sqlite_connections_to_a_broken_file(engine: Engine) -> None:
+    # The pysqlite dialect counts only "closed database" as a disconnect; handle_error's is_disconnect is
+    # SQLAlchemy's documented way to widen that, and makes it invalidate the connection and the pool.
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in _SQLITE_FILE_BROKEN:
+            context.is_disconnect = True
 
 
 def _make_sqlite_transactions_immediate(engine: Engine) -> None:
