@@ -131,10 +131,12 @@ def _send_text(rt: Runtime, to: str, body: str, purpose: str) -> None:
     send_text(rt, to=to, body=rt.settings.sms_signature + body, purpose=purpose)
 
 
-def _code_text(rt: Runtime, language: str, issued) -> str:
+def _code_text(language: str, issued) -> str:
+    from ..services.identity import CODE_LIFETIME
     from ..templates import render
 
-    minutes = max(int((issued.expires_at - rt.clock.now()).total_seconds() // 60), 1)
+    # The lifetime the code was given, not the time left now: a few seconds later that is 9 minutes 59.
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
     return render(language, "texts/code", code=issued.code, minutes=minutes)
 
 
@@ -191,7 +193,7 @@ def start_with_id(rt: Runtime, params: dict, state: dict) -> Result:
             return "locked", {"id_number": None, **_lock_vars(locked)}
         party, issued = identity.start_with_id_number(session, rt.clock, rt.settings, entered, state["caller"])
     if issued is not None:
-        _send_text(rt, issued.phone, _code_text(rt, party.language, issued), "code")
+        _send_text(rt, issued.phone, _code_text(party.language, issued), "code")
     # The party (if any) is kept for the code check, never spoken; an unknown ID keeps None and fails there.
     return "sent", {"id_number": None, "party": plain(party) if party else None, "party_by_id": True}
 
@@ -213,7 +215,7 @@ def verify_start(rt: Runtime, params: dict, state: dict) -> Result:
             if refusal.code == "verification_locked":
                 return "locked", _lock_vars(refusal.facts.get("locked_until"))
             return "no_code", {}
-    _send_text(rt, issued.phone, _code_text(rt, party.language, issued), "code")
+    _send_text(rt, issued.phone, _code_text(party.language, issued), "code")
     return "code", {}
 
 

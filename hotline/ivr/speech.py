@@ -12,7 +12,9 @@ from datetime import date, datetime
 from ..clock import CHINA
 from ..digits import ASCII_DIGITS
 
-ZH_DIGITS = "零一二三四五六七八九"
+# Digits read one by one in Mandarin (plates, numbers): 1 is 幺, as callers say it on the phone, so that
+# it is not confused with 七.
+ZH_DIGITS = "零幺二三四五六七八九"
 EN_MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -103,7 +105,7 @@ def spoken_money(fen: int, language: str = "zh-CN") -> str:
 
 
 def spoken_plate(plate: str, language: str = "zh-CN") -> str:
-    """Character by character, so `闽D12345` is not heard as twelve thousand: `闽，D，1，2，3，4，5`."""
+    """Character by character, so `闽D12345` is not heard as twelve thousand: `闽，D，幺，二，三，四，五`."""
     chars = [ch for ch in plate if ch not in "·. "]
     if language == "zh-CN":
         spoken = [ZH_DIGITS[int(ch)] if ch in ASCII_DIGITS else ch for ch in chars]

@@ -240,3 +240,11 @@ def test_a_large_load_puts_every_index_and_constraint_back(rt):
         result = store(session, newcomer, licence(newcomer), now=DEMO_NOW)
         assert result.inserted == 2
         assert session.scalar(select(func.count()).select_from(Person)) == written["person"] + 1
+
+
+def test_demo_inspection_stations_are_named_as_inspection_bodies_are():
+    """A station is a 机动车检测站 / 检测中心 (机动车检验机构); "安检" is airport security, not a car test."""
+    from hotline.demo.words import INSPECTION_STATIONS
+
+    for _, name in INSPECTION_STATIONS:
+        assert "安检" not in name and name.endswith(("机动车检测站", "机动车检测中心")), name

@@ -3,7 +3,7 @@
 Each query is asked twice by the same person, once by a (signed, simulated) phone call through the voice
 menu and once by a text, and every fact the service returns (dates, amounts, points, counts, plates,
 status words, sites) must be in both answers. The texts are compared after one normalisation that both
-channels' wordings share: Chinese digits and zero-padding aside, the spoken `闽，D，一，二…` and the
+channels' wordings share: Chinese digits and zero-padding aside, the spoken `闽，D，幺，二…` and the
 written `闽D12…` are the same plate, and `2026年12月8日` and `2026年12月08日` the same day (as are
 `15 March 2027` and `15 Mar 2027`).
 """
@@ -25,7 +25,7 @@ from tests.sms.helpers import text
 PIN = "135790"
 # The voice menu's own words for states; the SMS must say the same.
 VOICE_TERMS = yaml.safe_load((ROOT / "ivr_flows" / "main.yaml").read_text(encoding="utf-8"))["texts"]["terms"]
-_DIGITS = str.maketrans("零一二三四五六七八九", "0123456789")
+_DIGITS = str.maketrans("零一幺二三四五六七八九", "01123456789")
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -178,3 +179,55 @@ def test_a_long_term_licence_is_said_as_such_not_as_a_date(world, dial, client, 
     else:
         assert "长期有效" in spoken and "有效期至长期" not in spoken
         assert "长期有效" in reply and "有效期至长期" not in reply
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_the_code_text_says_the_lifetime_the_code_was_given_not_the_seconds_left(app, clock, dial, monkeypatch,
+                                                                               english):
+    someone = f.person(account="internet", language="en" if english else "zh-CN")  # no PIN: a code by text
+    rt = app.extensions["hotline"]
+    with rt.sessions() as session:
+        f.store(session, someone)
+    stands_at = clock.now()
+
+    def ticking():  # a real clock moves between issuing the code and writing the text
+        nonlocal stands_at
+        stands_at += timedelta(seconds=1)
+        return stands_at
+
+    monkeypatch.setattr(clock, "now", ticking)
+    call = dial(someone["phone"])
+    call.press("9" if english else "1")
+    with rt.transaction(read_only=True) as session:
+        body = session.scalar(select(Notice.body).where(Notice.kind == "X01", Notice.phone == someone["phone"]))
+    if english:
+        assert "valid for 10 minutes" in body
+    else:
+        assert "10分钟内有效" in body and "9分钟" not in body
+
+
+def mandarin_says(turn, settings) -> list[str]:
+    return [text for voice, text in says(turn) if voice == settings.voice_zh]
+
+
+def test_mandarin_reads_a_plate_digit_by_digit_with_yao_for_one(world, dial, settings):
+    someone = f.person(pin=PIN, account="internet")
+    world.store(someone, f.vehicle(someone, plate="闽D12345"))
+    call, _ = main_menu(dial, someone["phone"], english=False)
+    spoken = "".join(mandarin_says(call.press("3"), settings))
+    assert "闽，D，幺，二，三，四，五" in spoken and "，一，" not in spoken
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_the_hotline_name_12123_is_said_digit_by_digit_not_as_twelve_thousand(world, dial, settings, english):
+    someone = f.person(pin=PIN, account="none")  # not registered: told to register with the 12123 app
+    world.store(someone)
+    call = dial(someone["phone"])
+    greeting = call.turn
+    _, turn = main_menu(dial, someone["phone"], english)
+    if english:
+        heard = " ".join(text for voice, text in says(turn) if voice == settings.voice_en)
+        assert "the 1 2 1 2 3 app" in heard and "12123" not in heard
+    else:
+        heard = "".join(mandarin_says(greeting, settings) + mandarin_says(turn, settings))
+        assert "欢迎致电交管幺二幺二三" in heard and "交管幺二幺二三手机应用" in heard and "12123" not in heard

@@ -74,7 +74,7 @@ def test_the_greeting_is_mandarin_with_an_english_line(dial, settings, world):
     gather = ET.fromstring(call.turn.body).find("Gather")
     assert gather.get("numDigits") == "1" and gather.get("finishOnKey") == "" and gather.get("input") == "dtmf"
     voices = [(s.get("language"), s.text) for s in gather.iter("Say")]
-    assert voices[0][0] == settings.voice_zh_language and "欢迎致电交管12123" in voices[0][1]
+    assert voices[0][0] == settings.voice_zh_language and "欢迎致电交管幺二幺二三" in voices[0][1]
     assert voices[1] == (settings.voice_en_language, "For English, press 9.")
 
 
@@ -180,7 +180,7 @@ def test_an_unregistered_caller_hears_how_to_register(world, dial):
     call = dial(world.unregistered().phone)
     call.press("1")
     turn = call.press(PIN)
-    assert "尚未注册互联网服务" in turn.text and "交管12123手机应用" in turn.text
+    assert "尚未注册互联网服务" in turn.text and "交管幺二幺二三手机应用" in turn.text
 
 
 def test_id_numbers_are_never_spoken(app, world, dial):
@@ -212,7 +212,7 @@ def test_a_webhook_after_the_state_expired_starts_over_politely(app, world, dial
     call = at_main_menu(dial, world.full())
     state.drop(rt.redis, call.call_sid, prefix="hotline")
     turn = call.press("1")
-    assert turn.status == 200 and "欢迎致电交管12123" in turn.text
+    assert turn.status == 200 and "欢迎致电交管幺二幺二三" in turn.text
 
 
 def test_an_out_of_order_step_hears_where_the_call_is(app, world, dial, settings, client):

@@ -20,7 +20,7 @@ def test_a_scripted_call_in_process_prints_what_is_said(app, settings):
     )
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "[cmn-CN] 您好，欢迎致电交管12123服务热线" in out and "[en-US] For English, press 9." in out
+    assert "[cmn-CN] 您好，欢迎致电交管幺二幺二三服务热线" in out and "[en-US] For English, press 9." in out
     assert "您的驾驶证准驾车型C1" in out
     assert f"(dialling {settings.agent_number})" in out and "< (the person's line: busy)" in out
     assert "人工座席正忙" in out and "> call ended" in out

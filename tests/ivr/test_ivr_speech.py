@@ -33,5 +33,5 @@ def test_amounts_in_yuan_and_jiao():
 
 
 def test_plates_character_by_character():
-    assert speech.spoken_plate("闽D·12345", "zh-CN") == "闽，D，一，二，三，四，五"
+    assert speech.spoken_plate("闽D·12345", "zh-CN") == "闽，D，幺，二，三，四，五"
     assert speech.spoken_plate("粤BD12345", "en") == "Yue, B, D, 1, 2, 3, 4, 5"

@@ -221,6 +221,20 @@ def test_w05_gives_todays_late_fee_and_skips_paid_or_revoked(session):
     assert notice.subject_kind == "violation"
 
 
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_w05_says_the_late_fee_so_far_in_all_not_a_fee_for_today(session, settings, language):
+    p = person()
+    car = vehicle(p)
+    decided = datetime(2026, 11, 5, 15, 0, tzinfo=CHINA)  # late fee from 21 Nov: 4 days, 24 yuan by the 24th
+    store(session, p, car, violation(car, handled=True, decided_at=decided, fine_cny=200), now=EARLIER)
+    scan(session, T, now=NOW)
+    body = render_notice(session.scalars(select(Notice)).one(), language, settings)
+    if language == "en":
+        assert "the late fee so far is CNY 24 in all" in body and "today" not in body
+    else:
+        assert "已加处罚款共24元" in body and "今日加处" not in body
+
 def test_inactive_records_get_no_reminders(session):
     p = person()
     store(session, p, _truck(p, inspection_valid_until=days(30), status="E"),
