@@ -40,3 +40,11 @@ def render(language: str, name: str, /, **variables) -> str:
         language = "zh-CN"
     template = environment().get_template(f"{language}/{name}.j2")
     return template.render(language=language, **variables).strip()
+
+
+def addressed(language: str, name: str | None, text: str) -> str:
+    """`text` with whose record it is about in front (`林*伟：…` / `For 林*伟: …`), for a number that
+    several people share; `name` is already masked. Without a name the text is left as it is."""
+    if not name:
+        return text
+    return render(language, "addressee", name=name, text=text)

@@ -172,7 +172,7 @@ def choose_party(rt: Runtime, params: dict, state: dict) -> Result:
     chosen = identity.choose_by_last4(parties, last4)
     if chosen is None:
         return "not_found", {"last4": None}
-    return "found", {"party": plain(chosen), "last4": None, "parties": None}
+    return "found", {"party": plain(chosen), "last4": None, "parties": None, "shared": True}
 
 
 @action("start_with_id", "sent", "invalid", "locked")
@@ -257,6 +257,9 @@ def account_level(rt: Runtime, params: dict, state: dict) -> Result:
     written to the record, whose language sets the texts (changed only by EN / 中文 by text)."""
     party = _verified_party(state)
     updates: dict[str, Any] = {}
+    if state["vars"].get("shared") or len(state["vars"].get("parties") or []) > 1:
+        # A number several people share: every answer says whose record it reads (masked, 林*伟).
+        updates["whose"] = party.name_masked
     if party.language != state["language"]:
         party = dataclasses.replace(party, language=state["language"])
         updates["party"] = plain(party)
@@ -346,12 +349,13 @@ def load_vehicles(rt: Runtime, params: dict, state: dict) -> Result:
 @action("send_copy", "sent")
 def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
     """The answer just heard, as a text to the number on record (never an ID number in it)."""
-    from ..templates import render
+    from ..templates import addressed, render
 
     party = _verified_party(state)
     name = str(params.get("copy") or state["vars"].get("copy"))
     variables = revive({k: v for k, v in state["vars"].items() if k not in ("party", "parties")})
-    body = render(state["language"], f"texts/{name}", **variables)
+    body = addressed(state["language"], state["vars"].get("whose"),
+                     render(state["language"], f"texts/{name}", **variables))
     _send_text(rt, party.phone, body, "answer")
     return "sent", {"sent_to": mask_phone(party.phone)}
 

@@ -95,6 +95,7 @@ class _Call:
         self.state = state
         self.actions: list[dict] = []
         self.transitions = 0
+        self.came_from: str | None = state.get("node")  # the node the call was at before the one entered
 
     def finish(self) -> tuple[dict[str, Any], list[dict]]:
         return self.state, self.actions
@@ -122,6 +123,7 @@ class _Call:
             if self.transitions > MAX_TRANSITIONS:
                 raise EngineError(f"more than {MAX_TRANSITIONS} moves without input at '{name}'")
             node = self.flow.node(name)
+            self.came_from = self.state["node"]
             self.state["node"] = name
             if node.sets_language:
                 self.state["language"] = node.sets_language
@@ -367,7 +369,19 @@ class _Call:
     def say_text(self, texts: dict[str, str]) -> None:
         self.actions.append({"say": self.render(texts[self.language]), "language": self.language})
 
+    def whose(self, node: Node) -> list[dict]:
+        """On a number several people share (`whose` is set at verification), an answer from a person's
+        record first says whose it is: once per answer, not again for its next page or a repeat."""
+        whose = self.state["vars"].get("whose")
+        if not whose or not node.personal or self.came_from == node.name:
+            return []
+        previous = self.flow.nodes.get(self.came_from or "")
+        if previous is not None and previous.action == "list_more":
+            return []
+        return [{"say": self.render(self.flow.texts["whose"][self.language]), "language": self.language}]
+
     def say_prompt(self, node: Node) -> None:
+        self.actions.extend(self.whose(node))
         self.say_text(node.prompt)
         for language, text in node.also:
             self.actions.append({"say": text, "language": language})
@@ -375,7 +389,7 @@ class _Call:
     def gather_prompt(self, node: Node, prompt: dict[str, str]) -> None:
         """The words inside the Gather (so the caller may press a key before they end)."""
         gather = self.actions[-1]
-        segments = []
+        segments = self.whose(node)
         if node.kind == "choice":
             items = self.state["vars"].get(node.items) or []
             page = self.state["pages"].get(node.name, 0)

@@ -87,6 +87,8 @@ class Node:
     answered: str | None = None
     unanswered: str | None = None
     sets_language: str | None = None
+    # Reads out a person's record: on a number several people share, the flow's `whose` text goes first.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,7 @@ def _parse_node(file: str, name: str, body: dict, retry_defaults: dict, defaults
     known = {
         "kind", "prompt", "reprompt", "also", "options", "next", "action", "params", "outcomes", "retries",
         "silence", "timeout", "root", "store", "length", "items", "label", "page_size", "speech", "hints",
-        "words", "answered", "unanswered", "sets_language",
+        "words", "answered", "unanswered", "sets_language", "personal",
     }
     unknown = set(body) - known
     if unknown:
@@ -282,6 +284,7 @@ def _parse_node(file: str, name: str, body: dict, retry_defaults: dict, defaults
         answered=body.get("answered"),
         unanswered=body.get("unanswered"),
         sets_language=body.get("sets_language"),
+        personal=bool(body.get("personal", False)),
     )
 
 
@@ -404,6 +407,10 @@ def _check_texts(flow: Flow) -> None:
         for language in LANGUAGES:
             if not str(texts.get(language, "")).strip():
                 raise FlowError(flow.file, None, f"texts.{key} missing in {language}")
+    if any(node.personal for node in flow.nodes.values()):
+        texts = flow.texts.get("whose")
+        if not isinstance(texts, dict) or not all(str(texts.get(lang, "")).strip() for lang in LANGUAGES):
+            raise FlowError(flow.file, None, "texts.whose is missing in a language (personal nodes say it)")
     for group, entries in (flow.texts.get("terms") or {}).items():
         for key, texts in (entries or {}).items():
             # A comma in an unquoted flow mapping splits a text in two: catch it here, not on a call.

@@ -30,6 +30,11 @@ CHINESE_RUN = re.compile(
 )
 
 
+def _words(text: str) -> bool:
+    """Whether an English piece has anything to say: the full stop after a Chinese name alone does not."""
+    return any(ch.isalnum() for ch in text)
+
+
 def _say(target: VoiceResponse | Gather, settings: Settings, text: str, language: str) -> None:
     """One `<Say>` per language run: the English voice cannot read Chinese (it spells or skips it), so the
     Chinese inside an English prompt is said by the Mandarin voice in its own `<Say>`."""
@@ -41,12 +46,12 @@ def _say(target: VoiceResponse | Gather, settings: Settings, text: str, language
     at = 0
     for run in CHINESE_RUN.finditer(text):
         english = text[at : run.start()].strip()
-        if english:
+        if _words(english):
             target.say(english, **voice_for(settings, "en"))
         target.say(run.group(), **voice_for(settings, "zh-CN"))
         at = run.end()
     rest = text[at:].strip()
-    if rest:
+    if _words(rest):
         target.say(rest, **voice_for(settings, "en"))
 
 

@@ -122,6 +122,12 @@ def spoken_list(words: list[str] | tuple[str, ...], language: str = "zh-CN") -> 
     return ("、" if language == "zh-CN" else ", ").join(words)
 
 
+def spoken_name(masked: str, language: str = "zh-CN") -> str:
+    """A masked name as the Mandarin voice can say it: `陈*美` -> `陈某美` (某 is how a name left unsaid is
+    spoken; a star would be read out or skipped). English prompts say it with the Mandarin voice too."""
+    return (masked or "").replace("*", "某")
+
+
 FILTERS = {
     "date": spoken_date,
     "weekday_date": spoken_weekday_date,
@@ -130,4 +136,5 @@ FILTERS = {
     "money": spoken_money,
     "plate": spoken_plate,
     "words": spoken_list,
+    "name": spoken_name,
 }

@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from ..templates import render
+from ..templates import addressed, render
 from .catalogue import kind as kind_of
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -34,10 +34,12 @@ def render_body(code: str, variables: dict, language: str) -> str:
     return render(language, kind.template, **values)
 
 
-def render_notice(notice_or_kind_and_vars, language: str, settings) -> str:
-    """`settings.sms_signature` + the notice's text. Takes a Notice, or a (code, variables) pair."""
+def render_notice(notice_or_kind_and_vars, language: str, settings, addressee: str | None = None) -> str:
+    """`settings.sms_signature` + the notice's text. Takes a Notice, or a (code, variables) pair.
+
+    `addressee` (a masked name) goes in front of the text when the number is shared by several people."""
     if isinstance(notice_or_kind_and_vars, tuple):
         code, variables = notice_or_kind_and_vars
     else:
         code, variables = notice_or_kind_and_vars.kind, notice_or_kind_and_vars.variables or {}
-    return settings.sms_signature + render_body(code, variables, language)
+    return settings.sms_signature + addressed(language, addressee, render_body(code, variables, language))

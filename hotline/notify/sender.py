@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 
 import redis
 from rq import Queue
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, literal, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from .. import metrics
@@ -239,6 +239,7 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
         notices = [row.Notice for row in rows]
         opted_out = {row.Notice.phone: bool(row.provider_blocked) for row in rows if row.opted_out}
         subjects = _prefetch_subjects(session, notices)  # noqa: F841 - held so the identity map keeps them
+        addressees = _addressees(session, notices)
         today = china_today(rt.clock)
         skips: list[dict] = []
         sending: list[dict] = []
@@ -258,7 +259,7 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
             if reason is not None:
                 skips.append({"nid": notice.id, "reason": reason})
                 continue
-            body = notice.body or render_notice(notice, notice.language, settings)
+            body = notice.body or render_notice(notice, notice.language, settings, addressees.get(notice.id))
             sending.append({"id": notice.id, "body": body, "segments": count_segments(body)})
             by_id[notice.id] = notice
         if skips:
@@ -351,6 +352,32 @@ def _prefetch_subjects(session: Session, notices: Sequence[Notice]) -> list:
         if ids:
             loaded.extend(session.scalars(select(model).where(model.id.in_(ids))))
     return loaded
+
+
+def _addressees(session: Session, notices: Sequence[Notice]) -> dict[int, str]:
+    """Notice id -> the recipient's masked name, for the notices going to a number that several people on
+    record share (a family phone): the text must say whose record it is about. One query for the batch."""
+    from ..db import Organisation, Person
+    from ..masking import mask_name
+
+    phones = sorted({n.phone for n in notices if n.phone and n.recipient_kind})
+    if not phones:
+        return {}
+    on_phone: dict[str, dict[tuple[str, int], str]] = {}
+    query = union_all(
+        select(literal("person").label("kind"), Person.id, Person.name, Person.phone).where(Person.phone.in_(phones)),
+        select(literal("organisation").label("kind"), Organisation.id, Organisation.name, Organisation.phone)
+        .where(Organisation.phone.in_(phones)),
+    )
+    for row in session.execute(query):
+        on_phone.setdefault(row.phone, {})[(row.kind, row.id)] = row.name
+    found: dict[int, str] = {}
+    for notice in notices:
+        parties = on_phone.get(notice.phone or "", {})
+        name = parties.get((notice.recipient_kind or "", notice.recipient_id or 0))
+        if len(parties) > 1 and name:
+            found[notice.id] = mask_name(name)
+    return found
 
 
 # -- 3. send ----------------------------------------------------------------------------------------

@@ -61,6 +61,10 @@ def sender_e164(sender: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Replies about no one's record, said without a name even on a shared number: who is chosen (it names them
+# itself), the keywords, and announcements (a subscription belongs to the number).
+IMPERSONAL_REPLIES = frozenset({"who", "help", "announcements"})
+
 # Texts that may write: the opt-out words, EN / 中文, Y / 确认 (the action itself), GG (a subscription) and
 # the last 4 on a shared number (the keyword held until then may be any of these). Everything else only
 # reads, in a read-only transaction: on SQLite a deferred one, so queries never wait for each other.
@@ -129,12 +133,14 @@ class _Dialogue:
         return self.command.hint or "zh-CN"
 
     def say(self, name: str, /, **variables: Any) -> str:
-        language = self.language()
-        replier = Replier(language, self.rt.settings.sms_signature)
-        return replier.text(name, **self._common(), **variables)
+        return self.replier(name).text(name, **self._common(), **variables)
 
-    def replier(self) -> Replier:
-        return Replier(self.language(), self.rt.settings.sms_signature)
+    def replier(self, name: str = "") -> Replier:
+        addressee = ""
+        if self.party is not None and len(self.parties) > 1 and name not in IMPERSONAL_REPLIES:
+            # A family phone: say whose record the answer is about, the name masked (林*伟).
+            addressee = self.party.name_masked
+        return Replier(self.language(), self.rt.settings.sms_signature, addressee)
 
     def _common(self) -> dict[str, Any]:
         return {"agent_number": dialled(self.rt.settings.agent_number)}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..notify.segments import count, is_gsm7
-from ..templates import render
+from ..templates import addressed, render
 
 MAX_SEGMENTS = 4
 
@@ -50,16 +50,19 @@ def clip(text: str, language: str) -> str:
 
 @dataclass(frozen=True)
 class Replier:
-    """Renders replies in one language with one signature."""
+    """Renders replies in one language with one signature; with an `addressee` (a masked name) each reply
+    says whose record it is about, for a number several people share."""
 
     language: str
     signature: str
+    addressee: str = ""
 
     def text(self, name: str, /, **variables: Any) -> str:
         return clip(self._signed(name, variables), self.language)
 
     def _signed(self, name: str, variables: dict[str, Any]) -> str:
-        return sign(render(self.language, f"sms/{name}", **variables), self.language, self.signature)
+        text = addressed(self.language, self.addressee, render(self.language, f"sms/{name}", **variables))
+        return sign(text, self.language, self.signature)
 
     def page(self, name: str, items: Sequence[T], page: int, **variables: Any) -> str:
         """Page `page` (from 1) of a list rendered by `sms/<name>.j2`.

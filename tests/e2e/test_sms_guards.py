@@ -154,3 +154,28 @@ def test_the_last_four_alone_with_nothing_pending_names_who_is_chosen(client, se
     assert chosen in reply and "系统繁忙" not in reply and "busy" not in reply
     assert "已记9分" in text(client, settings, FAMILY_PHONE, "JSZ") or "9 points" in text(
         client, settings, FAMILY_PHONE, "JSZ")
+
+
+@pytest.mark.parametrize("language, father, daughter", [("zh-CN", "林*伟：", "林*："),
+                                                         ("en", "For 林*伟: ", "For 林*: ")])
+def test_every_personal_reply_on_a_shared_number_names_whose_record_it_is(client, settings, session, family,
+                                                                          language, father, daughter):
+    text(client, settings, FAMILY_PHONE, "EN" if language == "en" else "中文")
+    signature = settings.sms_signature if language == "zh-CN" else ""
+    # The held keyword, answered once the last 4 are named; then the choice holds for further keywords.
+    text(client, settings, FAMILY_PHONE, "WZ")
+    for reply in (text(client, settings, FAMILY_PHONE, "123X"), text(client, settings, FAMILY_PHONE, "JSZ"),
+                  text(client, settings, FAMILY_PHONE, "CL"), text(client, settings, FAMILY_PHONE, "KS")):
+        assert reply.startswith(signature + father), reply
+        assert "林*：" not in reply and "For 林*:" not in reply
+    assert text(client, settings, FAMILY_PHONE, "JSZ 0456").startswith(signature + daughter)
+    # Who is chosen names them itself, once.
+    chosen = text(client, settings, FAMILY_PHONE, "123X")
+    assert chosen.count("林*伟") == 1
+
+
+def test_a_number_with_one_person_on_it_gets_no_name_in_front(client, settings, session):
+    alone = person(name="陈小美")
+    store(session, alone, licence(alone, points=2))
+    reply = text(client, settings, alone["phone"], "JSZ")
+    assert "已记2分" in reply and "陈*美" not in reply

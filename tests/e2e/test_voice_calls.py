@@ -252,3 +252,42 @@ def test_a_calls_language_is_the_calls_and_never_changes_the_text_language(clien
     assert ("For traffic violations" in turn.text) == (key == "9")
     reply = text(client, settings, caller.phone, "JSZ")
     assert texts_in in reply
+
+
+@pytest.mark.parametrize("english", [False, True])
+def test_on_a_family_phone_every_answer_says_whose_record_it_is(app, world, dial, english):
+    from tests import factories as f
+
+    father = f.person(name="陈大明", pin=PIN)
+    daughter = f.person(name="陈美", phone=father["phone"])
+    world.store(father, daughter, f.licence(father, points=3), f.vehicle(father))
+    call = dial(father["phone"])
+    call.press("9" if english else "1")
+    call.press(father["id_number"][-4:].replace("X", "*"))
+    menu = call.press(PIN)
+    assert "陈某明" not in menu.text  # the menu reads no record
+    settings = app.extensions["hotline"].settings
+    mandarin = settings.voice_zh_language
+    # The licence, then (back at the menu) the violations: none.
+    for key, fact in (("2", "3 points" if english else "已记3分"),
+                      ("1", "no traffic violations" if english else "没有查到交通违法记录")):
+        turn = call.press(key)
+        if english:
+            assert turn.said[:2] == [("en-US", "Records of"), (mandarin, "陈某明")], turn.said  # by the Mandarin voice
+        else:
+            assert turn.said[0] == (mandarin, "以下是陈某明的信息。"), turn.said
+        assert fact in turn.text and "*" not in turn.text and "陈某美" not in turn.text
+        if key == "2":
+            call.press("#")
+    # The copy by text names him too: the phone is the family's.
+    call.press("2")
+    call.press("8")
+    [copy] = [n for n in texts_to(app.extensions["hotline"], father["phone"]) if n.kind == "X02"]
+    assert ("For 陈*明: " if english else "陈*明：") in copy.body
+
+
+def test_a_caller_alone_on_a_number_hears_no_name(world, dial):
+    caller = world.full()
+    call = at_main_menu(dial, caller)
+    turn = call.press("2")
+    assert not turn.text.startswith("以下是") and "某" not in turn.text

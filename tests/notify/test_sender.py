@@ -11,7 +11,17 @@ import pytest
 from hotline.db import PhonePreference
 from hotline.notify import policies, sender
 from hotline.notify.sweep import sweep
-from tests.notify.support import attempts, notice, people, plan, run_worker, sending_runtime, states
+from tests.factories import person, store
+from tests.notify.support import (
+    attempts,
+    notice,
+    people,
+    people_by_id_number,
+    plan,
+    run_worker,
+    sending_runtime,
+    states,
+)
 
 
 @pytest.fixture
@@ -329,3 +339,25 @@ def test_tokens_are_taken_for_many_segments_at_once_but_never_more_than_a_twenti
     assert sum(reserved) == sent
     assert max(reserved) <= 5 and len(reserved) < len(ids) <= sent
     rt.engine.dispose()
+
+
+def test_a_notice_to_a_number_several_people_share_names_whose_it_is_in_both_languages(srt, loopback):
+    father = person(name="陈大明")
+    daughter = person(name="陈美", phone=father["phone"], language="en")
+    alone = person(name="王小丽")
+    with srt.sessions() as session:
+        store(session, father, daughter, alone)
+    on_record = {p.name: p for p in people_by_id_number(srt, father["id_number"], daughter["id_number"],
+                                                        alone["id_number"])}
+    ids = [plan(srt, on_record[name]) for name in ("陈大明", "陈美", "王小丽")]
+
+    assert sender.dispatch(srt) == 3
+    run_worker(srt)
+
+    signature = srt.settings.sms_signature
+    to_family = {notice(srt, i).language: m.body for i in ids[:2]
+                 for m in loopback.messages(father["phone"]) if m.body == notice(srt, i).body}
+    assert to_family["zh-CN"].startswith(signature + "陈*明：")
+    assert to_family["en"].startswith(signature + "For 陈*: ")
+    (lone,) = loopback.messages(alone["phone"])
+    assert "王*丽" not in lone.body and lone.body.startswith(signature)
