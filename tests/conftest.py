@@ -8,6 +8,7 @@ a skip: the suite's promise is that it ran on both.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -281,6 +282,38 @@ def app(settings, clock):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+class LogRecords(logging.Handler):
+    """Every record the hotline logs. The app's loggers do not propagate (logs.configure gives them their
+    own JSON handler), so pytest's caplog never sees them; this handler sits on them directly."""
+
+    NAMES = ("hotline", "rq.worker", "workers")
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def at_least(self, level: int) -> list[logging.LogRecord]:
+        return [r for r in self.records if r.levelno >= level]
+
+    def tracebacks(self) -> list[logging.LogRecord]:
+        return [r for r in self.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.fixture
+def hotline_logs(app):
+    """The hotline's log records during the test (the app made first: it configures the loggers)."""
+    handler = LogRecords()
+    loggers = [logging.getLogger(name) for name in LogRecords.NAMES]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler
+    for logger in loggers:
+        logger.removeHandler(handler)
 
 
 @pytest.fixture

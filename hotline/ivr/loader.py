@@ -400,7 +400,7 @@ def _compiles(file: str, node: str, text: str, what: str) -> None:
 
 
 def _check_texts(flow: Flow) -> None:
-    for key in ("no_input", "wrong_input", "failure", "transferring", "hours", "refusal_default"):
+    for key in ("no_input", "wrong_input", "failure", "unanswerable", "transferring", "hours", "refusal_default"):
         texts = flow.texts.get(key)
         if not isinstance(texts, dict):
             raise FlowError(flow.file, None, f"texts.{key} is missing")

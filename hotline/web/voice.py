@@ -5,7 +5,10 @@
 - `POST /voice/dial?n=N` — how the transfer to a person ended (`DialCallStatus`)
 - `POST /voice/status` — the call's status callback; a finished call's state is dropped
 
-Signature validation comes first on every route. Whatever fails after it (Redis down, database error, a
+Signature validation comes first on every route, then the door: a webhook without a CallSid of Twilio's
+shape belongs to no call we can keep apart from others and is answered with a polite goodbye; a caller
+whose `From` is no telephone number (`client:alice`, a withheld number) is a caller without a number,
+asked who they are as anyone whose number is on no record. Whatever fails after it (Redis down, database error, a
 bug), the caller hears an apology and is offered a person or a polite goodbye: never a dead line, never
 an HTTP 500.
 """
@@ -13,6 +16,7 @@ an HTTP 500.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, current_app, request
 
@@ -20,12 +24,18 @@ from ..digits import whole_number
 from ..ivr import actions, call, render, state
 from ..ivr.engine import render_text
 from ..ivr.loader import FLOW_DIR, LANGUAGES, Flow, load_flow
+from . import numbers
 from .auth import runtime, twilio_signed
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 FLOW_KEY = "hotline.ivr_flow"
 FINISHED = {"completed", "busy", "failed", "no-answer", "canceled"}
+# Twilio's CallSid: CA and 32 hex digits. Anything else (empty, above all) would share one call state.
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+# The caller of a call whose `From` is no telephone number; nobody on record has it, so the call goes on
+# as one from a withheld number: asked for an ID number. Twilio itself sends it for a withheld number.
+ANONYMOUS = "anonymous"
 
 
 @bp.record_once
@@ -47,41 +57,68 @@ def _step_number() -> int:
     return -1 if number is None else number  # -1: not a step we issued, the call hears where it is again
 
 
+def _call_sid() -> str | None:
+    sid = request.form.get("CallSid", "")
+    if CALL_SID.fullmatch(sid):
+        return sid
+    log.warning("voice webhook without a CallSid of Twilio's shape", extra={"path": request.path, "length": len(sid)})
+    return None
+
+
+def _caller() -> str | None:
+    """The `From` of the call, or None when it is no telephone number (with one log line saying so)."""
+    raw, to = request.form.get("From", ""), request.form.get("To", "")
+    if not numbers.to_us(to):
+        numbers.not_a_number("voice webhook not answered", "To", to)
+        return None
+    caller = numbers.sender(raw)
+    if caller is None:
+        numbers.not_a_number("voice caller without a number, asked who they are", "From", raw, level=logging.INFO)
+        return ANONYMOUS
+    return caller
+
+
+def _goodbye() -> Response:
+    """A webhook that belongs to no call we can answer: a polite word and the end of the line, no state."""
+    return _twiml(render.goodbye(runtime().settings, flow().texts["unanswerable"]))
+
+
+def _answer(step_number: int, event: dict) -> Response:
+    sid, caller = _call_sid(), None
+    if sid is not None:
+        caller = _caller()
+    if sid is None or caller is None:
+        return _goodbye()
+    return _twiml(call.answer(runtime(), flow(), sid, step_number, {**event, "caller": caller}))
+
+
 @bp.post("/incoming")
 @twilio_signed
 def incoming():
-    sid = request.form.get("CallSid", "")
-    event = {"type": "start", "caller": request.form.get("From", "")}
-    return _twiml(call.answer(runtime(), flow(), sid, 0, event))
+    return _answer(0, {"type": "start"})
 
 
 @bp.post("/step")
 @twilio_signed
 def step():
-    sid = request.form.get("CallSid", "")
-    event = {
-        "type": "input",
-        "digits": request.form.get("Digits", ""),
-        "speech": request.form.get("SpeechResult", ""),
-        "caller": request.form.get("From", ""),
-    }
-    return _twiml(call.answer(runtime(), flow(), sid, _step_number(), event))
+    event = {"type": "input", "digits": request.form.get("Digits", ""), "speech": request.form.get("SpeechResult", "")}
+    return _answer(_step_number(), event)
 
 
 @bp.post("/dial")
 @twilio_signed
 def dial():
-    sid = request.form.get("CallSid", "")
-    event = {"type": "dial", "status": request.form.get("DialCallStatus", ""), "caller": request.form.get("From", "")}
-    return _twiml(call.answer(runtime(), flow(), sid, _step_number(), event))
+    return _answer(_step_number(), {"type": "dial", "status": request.form.get("DialCallStatus", "")})
 
 
 @bp.post("/status")
 @twilio_signed
 def status():
     if request.form.get("CallStatus", "") in FINISHED:
-        rt = runtime()
-        state.drop(rt.redis, request.form.get("CallSid", ""), prefix=rt.settings.rq_queue_prefix)
+        sid = _call_sid()
+        if sid is not None:
+            rt = runtime()
+            state.drop(rt.redis, sid, prefix=rt.settings.rq_queue_prefix)
     return Response("", status=204)
 
 

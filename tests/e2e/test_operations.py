@@ -52,7 +52,7 @@ def test_with_redis_stopped_healthz_says_so_and_the_voice_webhook_still_answers(
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["checks"]["redis"] == "unavailable"
     response = signed_post(client, settings, "/voice/incoming",
-                           {"CallSid": "CAredisdown", "From": "+8613800138000", "To": "+8659212123"})
+                           {"CallSid": "CA" + "d" * 32, "From": "+8613800138000", "To": "+8659212123"})
     assert response.status_code == 200
     root = ET.fromstring(response.data)
     assert root.tag == "Response" and list(root), "an empty answer would be silence on the line"
