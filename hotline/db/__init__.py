@@ -19,7 +19,7 @@ from .records import (
     Vehicle,
     Violation,
 )
-from .session import make_engine, make_sessionmaker, transaction
+from .session import database_unavailable, make_engine, make_sessionmaker, transaction
 
 __all__ = [
     "Announcement",
@@ -30,6 +30,7 @@ __all__ = [
     "Base",
     "BookingStatus",
     "ChangeKind",
+    "database_unavailable",
     "ExamApplication",
     "ExamPlan",
     "ExamResult",

@@ -99,6 +99,15 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not do the work now (unreachable, restarting, its file
+    unreadable, a lock or deadlock that outlived our retries, no pooled connection free), as opposed to a
+    statement that is wrong. Such work can be asked for again later."""
+    if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, exc.DisconnectionError)):
+        return True
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+
+
 class ReadOnlyViolation(RuntimeError):
     """A write inside a unit of work opened with `read_only=True`."""
 

@@ -12,6 +12,8 @@ Run by `flask scheduler` every `settings.sweep_interval_seconds` (and by hand, `
   restarted, enqueue failed after commit); the ids are enqueued again. A duplicate job is harmless: the
   claim is conditional.
 - `accepted` with no final receipt for `notice_receipt_timeout_seconds`: asks the provider for the status.
+- Opt-outs and opt-ins texted while the database was down (held in Redis, hotline/sms/held.py) are
+  applied, before the dispatcher, so nobody who said TD gets another notice.
 - Finally the dispatcher, so planned notices that became due go out.
 """
 
@@ -26,6 +28,7 @@ from sqlalchemy import and_, or_, select, update
 from ..db import Notice, NoticeAttempt, NoticeState
 from ..gateway import Gateway, make_gateway
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
+from ..sms import held
 from . import sender
 from .receipts import Receipt, apply_receipt
 
@@ -45,6 +48,7 @@ class SweepReport:
     failed: int = 0
     requeued: int = 0
     receipts_checked: int = 0
+    opt_messages_applied: int = 0
     dispatched: int = 0
 
     def __str__(self) -> str:
@@ -58,6 +62,7 @@ def sweep(rt: Runtime, gateway: Gateway | None = None) -> SweepReport:
     reconcile_unknown(rt, gateway, report)
     report.requeued = requeue_lost(rt)
     check_silent(rt, gateway, report)
+    report.opt_messages_applied = held.apply(rt)
     report.dispatched = sender.dispatch(rt)
     if report.stale_claims or report.found or report.resent or report.failed or report.requeued:
         log.warning("sweep: %s", report)

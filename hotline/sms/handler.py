@@ -6,7 +6,7 @@ functions the voice menu calls, and renders the reply from `sms_templates/`. It 
 
 The order of checks matters:
 1. opt-out and opt-in first, whatever else is going on: carriers require TD to work always, and it is
-   never rate limited;
+   never rate limited; with the database down it is held in Redis and applied when it is back (held.py);
 2. the per-number limit, before any database work for the query;
 3. texts that are not keywords get the help text;
 4. who is texting (the sender's number; on a shared number the last 4 of the ID number);
@@ -26,18 +26,20 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import phonenumbers
+import redis
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .. import metrics
 from ..clock import china_today
-from ..db import PhonePreference
+from ..db import PhonePreference, database_unavailable
 from ..formatting import dialled
 from ..masking import mask_phone
 from ..runtime import Runtime
 from ..services import access, announcements, exams, extensions, identity, inspections, optouts, queries
 from ..services.errors import Refusal
 from ..services.identity import Party
-from . import optout, ratelimit
+from . import held, optout, ratelimit
 from .conversation import Conversation, PartyRef, StateUnavailable
 from .grammar import Command, Problem, Verb, parse
 from .replies import Replier
@@ -83,12 +85,38 @@ def answer(rt: Runtime, sender: str, body: str, opt_out_type: str | None = None)
     phone = sender_e164(sender)
     command = parse(body)
     metrics.SMS_KEYWORDS.labels(keyword=str(command.verb)).inc()
-    read_only = not writes(command, opt_out_type)
-    with rt.transaction(read_only=read_only) as session:
-        reply = _Dialogue(rt, session, phone, body, command).run(opt_out_type)
+    if optout.is_opt_message(command, opt_out_type):
+        reply = _opt_message(rt, phone, body, command, opt_out_type)
+    else:
+        with rt.transaction(read_only=not writes(command, opt_out_type)) as session:
+            reply = _Dialogue(rt, session, phone, body, command).run(opt_out_type)
     log.info("sms answered", extra={"phone": mask_phone(phone), "verb": str(command.verb),
                                     "silent": reply is None})
     return reply
+
+
+def _opt_message(rt: Runtime, phone: str, body: str, command: Command, opt_out_type: str | None) -> str | None:
+    """An opt-out or opt-in is never lost: when the database cannot take it, it is held (sms/held.py)."""
+    try:
+        try:
+            held.apply(rt)  # those held during an outage first: an older TD must not overtake this text
+            behind = held.waiting(rt)
+        except redis.RedisError:
+            behind = 0  # nothing can be held or applied without Redis; the database alone decides
+        if not behind:
+            with rt.transaction() as session:
+                return _Dialogue(rt, session, phone, body, command).run(opt_out_type)
+    except SQLAlchemyError as error:
+        if not database_unavailable(error):
+            raise
+        log.warning("database unavailable for an opt message: %s", type(error).__name__)
+    held.hold(rt, phone, body, opt_out_type)
+    outcome = optout.held_outcome(command, opt_out_type)
+    if outcome is optout.Outcome.PROVIDER_OUT:
+        return None
+    language = "en" if command.hint == "en" else "zh-CN"  # the number's chosen language is in the database
+    return Replier(language, rt.settings.sms_signature).text("optout", outcome=str(outcome),
+                                                             agent_number=dialled(rt.settings.agent_number))
 
 
 def fallback_reply(rt: Runtime, sender: str) -> str:

@@ -31,6 +31,7 @@ class Outcome(StrEnum):
     NEEDS_START = "needs_start"  # our opt-out lifted, but Twilio still blocks the number: text START
     NOT_OUT = "not_out"  # 订阅 from a number that was never out
     PROVIDER_OUT = "provider_out"  # Twilio blocked the number; it sends its own reply, we stay silent
+    HELD_IN = "held_in"  # 订阅 while the database was down: held, notices resume once it is applied
 
 
 def is_opt_message(command: Command, opt_out_type: str | None) -> bool:
@@ -56,6 +57,19 @@ def handle(session: Session, phone: str, command: Command, opt_out_type: str | N
         return Outcome.NOT_OUT
     optouts.opt_in(session, phone, now, source="sms")
     return _after_opt_in(session, phone)
+
+
+def held_outcome(command: Command, opt_out_type: str | None) -> Outcome:
+    """What `handle` will have done once a held message is applied, as far as it is known without the
+    database: an opt-out is an opt-out, START lifts both; whether a 订阅 lifts anything is not known yet."""
+    provider = (opt_out_type or "").upper()
+    if provider == "STOP":
+        return Outcome.PROVIDER_OUT
+    if provider == "START" or command.verb is Verb.PROVIDER_START:
+        return Outcome.IN
+    if command.verb in (Verb.OPT_OUT, Verb.PROVIDER_STOP):
+        return Outcome.OUT
+    return Outcome.HELD_IN
 
 
 def _after_opt_in(session: Session, phone: str) -> Outcome:

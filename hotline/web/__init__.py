@@ -23,10 +23,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         logs.configure()
     logs.install_request_logging(app)
 
-    from . import api, ops, receipts, sms, voice
+    from . import api, ops, receipts, sms, unavailable, voice
 
     for blueprint in (voice.bp, sms.bp, api.bp, ops.bp, receipts.bp):
         app.register_blueprint(blueprint)
+    unavailable.install(app)
 
     from ..cli import register_commands
 

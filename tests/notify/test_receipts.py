@@ -179,3 +179,38 @@ def test_a_receipt_while_the_worker_writes_its_batch_never_deadlocks_into_a_500(
 
     assert answers == [200]
     assert notice(srt, nid).state == "delivered"
+
+
+def test_a_receipt_while_the_database_is_down_is_answered_503_so_twilio_sends_it_again(client, srt,
+                                                                                      database_outage):
+    nid, attempt = sent_notice(srt)
+    database_outage.start()
+    response = post_receipt(client, srt.settings, attempt.id, attempt.provider_sid, "delivered")
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    database_outage.end()
+
+    again = post_receipt(client, srt.settings, attempt.id, attempt.provider_sid, "delivered")
+    assert again.status_code == 200
+    assert notice(srt, nid).state == "delivered"
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_receipt_whose_every_try_is_a_serialization_failure_is_answered_503_not_500(client, srt):
+    """SQLite cannot deadlock; on PostgreSQL a receipt that loses every one of its tries is asked for again."""
+    nid, attempt = sent_notice(srt)
+    with srt.engine.begin() as connection:
+        connection.execute(text(
+            "CREATE FUNCTION always_conflict() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = 'serialization_failure'; END $$"
+        ))
+        connection.execute(text("CREATE TRIGGER always_conflict BEFORE UPDATE ON notice_attempt "
+                                "FOR EACH ROW EXECUTE FUNCTION always_conflict()"))
+    try:
+        response = post_receipt(client, srt.settings, attempt.id, attempt.provider_sid, "delivered")
+    finally:
+        with srt.engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER always_conflict ON notice_attempt"))
+            connection.execute(text("DROP FUNCTION always_conflict()"))
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    assert post_receipt(client, srt.settings, attempt.id, attempt.provider_sid, "delivered").status_code == 200
+    assert notice(srt, nid).state == "delivered"
