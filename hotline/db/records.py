@@ -73,6 +73,11 @@ class Licence(Base):
     physical_due: Mapped[date | None] = mapped_column(index=True)
     extension_until: Mapped[date | None] = mapped_column(index=True)
     age_extension_until: Mapped[date | None] = mapped_column()
+    # The points with which the scoring cycle ending on `previous_cycle_end` closed: sent by the upstream, or
+    # kept from the copy stored before a record of the new cycle replaced it. The review of Order 162
+    # art. 72 (D05/D06) is decided by the ended cycle, when the record already holds the new one.
+    previous_cycle_points: Mapped[int | None] = mapped_column(Integer)
+    previous_cycle_end: Mapped[date | None] = mapped_column()
     # derived: "MMDD" of first_issued; a scoring cycle ends the day before each anniversary.
     cycle_anniversary: Mapped[str] = mapped_column(String(4), index=True)
     # derived: holds any of A1 A2 A3 B1 B2 (review, D05/D07; age limit, D16)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ..notify import change_planner
 from ..security import check_pin, hash_pin
-from ..services import extensions
+from ..services import extensions, review
 from . import tables
 from .changes import ImportResult, RecordChange, RecordError
 from .jsonl import Malformed
@@ -325,6 +325,11 @@ class _Importer:
                 reason = f"{row['capacity']} is less than the {old['booked']} vehicles already booked"
                 self.reject(item.location, item.record, item.text, [("capacity", reason)])
                 continue
+            if kind == "licence":
+                # Art. 72 review is decided by the ended cycle: keep the points it closed with.
+                reported = china_date(parsed.updated_at or self.now)
+                row["previous_cycle_points"], row["previous_cycle_end"] = review.carry_over(
+                    row["first_issued"], reported, row["previous_cycle_points"], old)
             if old is None:
                 for column, default in spec.owned.items():
                     row.setdefault(column, default)

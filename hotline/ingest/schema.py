@@ -132,6 +132,7 @@ LICENCE: Fields = {
     "valid_until": (False, _DATE),  # required, but null means long-term: checked below
     "points": (True, _int(0, 99)),
     "carried_points": (False, _int(0, 99)),
+    "previous_cycle_points": (False, _int(0, 99)),
     "probation_until": (False, _DATE),
     "probation_classes": (False, v.licence_classes),
     "review_due": (False, _DATE),
@@ -364,6 +365,8 @@ def _licence(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
         "valid_until": f["valid_until"],
         "points": f["points"],
         "carried_points": f["carried_points"] or 0,
+        # With its cycle's last day, settled by the ingest against the stored copy (services/review.py).
+        "previous_cycle_points": f["previous_cycle_points"],
         "probation_until": f["probation_until"],
         "probation_classes": probation_classes,
         "review_due": f["review_due"],

@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, text
+from sqlalchemy import String, cast, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import Learner, Licence, Notice, Person, Vehicle, Violation
-from ..services import fines
+from ..services import fines, review
 from ..services.queries import late_fee_fen
 from .planner import Planned, plan_counted
 
@@ -234,15 +234,33 @@ def _extension_words(row) -> dict:
     return {"due": row.due.isoformat(), "statuses": "".join(ch for ch in "NPT" if ch in row.status)}
 
 
+def _review_stage(session: Session, day: date, stage: Stage) -> Iterator[Planned]:
+    """D05 and D06, decided by the scoring cycle the review is for, not by the current points (Order 162
+    art. 72, unchanged by Order 172; see services/review.py). D06 also goes when the upstream already says
+    the review is overdue (status S)."""
+    column = Licence.review_due
+    query = (
+        select(Licence.person_id, Licence.status, Licence.has_ab_class, Licence.first_issued, Licence.points,
+               Licence.carried_points, Licence.previous_cycle_points, Licence.previous_cycle_end,
+               Licence.upstream_updated_at, Licence.modified_at, Licence.review_due, column.label("due"))
+        .where(_in_window(column, day, stage.offset))
+        .where(_not_planned(session, stage.kind, "person", Licence.person_id, column, stage.label))
+    )
+    for row in session.execute(query):
+        if INACTIVE_LICENCE & set(row.status):
+            continue
+        if not (review.review_required(row) or (stage.kind == "D06" and "S" in row.status)):
+            continue
+        yield Planned(stage.kind, "person", row.person_id, occasion(row.due, stage.label), "person", row.person_id,
+                      {"due": row.due.isoformat()})
+
+
 def _licence_rules() -> list[Callable[[Session, date], Iterable[Planned]]]:
-    reviewed = and_(Licence.has_ab_class.is_(True), Licence.points > 0)  # zero points: exempt (D07)
     specs = [
         ("D01", Licence.valid_until, -90, None, None),
         ("D01", Licence.valid_until, -30, None, None),
         ("D02", Licence.valid_until, 1, None, None),
         ("D03", Licence.valid_until, 330, None, None),
-        ("D05", Licence.review_due, -30, reviewed, None),
-        ("D06", Licence.review_due, 1, reviewed, None),
         ("D08", Licence.physical_due, -30, None, None),
         ("D09", Licence.physical_due, 1, None, None),
         ("D10", Licence.physical_due, 330, None, None),
@@ -250,10 +268,11 @@ def _licence_rules() -> list[Callable[[Session, date], Iterable[Planned]]]:
     ]
     rules = []
     for code, column, offset, where, variables in specs:
-        label = "overdue" if code == "D06" else (str(offset) if offset < 0 else f"+{offset}")
-        stage = Stage(code, offset, label)
+        stage = Stage(code, offset, str(offset) if offset < 0 else f"+{offset}")
         rules.append(lambda s, d, stage=stage, column=column, where=where, variables=variables:
                      _licence_stage(s, d, stage, column, where, variables))
+    for stage in (Stage("D05", -30, "-30"), Stage("D06", 1, "overdue")):
+        rules.append(lambda s, d, stage=stage: _review_stage(s, d, stage))
     rules.append(_cycle_ends)
     rules.append(_age_limit)
     return rules
@@ -266,8 +285,8 @@ def _cycle_ends(session: Session, day: date) -> Iterator[Planned]:
     `cycle_anniversary` ("MMDD"; 29 February licences start their cycles on 1 March in common years).
     Holders of neither points nor A/B classes (most drivers) get neither notice and are never read.
     The points on record belong to the ended cycle when the record was reported during it; a record
-    reported after the cycle ended already counts the new cycle, and then only its carried points tell
-    that the ended cycle had points.
+    reported after the cycle ended already counts the new cycle, and then the points the ended one closed
+    with (previous_cycle_points) or its carried points tell (services/review.py).
     """
     candidates = []
     for back in range(CATCH_UP_DAYS, -1, -1):
@@ -279,22 +298,24 @@ def _cycle_ends(session: Session, day: date) -> Iterator[Planned]:
         key = occasion(cycle_end, "+1")
         query = (
             select(Licence.person_id, Licence.status, Licence.points, Licence.carried_points, Licence.has_ab_class,
-                   Licence.upstream_updated_at, Licence.modified_at)
+                   Licence.previous_cycle_points, Licence.previous_cycle_end, Licence.upstream_updated_at,
+                   Licence.modified_at)
             .where(Licence.cycle_anniversary.in_(mmdd), Licence.first_issued < anniversary)
-            .where(or_(Licence.points > 0, Licence.carried_points > 0, Licence.has_ab_class.is_(True)))
+            .where(or_(Licence.points > 0, Licence.carried_points > 0, Licence.previous_cycle_points > 0,
+                       Licence.has_ab_class.is_(True)))
             .where(~exists().where(Notice.kind.in_(("D07", "D14")), Notice.subject_kind == "person",
                                    Notice.subject_id == Licence.person_id, Notice.occasion == key))
         )
         for row in session.execute(query):
             if INACTIVE_LICENCE & set(row.status):
                 continue
-            reported = (row.upstream_updated_at or row.modified_at).astimezone(CHINA).date()
-            if reported <= cycle_end:
+            if review.reported_on(row.upstream_updated_at, row.modified_at) <= cycle_end:
                 points, carried = row.points, None  # carried points worked out below from unpaid fines
-            elif row.carried_points:
-                points, carried = row.carried_points, row.carried_points
             else:
-                continue  # the record already speaks of the new cycle; the ended one is not known
+                # The record already speaks of the new cycle: the points the ended one closed with, if known.
+                points, carried = review.ended_cycle_points(row, cycle_end), row.carried_points
+                if points is None:
+                    continue
             if points > 0:
                 candidates.append(("D14", row.person_id, cycle_end, points, carried))
             elif row.has_ab_class:

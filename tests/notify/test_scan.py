@@ -152,10 +152,9 @@ def test_inspection_exempt_rule():
     assert not inspection_exempt("private", "H31", date(2024, 3, 1), due)
 
 
-def test_review_reminders_only_for_ab_holders_with_points(session):
-    a, b, c = person(), person(), person()
-    store(session, a, b, c,
-          licence(a, classes=["C1"], points=3, review_due=days(30)),
+def test_review_reminders_art_72_para_3_for_ab_holders_only_with_points(session):
+    b, c = person(), person()
+    store(session, b, c,
           licence(b, classes=["A2"], points=0, review_due=days(30)),
           licence(c, classes=["B2"], points=2, review_due=days(30)), now=EARLIER)
     notices = session.scalars(select(Notice)).all()
