@@ -8,11 +8,13 @@ a skip: the suite's promise is that it ran on both.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from datetime import datetime
@@ -21,6 +23,7 @@ import pytest
 import redis as redis_lib
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from hotline.clock import CHINA, FixedClock
 from hotline.config import Settings
@@ -282,6 +285,24 @@ def app(settings, clock):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def served_app(settings, clock):
+    """The hotline served over HTTP by a threaded server on a free port, its public URL pointing at itself
+    (so Twilio signatures are made and checked for the URL the requests really go to)."""
+    from hotline.web import create_app
+
+    port = free_port()
+    served = create_app(dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}"), clock=clock)
+    server = make_server("127.0.0.1", port, served, threaded=True)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served
+    server.shutdown()
+    thread.join(10)
+    served.extensions["hotline"].engine.dispose()
 
 
 class LogRecords(logging.Handler):

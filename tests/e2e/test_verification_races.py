@@ -7,39 +7,19 @@ lets them go at once), as an attacker with forty phone lines would send them.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import event, func, select
-from werkzeug.serving import make_server
 
 from hotline.cli.phone import HttpTransport, PhoneCall
 from hotline.db import Notice, VerificationAttempt, VerificationCode, VerificationOutcome
 from hotline.services import identity
-from hotline.web import create_app
 from tests import factories as f
-from tests.conftest import free_port
 from tests.e2e.voice_world import PIN, UNKNOWN_ID, WRONG_PIN, World, keyed
 
 AT_ONCE = 40
 CODES_A_DAY = 10  # per person and per receiving number (README, "Who is calling")
-
-
-@pytest.fixture
-def served(settings, clock):
-    """The hotline over HTTP on a free port, its public URL pointing at itself (signatures checked)."""
-    port = free_port()
-    app = create_app(dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}"), clock=clock)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    server.shutdown()
-    thread.join(10)
-    app.extensions["hotline"].engine.dispose()
 
 
 def _call(app, phone: str) -> PhoneCall:
@@ -64,12 +44,12 @@ def _count(app, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_forty_wrong_pins_at_once_are_judged_five_times_at_most(served):
-    world = World(served.extensions["hotline"])
+def test_forty_wrong_pins_at_once_are_judged_five_times_at_most(served_app):
+    world = World(served_app.extensions["hotline"])
     someone = f.person(pin=PIN)
     world.store(someone)
     party = world.party(someone["phone"])
-    calls = [_call(served, someone["phone"]) for _ in range(AT_ONCE)]
+    calls = [_call(served_app, someone["phone"]) for _ in range(AT_ONCE)]
     for call in calls:
         call.start()
         assert "密码" in call.press("1").text  # at the PIN prompt
@@ -77,29 +57,29 @@ def test_forty_wrong_pins_at_once_are_judged_five_times_at_most(served):
     turns = _all_at_once([lambda call=call: call.press(WRONG_PIN) for call in calls])
 
     assert all(turn.status == 200 for turn in turns)
-    judged = _count(served, VerificationAttempt, VerificationAttempt.party_id == party.id,
+    judged = _count(served_app, VerificationAttempt, VerificationAttempt.party_id == party.id,
                     VerificationAttempt.outcome == VerificationOutcome.FAILURE)
-    refused = _count(served, VerificationAttempt, VerificationAttempt.party_id == party.id,
+    refused = _count(served_app, VerificationAttempt, VerificationAttempt.party_id == party.id,
                      VerificationAttempt.outcome == VerificationOutcome.LOCKED)
     assert judged == identity.MAX_FAILURES, f"{judged} PINs judged in one lock window"
     assert refused == AT_ONCE - identity.MAX_FAILURES
     assert sum("锁定" in turn.text for turn in turns) >= AT_ONCE - identity.MAX_FAILURES + 1
 
 
-def test_forty_calls_at_once_get_no_more_codes_than_the_hourly_cap(served):
-    world = World(served.extensions["hotline"])
+def test_forty_calls_at_once_get_no_more_codes_than_the_hourly_cap(served_app):
+    world = World(served_app.extensions["hotline"])
     someone = f.person(pin=None)
     world.store(someone)
     party = world.party(someone["phone"])
-    calls = [_call(served, someone["phone"]) for _ in range(AT_ONCE)]
+    calls = [_call(served_app, someone["phone"]) for _ in range(AT_ONCE)]
     for call in calls:
         call.start()
 
     turns = _all_at_once([lambda call=call: call.press("1") for call in calls])
 
     assert all(turn.status == 200 for turn in turns)
-    issued = _count(served, VerificationCode, VerificationCode.party_id == party.id)
-    texted = _count(served, Notice, Notice.kind == "X01", Notice.phone == someone["phone"])
+    issued = _count(served_app, VerificationCode, VerificationCode.party_id == party.id)
+    texted = _count(served_app, Notice, Notice.kind == "X01", Notice.phone == someone["phone"])
     assert issued == identity.MAX_CODES_PER_HOUR, f"{issued} codes issued where the cap is 5"
     assert texted == identity.MAX_CODES_PER_HOUR
 
@@ -108,30 +88,30 @@ def _codes_for(app, phone: str) -> int:
     return _count(app, Notice, Notice.kind == "X01", Notice.phone == phone)
 
 
-def test_one_person_gets_at_most_ten_codes_a_day_though_five_an_hour_are_allowed(served, clock):
-    world = World(served.extensions["hotline"])
+def test_one_person_gets_at_most_ten_codes_a_day_though_five_an_hour_are_allowed(served_app, clock):
+    world = World(served_app.extensions["hotline"])
     someone = f.person(pin=None)
     world.store(someone)
     heard = []
     for _hour in range(4):  # 4 hours of 5 calls: 20 codes asked for, each hour within the hourly cap
         clock.advance(hours=1, minutes=1)
         for _ in range(identity.MAX_CODES_PER_HOUR):
-            call = _call(served, someone["phone"])
+            call = _call(served_app, someone["phone"])
             call.start()
             heard.append(call.press("1").text)
 
-    assert _codes_for(served, someone["phone"]) == CODES_A_DAY
+    assert _codes_for(served_app, someone["phone"]) == CODES_A_DAY
     refused = 4 * identity.MAX_CODES_PER_HOUR - CODES_A_DAY
     assert sum("无法发送验证码" in text for text in heard) == refused
     clock.advance(hours=24)  # a day after the first code: one may come again
-    call = _call(served, someone["phone"])
+    call = _call(served_app, someone["phone"])
     call.start()
     call.press("1")
-    assert _codes_for(served, someone["phone"]) == CODES_A_DAY + 1
+    assert _codes_for(served_app, someone["phone"]) == CODES_A_DAY + 1
 
 
-def test_one_receiving_number_gets_at_most_ten_codes_a_day_whoever_they_are_for(served, clock):
-    world = World(served.extensions["hotline"])
+def test_one_receiving_number_gets_at_most_ten_codes_a_day_whoever_they_are_for(served_app, clock):
+    world = World(served_app.extensions["hotline"])
     family = [f.person(pin=None)]
     family += [f.person(pin=None, phone=family[0]["phone"]) for _ in range(2)]
     world.store(*family)
@@ -139,18 +119,18 @@ def test_one_receiving_number_gets_at_most_ten_codes_a_day_whoever_they_are_for(
     for _hour in range(3):  # 3 hours of 2 calls for each of 3 people: 18 codes, 6 a person
         clock.advance(hours=1, minutes=1)
         for member in family * 2:
-            call = _call(served, phone)
+            call = _call(served_app, phone)
             call.start()
             call.press("1")  # the family phone asks for the last 4 of the ID number
             call.press(member["id_number"][-4:].replace("X", "*"))
 
-    assert _codes_for(served, phone) == CODES_A_DAY
+    assert _codes_for(served_app, phone) == CODES_A_DAY
 
 
-def test_a_locked_id_number_sounds_and_works_like_an_unknown_one(served):
+def test_a_locked_id_number_sounds_and_works_like_an_unknown_one(served_app):
     """Five wrong codes against a known ID lock that person; a caller from another number then typing that
     ID must hear exactly what an unknown ID gets, and cost the hotline the same work (statements)."""
-    app = served
+    app = served_app
     rt = app.extensions["hotline"]
     world = World(rt)
     someone = f.person(pin=None)

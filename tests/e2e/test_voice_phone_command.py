@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from hotline.web import create_app
-from tests.conftest import free_port
 from tests.e2e.voice_world import PIN, World
 
 
@@ -26,23 +20,9 @@ def test_a_scripted_call_in_process_prints_what_is_said(app, settings):
     assert "人工座席正忙" in out and "> call ended" in out
 
 
-@pytest.fixture
-def running_hotline(settings, clock):
-    """The hotline served over HTTP on a free port, its public URL pointing at itself."""
-    port = free_port()
-    served = create_app(dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}"), clock=clock)
-    server = make_server("127.0.0.1", port, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield served
-    server.shutdown()
-    thread.join(10)
-    served.extensions["hotline"].engine.dispose()
-
-
-def test_a_call_over_http_is_signed_like_twilio_and_reads_keys_from_stdin(running_hotline):
-    caller = World(running_hotline.extensions["hotline"]).full()
-    result = running_hotline.test_cli_runner().invoke(
+def test_a_call_over_http_is_signed_like_twilio_and_reads_keys_from_stdin(served_app):
+    caller = World(served_app.extensions["hotline"]).full()
+    result = served_app.test_cli_runner().invoke(
         args=["phone", "call", caller.phone], input=f"9\n{PIN}\n1\nq\n"
     )
     assert result.exit_code == 0, result.output

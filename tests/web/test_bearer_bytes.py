@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
-import threading
+from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
-
-from hotline.web import create_app
-from tests.conftest import free_port
 
 NON_ASCII = ["令牌", "dev-api-tokén", "dev-api-token\u00a0", "🔑"]
 
 
-@pytest.fixture
-def served(settings, clock):
-    port = free_port()
-    app = create_app(dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}"), clock=clock)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield port
-    server.shutdown()
-    app.extensions["hotline"].engine.dispose()
-
-
 @pytest.mark.parametrize("token", NON_ASCII)
 @pytest.mark.parametrize("path", ["/api/changes", "/metrics"])
-def test_a_non_ascii_bearer_token_sent_as_utf8_bytes_is_refused_with_401(served, path, token):
-    connection = http.client.HTTPConnection("127.0.0.1", served, timeout=10)
+def test_a_non_ascii_bearer_token_sent_as_utf8_bytes_is_refused_with_401(served_app, path, token):
+    port = urlsplit(served_app.extensions["hotline"].settings.public_url).port
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.putrequest("GET", path)
     connection.putheader("Authorization", b"Bearer " + token.encode("utf-8"))
     connection.endheaders()
