@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from hotline.cli.phone import FlaskTransport, PhoneCall
 from hotline.db import ChangeKind, ExtensionApplication, OutboundChange
 from tests import factories as f
-from tests.e2e.voice_world import PIN, World
-
-
-@pytest.fixture
-def world(app):
-    return World(app.extensions["hotline"])
+from tests.e2e.voice_world import PIN
 
 
 def call_as(app, settings, world, *, account="window", english=False, **person) -> tuple[PhoneCall, dict]:

@@ -16,30 +16,15 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from hotline.cli.phone import FlaskTransport, PhoneCall
+from hotline.cli.phone import PhoneCall
 from hotline.db import VerificationAttempt
 from hotline.digits import ascii_digits, whole_number
-from tests.e2e.voice_world import PIN, World
+from tests.e2e.voice_world import PIN
 from tests.twilio_signing import signed_post
 
 API = {"Authorization": "Bearer dev-api-token"}
 # Characters that `str.isdigit` accepts but that are not 0-9: superscripts, circled, full-width, Arabic-Indic.
 LOOKALIKES = ["²", "³", "¹", "①", "３", "٣", "߂", "𝟘"]
-
-
-@pytest.fixture
-def world(app):
-    return World(app.extensions["hotline"])
-
-
-@pytest.fixture
-def dial(app, settings):
-    def start(phone: str) -> PhoneCall:
-        call = PhoneCall(FlaskTransport(app.test_client(), settings.public_url, settings.twilio_auth_token), phone)
-        call.start()
-        return call
-
-    return start
 
 
 def at_vehicle_choice(dial, caller) -> PhoneCall:

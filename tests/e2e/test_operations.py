@@ -13,17 +13,12 @@ from sqlalchemy import select
 from hotline.cli.phone import FlaskTransport, PhoneCall
 from hotline.db import Person
 from hotline.logs import JsonFormatter
-from tests.e2e.voice_world import PIN, World
+from tests.e2e.voice_world import PIN
 from tests.twilio_signing import signed_post
 
 # An 18-character resident ID or an 11-digit mainland mobile, written in any of the ways people write it.
 UNMASKED_ID = re.compile(r"(?<![0-9A-Za-z*])\d{17}[0-9Xx](?![0-9A-Za-z])")
 UNMASKED_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
-
-
-@pytest.fixture
-def world(app):
-    return World(app.extensions["hotline"])
 
 
 @pytest.fixture

@@ -7,26 +7,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from hotline.cli.phone import FlaskTransport, PhoneCall
+from hotline.cli.phone import PhoneCall
 from hotline.db import InspectionBooking, Notice
 from hotline.ivr import state
-from tests.e2e.voice_world import NIGHT, PIN, UNKNOWN_ID, WRONG_PIN, World, keyed
+from tests.e2e.voice_world import NIGHT, PIN, UNKNOWN_ID, WRONG_PIN, keyed
 from tests.twilio_signing import signed_post
-
-
-@pytest.fixture
-def world(app):
-    return World(app.extensions["hotline"])
-
-
-@pytest.fixture
-def dial(app, settings):
-    def start(phone: str) -> PhoneCall:
-        call = PhoneCall(FlaskTransport(app.test_client(), settings.public_url, settings.twilio_auth_token), phone)
-        call.start()
-        return call
-
-    return start
 
 
 def at_main_menu(dial, caller, english=False) -> PhoneCall:

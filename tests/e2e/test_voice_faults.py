@@ -7,13 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from hotline.cli.phone import FlaskTransport, PhoneCall
-from tests.e2e.voice_world import NIGHT, PIN, World
+from tests.e2e.voice_world import NIGHT, PIN
 from tests.twilio_signing import signed_post
-
-
-@pytest.fixture
-def world(app):
-    return World(app.extensions["hotline"])
 
 
 @pytest.fixture
