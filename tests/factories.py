@@ -1,4 +1,4 @@
-"""Record factories: dataset records (DATASET.md) as dicts, with sensible defaults, for every test.
+"""Record factories: dataset records (docs/records.md) as dicts, with sensible defaults, for every test.
 
 Each factory returns a fresh record dict that passes validation: ID numbers, credit codes, plates and
 phone numbers are generated valid and unique within the test process. Keyword overrides replace fields;
@@ -283,7 +283,7 @@ def notice_request(to: dict | str | None = None, kind: str = "V07", **overrides:
 
 
 def announcement(**overrides: Any) -> dict[str, Any]:
-    """An announcement (the project's own record type, docs/records-announcement.md) for Xiamen's Siming
+    """An announcement (the project's own record type, docs/records.md) for Xiamen's Siming
     district, published an hour before the tests' day and valid for a month."""
     n = _next()
     defaults = {

@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
     @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
                   help="The day the data stands on (China date); default today.")
     @click.option("--jsonl", "jsonl_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-                  help="Write the records as JSON Lines (DATASET.md) to FILE instead of the database.")
+                  help="Write the records as JSON Lines (docs/records.md) to FILE instead of the database.")
     @click.option("--if-empty", is_flag=True, help="Do nothing, successfully, when the database holds people.")
     @click.option("--reset", is_flag=True,
                   help="Start over: delete every record and the hotline's Redis state first (not in production).")

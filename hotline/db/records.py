@@ -1,4 +1,4 @@
-"""The upstream records of the dataset contract (DATASET.md), as stored by the hotline.
+"""The upstream records (docs/records.md), as stored by the hotline.
 
 Keys are the contract's keys (id_number, org_code, plate + plate_type, ref, plan_id, slot_id, request_id);
 rows also carry an integer primary key for joins. `upstream_updated_at` is the record's own `updated_at`,

@@ -1,4 +1,4 @@
-"""The crowd: synthetic people, their licences, vehicles, violations and learner files, as DATASET records.
+"""The crowd: synthetic people, their licences, vehicles, violations and learner files, as records (docs/records.md).
 
 A crowd is cut into chunks of CHUNK people. Chunk `c` depends only on (seed, day, people, c), so chunks can
 be made in any order, in parallel, and always come out the same. Dates are spread around the day the data

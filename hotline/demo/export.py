@@ -1,4 +1,4 @@
-"""The demo as JSON Lines (DATASET.md): the same records `flask demo-data` loads, for `flask import`.
+"""The demo as JSON Lines (docs/records.md): the same records `flask demo-data` loads, for `flask import`.
 
 Nothing is validated on the way out (the import does that on the way in); the tests check that a file
 written here imports without an error.

@@ -1,4 +1,4 @@
-"""Exam plans and inspection slots around the demo's day, as DATASET records.
+"""Exam plans and inspection slots around the demo's day, as records (docs/records.md).
 
 Exam plans run on working days from two weeks back (so that exam results have plans to refer to) to five
 weeks ahead; each closes for booking at 17:00 three working days before the exam, the platform's usual

@@ -1,4 +1,4 @@
-"""Upstream records in: validation, replace-not-merge upserts, and the changes they make (DATASET.md).
+"""Upstream records in: validation, replace-not-merge upserts, and the changes they make (docs/records.md).
 
 `apply_records` is the one entry point; `flask import` (JSON Lines) and `POST /api/events` (a JSON array)
 both go through it.

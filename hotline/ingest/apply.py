@@ -1,4 +1,4 @@
-"""Applying a stream of records to the store, exactly as DATASET.md rules it.
+"""Applying a stream of records to the store, exactly as docs/records.md rules it.
 
 The stream is worked in chunks (a few thousand records): per chunk and type, one SELECT finds the stored
 copies, one finds the referenced records, new rows go in by COPY on PostgreSQL (an executemany INSERT on

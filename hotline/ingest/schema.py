@@ -1,4 +1,4 @@
-"""The record types of DATASET.md: their fields, forms and cross-field rules.
+"""The record types of docs/records.md: their fields, forms and cross-field rules.
 
 `parse(record, today)` checks one record and returns a `Parsed`: its type, key, the column values it sets
 (derived columns computed), and the references still to resolve against the store. It raises
@@ -222,7 +222,7 @@ def region_or_all(value: Any, name: str) -> str:
     return value
 
 
-# Not in the shared contract: the project's own record type (docs/records-announcement.md).
+# Not in the shared contract: the project's own record type (docs/records.md).
 ANNOUNCEMENT: Fields = {
     "announcement_id": (True, _text(60)),
     "kind": (True, _choice("notice", "publication")),

@@ -5,7 +5,7 @@ For each `RecordChange` (old record -> new record) this plans the notices NOTICE
 (V07 V08 V09 D22) and by an `exam_result` (D20). It runs in ingest's transaction and never commits.
 
 A condition fires when the old record did not meet it and the new one does. A record seen for the first
-time has no old record, and "first sight is not news" (DATASET.md): it fires only where the notice is
+time has no old record, and "first sight is not news" (docs/records.md): it fires only where the notice is
 still timely, meaning a violation recorded within the last 5 days, a status or points threshold whose
 record says (`updated_at`) it changed within the last 5 days, a decision served within the last 5 days.
 A baseline import fires nothing at all.

@@ -230,7 +230,7 @@ def _licence_stage(session: Session, day: date, stage: Stage, column,
 
 
 def _extension_words(row) -> dict:
-    # Which extension is running out: N 延期换证, P 延期体检, T 延期审验 (DATASET.md licence statuses).
+    # Which extension is running out: N 延期换证, P 延期体检, T 延期审验 (docs/records.md licence statuses).
     return {"due": row.due.isoformat(), "statuses": "".join(ch for ch in "NPT" if ch in row.status)}
 
 

@@ -15,7 +15,7 @@ The rules (Order 162 arts. 39-47 and the national booking system's published pra
   before sending the record) + every exam result the hotline holds for a plan of that subject dated on or
   after the permit's issue (`absent` is a failed attempt) + every seat allocated to the person for that
   subject that has no result yet (the exam is taken or about to be). The upstream is expected to send
-  `attempts` as counted before the results it sends separately (DATASET.md: "the hotline adds the
+  `attempts` as counted before the results it sends separately (docs/records.md: "the hotline adds the
   attempts it sees in exam_result records").
 - After a failed or absent KM2 or KM3 a new application of that subject only from the exam date + 10 days.
 - A subject already passed cannot be applied for again.

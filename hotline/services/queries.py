@@ -10,7 +10,7 @@ What a party sees:
   see other violations of that other vehicle.
 - an organisation: its vehicles and their violations.
 
-Money is in fen. Late fee (行政处罚法 art. 72, DATASET.md): a decision served on day D is due by D + 15
+Money is in fen. Late fee (行政处罚法 art. 72, docs/records.md): a decision served on day D is due by D + 15
 (China dates); from D + 16 on, 3 % of the fine is added for each day, so D + 16 owes 3 %, D + 17 owes 6 %;
 never more than the fine; nothing when paid or revoked. Integer arithmetic, half up.
 
@@ -126,7 +126,7 @@ def licence_status(session: Session, clock: Clock, party: Party) -> LicenceView 
     classes = tuple(licence.classes or ())
     probation_classes: tuple[str, ...] = ()
     if licence.probation_until is not None:
-        # DATASET.md: all classes are on probation when the record names none.
+        # docs/records.md: all classes are on probation when the record names none.
         probation_classes = tuple(licence.probation_classes or classes)
     return LicenceView(
         classes=classes,

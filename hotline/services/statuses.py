@@ -1,4 +1,4 @@
-"""Status letters of licences and vehicles (GA code tables, DATASET.md) read as words.
+"""Status letters of licences and vehicles (GA code tables, docs/records.md) read as words.
 
 A licence or a vehicle may carry several letters ("HM"). The upstream may send a capital letter our
 tables do not know: it reads as 其他 / other rather than failing, because the record was accepted.

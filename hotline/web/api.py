@@ -34,7 +34,7 @@ def _bad_request(message: str, **extra):
 @bp.post("/events")
 @bearer("api_token")
 def events():
-    """A JSON array of records (DATASET.md), all or nothing: 200 with the counts, or 400 with every error."""
+    """A JSON array of records (docs/records.md), all or nothing: 200 with the counts, or 400 with every error."""
     body = request.get_data(cache=False, as_text=False)
     try:
         records = json.loads(body)

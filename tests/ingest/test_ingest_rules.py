@@ -1,4 +1,4 @@
-"""The rules of DATASET.md as ingest applies them, on SQLite and PostgreSQL."""
+"""The rules of docs/records.md as ingest applies them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -180,7 +180,7 @@ def test_a_licence_reads_as_facts(session, clock):
         date(2027, 3, 30),
         date(2027, 1, 15),
     )
-    # Probation with no classes named covers every class (DATASET.md).
+    # Probation with no classes named covers every class (docs/records.md).
     assert (view.probation_until, view.probation_classes, view.on_probation) == (date(2027, 2, 28), ("A2", "D"), True)
 
 
