@@ -38,6 +38,12 @@ def plate(value: str) -> str:
     return value.replace("·", "")
 
 
+def offence(description: str) -> str:
+    """An offence as a text says it: the legal wording without its closing 的 (`机动车逆向行驶的` ->
+    `机动车逆向行驶`), its known short form. Never cut: a cut offence (`驾驶机动车违反道路…`) says nothing."""
+    return description[:-1] if description.endswith("的") else description
+
+
 def dialled(number: str) -> str:
     """A number as a citizen dials it: `+8659212123` -> `0592-12123`, `+8613800138000` -> `138 0013 8000`.
 
@@ -62,3 +68,4 @@ def install_filters(env) -> None:
     env.filters["day"] = day
     env.filters["moment"] = moment
     env.filters["plate"] = plate
+    env.filters["offence"] = offence

@@ -124,11 +124,11 @@ def _verified_party(state: dict[str, Any]):
     return _party(state)
 
 
-def _send_text(rt: Runtime, to: str, body: str, purpose: str) -> None:
+def _send_text(rt: Runtime, to: str, body: str, purpose: str, *, signed: bool = False) -> None:
     from ..notify.outbox import send_text
 
     # The carrier's rule: every text starts with the sender's signature 【…】; the outbox sends bodies as given.
-    send_text(rt, to=to, body=rt.settings.sms_signature + body, purpose=purpose)
+    send_text(rt, to=to, body=body if signed else rt.settings.sms_signature + body, purpose=purpose)
 
 
 def _code_text(language: str, issued) -> str:
@@ -348,15 +348,25 @@ def load_vehicles(rt: Runtime, params: dict, state: dict) -> Result:
 
 @action("send_copy", "sent")
 def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
-    """The answer just heard, as a text to the number on record (never an ID number in it)."""
-    from ..templates import addressed, render
+    """The answer just heard, as a text to the number on record (never an ID number in it).
+
+    A copy keeps to the replies' 4 segments: a list (the call's variable named like the copy) is paged as
+    the replies are, the first page sent with "reply … for more"; anything else is one reply."""
+    from ..sms.replies import Replier
 
     party = _verified_party(state)
     name = str(params.get("copy") or state["vars"].get("copy"))
     variables = revive({k: v for k, v in state["vars"].items() if k not in ("party", "parties")})
-    body = addressed(state["language"], state["vars"].get("whose"),
-                     render(state["language"], f"texts/{name}", **variables))
-    _send_text(rt, party.phone, body, "answer")
+    replier = Replier(state["language"], rt.settings.sms_signature, addressee=state["vars"].get("whose") or "",
+                      folder="texts")
+    items = variables.get(name)
+    if isinstance(items, list):
+        # The call's own place in the list (pos, page) is not the text's: the pager sets its own.
+        rest = {k: v for k, v in variables.items() if k not in (name, "pos", "page")}
+        body = replier.page(name, items, 1, **rest)
+    else:
+        body = replier.text(name, **variables)
+    _send_text(rt, party.phone, body, "answer", signed=True)
     return "sent", {"sent_to": mask_phone(party.phone)}
 
 

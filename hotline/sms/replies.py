@@ -50,22 +50,25 @@ def clip(text: str, language: str) -> str:
 
 @dataclass(frozen=True)
 class Replier:
-    """Renders replies in one language with one signature; with an `addressee` (a masked name) each reply
-    says whose record it is about, for a number several people share."""
+    """Renders replies in one language with one signature, from `sms_templates/<language>/<folder>/`: `sms`
+    for replies, `texts` for the copies of voice answers, which keep to the same 4 segments and pages.
+    With an `addressee` (a masked name) each reply says whose record it is about, for a number several
+    people share."""
 
     language: str
     signature: str
     addressee: str = ""
+    folder: str = "sms"
 
     def text(self, name: str, /, **variables: Any) -> str:
         return clip(self._signed(name, variables), self.language)
 
     def _signed(self, name: str, variables: dict[str, Any]) -> str:
-        text = addressed(self.language, self.addressee, render(self.language, f"sms/{name}", **variables))
+        text = addressed(self.language, self.addressee, render(self.language, f"{self.folder}/{name}", **variables))
         return sign(text, self.language, self.signature)
 
     def page(self, name: str, items: Sequence[T], page: int, **variables: Any) -> str:
-        """Page `page` (from 1) of a list rendered by `sms/<name>.j2`.
+        """Page `page` (from 1) of a list rendered by `<folder>/<name>.j2`.
 
         The template gets `items` (this page's), `first` (the number of the first item on the page, for
         numbering), `page`, `more` (True when a later page exists), `next_page`, `total` and `variables`.
