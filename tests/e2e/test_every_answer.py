@@ -1,0 +1,171 @@
+"""Every voice prompt and every SMS reply, rendered with worst-case values (long names and places, many
+items) in both languages, read as a citizen would hear or read them (issue: what callers and texters hear).
+
+The nodes come from the flow file and the replies from the keywords, so a new node or template is checked
+without touching this file: a choice list with fewer than two items to tell apart, or a template no text
+reached, fails and names itself. The checks:
+- no two choices in one list sound the same;
+- the English voice reads no Chinese, the Mandarin voice no English words (plate letters, digits and SMS
+  keywords such as GG aside), and Mandarin says 12123 digit by digit;
+- no "1 violations", no "there are 1";
+- no date said as 长期 / long-term, no text cut with an ellipsis;
+- every SMS reply within 4 segments.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from hotline.ivr import actions, engine, loader
+from hotline.ivr.render import render
+from hotline.services import exams, extensions, identity, inspections, queries
+from tests import factories as f
+from tests.e2e.test_spoken_wording import choice_labels
+from tests.e2e.voice_world import World
+
+LANGUAGES = ("zh-CN", "en")
+LONG_PLACES = (
+    "厦门市湖里区枋湖北二路与金湖路交叉口往金山方向约一百五十米",
+    "厦门市思明区湖滨南路与湖滨中路交叉口（东段）",
+    "沈海高速公路K2065+300米福州往厦门方向",
+)
+LONG_OFFENCES = (
+    "驾驶中型以上载客载货汽车、危险物品运输车辆以外的其他机动车行驶超过规定时速10%未达20%的",
+    "机动车违反规定停放、临时停车，驾驶人不在现场的",
+    "驾驶机动车违反道路交通信号灯通行的",
+)
+STATIONS = ("厦门市湖里区机动车检测站", "厦门市集美区机动车检测中心", "厦门市同安区机动车检测站")
+SITES = ("厦门市车管所集美考场", "厦门市车管所翔安考场")
+CJK = re.compile(r"[\u3400-\u9fff]")
+ENGLISH_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")  # a word with a small letter: not a plate, not GG
+# "1 violations", "1 exam bookings", "there are 1", "there is 3" (not "1 violation is", "1 point this cycle")
+BAD_PLURAL = re.compile(r"(?<![\d.,])\b1 (?:[a-z]+ )?(?!(?:is|was|has|this|as)\b)[a-z]+s\b|\bare 1\b"
+                        r"|\bis (?:[02-9]|\d{2,}) [a-z]+s?\b")
+DATE_AS_LONG_TERM = re.compile(r"至长期|until long|until no expiry|[Ll]ong-term\.")
+
+
+def worst_case_world(rt) -> tuple[World, dict]:
+    """A window-verified learner with a long name, a licence, six cars, violations with long places and
+    offences, three exam applications, three inspection bookings and an extension of every kind; exam
+    plans and inspection times at the same hour in different places."""
+    world = World(rt)
+    someone = f.person(account="window", name="欧阳思远嘉怡")
+    cars = [f.vehicle(someone) for _ in range(6)]
+    fines = [f.violation(cars[i % 2], location=LONG_PLACES[i % 3], description=LONG_OFFENCES[i % 3],
+                         occurred_at=f"2026-11-{i + 1:02d}T08:15:00+08:00", points=i % 2 * 3,
+                         handled=i % 3 == 0, decided_at="2026-10-01T10:00:00+08:00" if i % 3 == 0 else None)
+             for i in range(8)]
+    same_hour = [f.inspection_slot(station_code=f"JC{i}", station_name=name, capacity=5)
+                 for i, name in enumerate(STATIONS)]
+    same_day = [f.exam_plan(subject="KM2", classes=["C1"], date="2026-12-08", capacity=30, site_code=f"XM{i}",
+                            site_name=name) for i, name in enumerate(SITES)]
+    world.store(someone, f.licence(someone), *cars, *fines, f.learner(someone), *same_hour, *same_day)
+    party = world.party(someone["phone"])
+    with rt.transaction() as session:
+        for plan in (world.plans[0], world.plans[1], world.plans[2]):
+            exams.apply(session, rt.clock, rt.calendar, rt.settings, party, plan["plan_id"], "api")
+        for car, slot in zip(cars[3:], world.slots, strict=False):
+            vehicle_id = next(v.id for v in queries.vehicles(session, rt.clock, party) if v.plate == car["plate"])
+            inspections.book(session, rt.clock, party, vehicle_id, slot["slot_id"], "api")
+        for kind in extensions.KINDS:
+            extensions.apply(session, rt.clock, party, kind=kind, reason="abroad", years=2, acknowledged=True,
+                             channel="sms")
+    return world, someone
+
+
+@pytest.fixture
+def flow():
+    return loader.load_flow(loader.FLOW_DIR / "main.yaml", actions.declared())
+
+
+def call_vars(rt, flow, someone: dict, language: str) -> dict:
+    """What a verified caller's state holds after every list was loaded: each read action of the flow
+    (load_*, the extension lists, the office hours) run for real, and the first item of each choice list
+    chosen (the confirmations read it)."""
+    state = engine.new_state(someone["phone"], language)
+    with rt.transaction(read_only=True) as session:
+        party = identity.identify(session, someone["phone"])[0]
+    state["vars"] = {"party": actions.plain(party), "verified": True}
+    readers = sorted({node.action for node in flow.nodes.values() if node.kind == "action"
+                      and (node.action.startswith("load_") or node.action in ("extension_options", "office_hours"))})
+    for name in readers:
+        outcome, updates = actions.run(rt, name, {}, state)
+        assert outcome not in ("none", "refused"), f"the worst-case caller has nothing for {name}: {outcome}"
+        state["vars"].update(updates)
+    state["vars"]["locked_until"] = "2026-11-24T10:15:00+08:00"
+    for node in flow.nodes.values():
+        if node.kind == "choice":
+            items = state["vars"].get(node.items) or []
+            assert len(items) >= 2, f"the worst-case caller has fewer than 2 {node.items} for {node.name}"
+            state["vars"][node.store] = items[0]
+    return state["vars"]
+
+
+REFUSAL_FACTS = {"expires": "2026-12-31", "earliest": "2026-12-31", "window_deadline": "2026-12-31",
+                 "starts_at": "2026-12-01T09:00:00+08:00", "account": "internet"}
+
+
+def renderings(flow, variables: dict, language: str):
+    """(node, page, variant, values, actions) for every node that speaks, every page of every choice list,
+    every refusal where a node explains one, with a long-term licence besides a dated one, and with one
+    item in every list (the singular)."""
+    variants = {"dated": variables,
+                "long-term": {**variables, "licence": {**variables["licence"], "valid_until": None}},
+                "one of each": {k: v[:1] if isinstance(v, list) else v for k, v in variables.items()}}
+    refusals = [{"code": code, "facts": REFUSAL_FACTS} for code in flow.texts["refusals"]]
+    for name, node in flow.nodes.items():
+        if node.kind == "action":
+            continue
+        prompt = " ".join(node.prompt.values()) if node.prompt else ""
+        for variant, values in variants.items():
+            pages = math.ceil(len(values[node.items]) / node.page_size) if node.kind == "choice" else 1
+            for refusal in refusals if "explain(refusal)" in prompt else [None]:
+                for page in range(pages):
+                    state = engine.new_state("+8613800138000", language)
+                    state["vars"] = {**values, **({"refusal": refusal} if refusal else {})}
+                    state["node"] = name
+                    state["pages"][name] = page
+                    _, said = engine.step(flow, state, {"type": "repeat"})
+                    yield name, page, variant, values, said
+
+
+def says(twiml: str) -> list[tuple[str, str]]:
+    return [(s.get("voice"), s.text or "") for s in ET.fromstring(twiml).iter("Say")]
+
+
+def test_every_prompt_with_worst_case_values_reads_right_in_both_languages(app, settings, flow):
+    rt = app.extensions["hotline"]
+    _, someone = worst_case_world(rt)
+    problems: list[str] = []
+    for language in LANGUAGES:
+        variables = call_vars(rt, flow, someone, language)
+        for name, page, variant, values, said in renderings(flow, variables, language):
+            twiml = render(said, settings, language)
+            spoken = says(twiml)
+            where = f"{language} {name} page {page + 1} ({variant})"
+            for voice, text in spoken:
+                if voice == settings.voice_en and CJK.search(text):
+                    problems.append(f"{where}: Chinese read by the English voice: {text!r}")
+                if voice == settings.voice_zh:
+                    words = ENGLISH_WORD.findall(text)
+                    if words:
+                        problems.append(f"{where}: English words {words} read by the Mandarin voice: {text!r}")
+                    if "12123" in text:
+                        problems.append(f"{where}: 12123 read as a number by the Mandarin voice: {text!r}")
+            heard = " ".join(text for _, text in spoken)
+            for pattern, what in ((BAD_PLURAL, "a wrong plural"), (DATE_AS_LONG_TERM, "long-term said as a date")):
+                if pattern.search(heard):
+                    problems.append(f"{where}: {what}: {pattern.search(heard).group()!r} in {heard!r}")
+            if "…" in heard or "..." in heard:
+                problems.append(f"{where}: a cut text: {heard!r}")
+            if flow.nodes[name].kind == "choice":
+                shown = min(flow.nodes[name].page_size,
+                            len(values[flow.nodes[name].items]) - page * flow.nodes[name].page_size)
+                labels = choice_labels(heard, language == "en")[:shown]  # a menu key (8: by text) may follow
+                if len(labels) != shown or len(set(labels)) != len(labels):
+                    problems.append(f"{where}: {shown} choices that do not sound different: {labels}")
+    assert not problems, "\n".join(dict.fromkeys(problems))
