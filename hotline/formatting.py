@@ -64,6 +64,9 @@ def dialled(number: str) -> str:
 
 
 def install_filters(env) -> None:
+    from .regions import region_name
+
+    env.filters["region"] = region_name
     env.filters["money"] = money
     env.filters["day"] = day
     env.filters["moment"] = moment

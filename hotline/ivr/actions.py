@@ -553,7 +553,8 @@ def cancel_extension(rt: Runtime, params: dict, state: dict) -> Result:
 
 @action("load_announcements", "some", "none")
 def load_announcements(rt: Runtime, params: dict, state: dict) -> Result:
-    """The announcements still valid for the caller's region (the ID number's), the `all` ones too."""
+    """The announcements still valid for the caller's region (the ID number's), its city's, province's and
+    the national ones too, the most local first."""
     from ..services import announcements
 
     party = _verified_party(state)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from ..clock import CHINA
 from ..digits import ASCII_DIGITS
+from ..regions import region_name
 
 # Digits read one by one in Mandarin (plates, numbers): 1 is 幺, as callers say it on the phone, so that
 # it is not confused with 七.
@@ -137,4 +138,5 @@ FILTERS = {
     "plate": spoken_plate,
     "words": spoken_list,
     "name": spoken_name,
+    "region": region_name,  # 350203 -> 厦门市思明区 / Siming District, Xiamen
 }

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -136,18 +136,27 @@ def unsubscribe(session: Session, clock: Clock, phone: str) -> SubscriptionView:
     return SubscriptionView(phone, row.area, False, True)
 
 
+def levels(area: str | None) -> list[str]:
+    """The areas whose announcements reach a subscriber of `area`, the most local first: the district, its
+    city, its province, then the whole country (`all`)."""
+    if not area:
+        return [ALL]
+    province, city = area_parts(area)
+    return list(dict.fromkeys([area, f"{city}00", f"{province}0000", ALL]))
+
+
 def current(session: Session, clock: Clock, area: str | None, *, limit: int = 5) -> list[AnnouncementView]:
-    """Announcements published and still valid for `area` (all areas' `all` ones too), newest first."""
+    """Announcements published and still valid for `area`, the most local first (the district's, the
+    city's, the province's, then the national ones), each level newest first: a short list must not be
+    filled with national news while the district's road closure waits below it."""
     now = clock.now()
-    areas = [ALL]
-    if area:
-        province, city = area_parts(area)
-        areas += [area, f"{city}00", f"{province}0000"]
+    areas = levels(area)
+    locality = case({a: rank for rank, a in enumerate(areas)}, value=Announcement.area)
     rows = session.scalars(
         select(Announcement)
         .where(Announcement.published_at <= now, Announcement.valid_until > now,
-               or_(*(Announcement.area == a for a in dict.fromkeys(areas))))
-        .order_by(Announcement.published_at.desc(), Announcement.id.desc())
+               or_(*(Announcement.area == a for a in areas)))
+        .order_by(locality, Announcement.published_at.desc(), Announcement.id.desc())
         .limit(limit)
     )
     return [_view(row) for row in rows]

@@ -429,10 +429,11 @@ class _Dialogue:
             return self.say("announcements", case="off" if view.changed else "not_on", area=view.area)
         view = announcements.subscribe(self.session, clock, self.phone, area=command.area, party=self.party,
                                        language=self.language())
-        current = announcements.current(self.session, clock, view.area, limit=2)
+        current = announcements.current(self.session, clock, view.area, limit=2)  # the most local first
         pref = self.session.get(PhonePreference, self.phone)
         return self.say("announcements", case="on", area=view.area, own_region=command.area is None,
-                        titles=[a.title for a in current], opted_out=bool(pref and pref.opted_out))
+                        wider=announcements.levels(view.area)[1:], current=current,
+                        opted_out=bool(pref and pref.opted_out))
 
     def _refuse_window_only(self, view: Any) -> None:
         """Say now, not after the `Y`, that a closed booking can only be given up at the window: a prompt

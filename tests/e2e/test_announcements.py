@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from hotline.db import AnnouncementSubscription, Notice
@@ -27,11 +28,11 @@ def test_an_announcement_reaches_exactly_its_areas_subscribers_once(client, sett
     store(session, *siming, haicang, stopped, never)
 
     # Two subscribe to their own region (the ID number's), one names another area, one leaves again.
-    assert "350203" in text(client, settings, siming[0]["phone"], "GG")
-    assert "350203" in text(client, settings, siming[1]["phone"], "公告")
+    assert "已订阅厦门市思明区的交管公告" in text(client, settings, siming[0]["phone"], "GG")
+    assert "已订阅厦门市思明区的交管公告" in text(client, settings, siming[1]["phone"], "公告")
     stranger = valid_phone()  # not on record: may still subscribe by naming an area
-    assert "350205" in text(client, settings, stranger, "GG 350205")
-    assert "350205" in text(client, settings, haicang["phone"], "gg")
+    assert "已订阅厦门市海沧区" in text(client, settings, stranger, "GG 350205")
+    assert "已订阅厦门市海沧区" in text(client, settings, haicang["phone"], "gg")
     text(client, settings, stopped["phone"], "GG")
     assert "已退订" in text(client, settings, stopped["phone"], "GG TD")
     assert subscriptions(session) == {
@@ -118,3 +119,26 @@ def test_a_number_that_unsubscribes_before_the_send_is_skipped(client, settings,
         rt.engine.dispose()
     assert reasons == {stays: None, leaves: "no longer due: unsubscribed"}
     assert [m.to for m in loopback.messages()] == [stays]
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_gg_lists_the_district_and_city_announcements_first_and_names_the_areas(client, settings, session, language):
+    """Four announcements published together, one per level (as the demo has them): the reply's two are the
+    district's and the city's, the most local, named as places, never as bare codes."""
+    siming = person(id_number=valid_id_number(region="350203"), language=language)
+    levels = {area: announcement(area=area, title=title)
+              for area, title in (("350203", "湖滨南路夜间施工"), ("350200", "环岛路周末禁行"),
+                                  ("350000", "全省严重交通违法曝光"), ("all", "驾驶证电子化全面推行"))}
+    store(session, siming, *levels.values())
+    reply = text(client, settings, siming["phone"], "GG")
+    assert "350203" not in reply and "350200" not in reply
+    if language == "zh-CN":
+        assert "已订阅厦门市思明区的交管公告" in reply and "厦门市、福建省和全国的公告也会发送" in reply
+        assert "湖滨南路夜间施工（厦门市思明区）" in reply and "环岛路周末禁行（厦门市）" in reply
+        assert "全省严重交通违法曝光" not in reply and "驾驶证电子化全面推行" not in reply
+    else:
+        assert "for Siming District, Xiamen" in reply and "Xiamen, Fujian Province and the whole country" in reply
+        assert "2 currently valid (Siming District, Xiamen; Xiamen)" in reply
+    stopped = {"zh-CN": "已退订厦门市思明区的交管公告",
+               "en": "Announcements for Siming District, Xiamen stopped"}[language]
+    assert stopped in text(client, settings, siming["phone"], "GG TD")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from hotline.cli.phone import FlaskTransport, PhoneCall
@@ -104,3 +105,23 @@ def test_announcements_valid_for_the_callers_region_are_read(app, settings, worl
     elsewhere, _ = call_as(app, settings, world, id_number=f.valid_id_number(region="110101"))
     elsewhere.press("8")
     assert "目前没有有效的交管公告" in elsewhere.press("2").text
+
+
+@pytest.mark.parametrize("english", [False, True])
+def test_the_districts_announcements_come_before_newer_national_ones_each_named_by_its_area(app, settings, world,
+                                                                                            english):
+    national = f.announcement(area="all", title="驾驶证电子化全面推行", published_at="2026-11-24T09:50:00+08:00")
+    city = f.announcement(area="350200", title="环岛路周末禁行", published_at="2026-11-24T09:55:00+08:00")
+    world.store(national, city)
+    call, _ = call_as(app, settings, world, english=english, id_number=f.valid_id_number(region="350203"))
+    call.press("8")
+    first = call.press("2").text
+    # A page of three: the district's four (older) before the city's and the nation's (newer).
+    assert national["title"] not in first and city["title"] not in first
+    assert ("Number 1, for Siming District, Xiamen" if english else "第1条，厦门市思明区公告") in first
+    rest = call.press("1").text
+    assert national["title"] in rest and city["title"] in rest
+    if english:
+        assert "Number 5, for Xiamen" in rest and "Number 6, for the whole country" in rest
+    else:
+        assert "第5条，厦门市公告" in rest and "第6条，全国公告" in rest

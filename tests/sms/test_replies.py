@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline.notify.segments import count, is_gsm7
+from hotline.services.announcements import AnnouncementView
 from hotline.services.exams import PlanView
 from hotline.services.queries import ViolationView
 from hotline.sms.replies import MAX_SEGMENTS, Replier, clip, sign
@@ -55,7 +56,9 @@ STATIC = (
     + [("extension", {"step": step, "numbers": numbers, "wrong": wrong, "open_kinds": ["renewal"]})
        for step, numbers in (("kind", ()), ("reason", (3,)), ("years", (3, 2))) for wrong in (True, False)]
     + [("announcements", {"case": case, "area": "350203", "own_region": True, "opted_out": True,
-                          "titles": ["湖滨南路施工交通管制" * 2] * 2 if case == "on" else []})
+                          "wider": ["350200", "350000", "all"],
+                          "current": [AnnouncementView("A", "notice", area, "湖滨南路施工交通管制" * 2, "", AT, AT)
+                                      for area in ("350203", "350200")] if case == "on" else []})
        for case in ("on", "off", "not_on")]
 )
 
