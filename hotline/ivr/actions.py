@@ -461,13 +461,27 @@ def load_slots(rt: Runtime, params: dict, state: dict) -> Result:
 
 @action("book_inspection", "ok", "refused")
 def book_inspection(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..notify import outbox, sender
     from ..services import inspections
 
     party = _verified_party(state)
     vehicle, slot = state["vars"]["vehicle"], state["vars"]["slot"]
     with rt.transaction() as session:
         made = inspections.book(session, rt.clock, party, int(vehicle["id"]), slot["slot_id"], "voice")
+        # The citizen's record of the booking, texted unasked to the number on record; written in the
+        # booking's transaction, so there is never a booking without its text or a text without a booking.
+        text_id = outbox.queue_text(session, rt.clock.now(), to=party.phone, purpose="booking",
+                                    body=rt.settings.sms_signature + _booking_text(state, made))
+    sender.enqueue_quietly(rt, [text_id], urgent=True)
     return "ok", {"booking": plain(made)}
+
+
+def _booking_text(state: dict, booking) -> str:
+    from ..templates import addressed, render
+
+    language = state["language"]
+    body = render(language, "texts/inspection_booked", booking=booking)
+    return addressed(language, state["vars"].get("whose"), body)
 
 
 @action("load_bookings", "some", "none", "refused")

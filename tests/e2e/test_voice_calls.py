@@ -276,3 +276,37 @@ def test_a_caller_alone_on_a_number_hears_no_name(world, dial):
     call = at_main_menu(dial, caller)
     turn = call.press("2")
     assert not turn.text.startswith("以下是") and "某" not in turn.text
+
+
+@pytest.mark.parametrize("english", [False, True])
+def test_an_inspection_booked_by_phone_is_confirmed_by_text_unasked(app, settings, clock, loopback, world, dial,
+                                                                     english):
+    """The text is the citizen's record of the booking (机动车登记规定 art. 54 for what to bring): it reaches the
+    phone through the worker and the real twilio client, once, even when Twilio posts the last step again."""
+    from tests.notify.support import run_worker, sending_runtime
+
+    caller = world.full()
+    call = at_main_menu(dial, caller, english=english)
+    call.press("5")
+    call.press("1")  # book
+    call.press("1")  # the first car
+    call.press("1")  # the first slot
+    booked = call.press("1")  # confirm
+    assert ("texted the booking" if english else "预约信息已发送短信") in booked.text, booked.text
+    call.repeat_last()
+    rt = sending_runtime(settings, clock, loopback)
+    try:
+        run_worker(rt)
+    finally:
+        rt.engine.dispose()
+    [message] = loopback.messages(caller.phone)
+    with app.extensions["hotline"].transaction(read_only=True) as session:
+        plate = session.scalar(select(InspectionBooking)).vehicle.plate
+    assert message.body.startswith(settings.sms_signature)
+    assert plate in message.body and "厦门湖里机动车检测站" in message.body and "QX" in message.body
+    if english:
+        assert "Inspection booked" in message.body and "1 Dec 2026 09:00" in message.body
+        assert "vehicle licence" in message.body and "compulsory insurance" in message.body
+    else:
+        assert "检验预约成功" in message.body and "2026年12月01日09:00" in message.body
+        assert "行驶证" in message.body and "交强险" in message.body
