@@ -279,8 +279,8 @@ def test_a_caller_alone_on_a_number_hears_no_name(world, dial):
 
 
 @pytest.mark.parametrize("english", [False, True])
-def test_an_inspection_booked_by_phone_is_confirmed_by_text_unasked(app, settings, clock, loopback, world, dial,
-                                                                     english):
+def test_an_inspection_booked_by_phone_is_confirmed_by_text_unasked_with_what_to_bring_art54(
+        app, settings, clock, loopback, world, dial, english):
     """The text is the citizen's record of the booking (机动车登记规定 art. 54 for what to bring): it reaches the
     phone through the worker and the real twilio client, once, even when Twilio posts the last step again."""
     from tests.notify.support import run_worker, sending_runtime
