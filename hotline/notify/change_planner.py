@@ -34,7 +34,9 @@ FULL_POINTS = 12  # D12, D15
 MANY_UNHANDLED = 5  # W03
 # KM2 and KM3 retakes may be booked 10 days after the exam; KM1 and KM3W the day after (a same-day retake
 # is taken at the exam itself).
-RETAKE_WAIT_DAYS = {"KM2": 10, "KM3": 10, "KM1": 1, "KM3W": 1}
+# Order 162 as amended by Order 172, art. 47: KM2 and KM3 (road and safe-driving theory) are booked again
+# after ten days; KM1 the next day.
+RETAKE_WAIT_DAYS = {"KM2": 10, "KM3": 10, "KM1": 1, "KM3W": 10}
 ROAD_SUBJECTS = ("KM2", "KM3")  # five attempts within the permit
 ROAD_ATTEMPTS = 5
 
@@ -273,12 +275,19 @@ class _ChangePlanner:
         })
 
     def _road_attempts(self, person_id: int, subject: str) -> int:
-        """Bookings of `subject` used: those the learner record counted plus every result the hotline saw."""
-        before = self.session.scalar(select(Learner.attempts).where(Learner.person_id == person_id)) or {}
-        seen = self.session.scalar(
+        """Bookings of `subject` used within the current learning permit (art. 47): those the learner
+        record counted plus every result the hotline saw for an exam on or after the permit's issue."""
+        row = self.session.execute(
+            select(Learner.attempts, Learner.permit_issued).where(Learner.person_id == person_id)
+        ).first()
+        before, permit = (row.attempts or {}, row.permit_issued) if row is not None else ({}, None)
+        query = (
             select(func.count()).select_from(ExamResult).join(ExamPlan, ExamPlan.id == ExamResult.plan_id)
             .where(ExamResult.person_id == person_id, ExamPlan.subject == subject)
-        ) or 0
+        )
+        if permit is not None:
+            query = query.where(ExamPlan.date >= permit)
+        seen = self.session.scalar(query) or 0
         return int(before.get(subject, 0)) + seen
 
 

@@ -5,19 +5,23 @@ The rules (Order 162 arts. 39-47 and the national booking system's published pra
 - KM1 needs no permit. KM2, KM3 and KM3W need a valid learning permit (three years from its issue; the
   exam must fall before `Learner.permit_expires`).
 - Earliest application, counted from the permit's issue: KM2 after 10 days (20 for A1 A2 A3 B1 B2 C6);
-  KM3 and KM3W after 20 days (C2 C3 C4 C5), 30 (C1 M N P) or 40 (A1 A2 A3 B1 B2 C6). The contract names no
-  KM3 wait for C6; it takes the A/B classes' 40 days, as it shares their 20 days for KM2 (a learner told to
-  wait can still book; one let through too early is turned away at the exam). D E F take 20 days.
-- KM3 and KM3W may be applied for before KM2 is passed when `settings.exam_parallel_booking` is on (the
-  default, as at the platform's launch); otherwise they need KM2 passed.
-- At most 5 bookings each for KM2 and for KM3 road driving within the permit (KM1 and KM3W are not
-  limited). A booking used is counted as: the learner record's `attempts[subject]` (what upstream counted
+  KM3 and KM3W after 20 days (C2 C3 C4 C5), 30 (C1 M N P) or 40 (A1 A2 A3 B1 B2), but 30 for an A/B class
+  when the person already holds a car-class (汽车类) licence and adds the class (Order 162 as amended by
+  Order 172, art. 44(3); A1 A2 B1 can only be added, art. 16). D E F take 20 days.
+- C6 has no KM3 road test (art. 30 ¶3: KM2 and the safe-driving theory): KM3 is refused (`no_road_test`),
+  KM3W has no wait of its own in arts. 43-44.
+- KM3 may be applied for before KM2 is passed when `settings.exam_parallel_booking` is on (the default, as
+  at the platform's launch); otherwise it needs KM2 passed. KM3W (安全文明驾驶常识) always follows passing
+  KM2 and the KM3 road test (art. 39): `km2_not_passed`, then `km3_not_passed` (C6: KM2 only).
+- At most 5 bookings each for KM2 and for KM3 road driving within the current permit (KM1 and KM3W are
+  not limited; art. 47). A booking used is counted as: the learner record's `attempts[subject]` (what upstream counted
   before sending the record) + every exam result the hotline holds for a plan of that subject dated on or
   after the permit's issue (`absent` is a failed attempt) + every seat allocated to the person for that
   subject that has no result yet (the exam is taken or about to be). The upstream is expected to send
   `attempts` as counted before the results it sends separately (docs/records.md: "the hotline adds the
   attempts it sees in exam_result records").
-- After a failed or absent KM2 or KM3 a new application of that subject only from the exam date + 10 days.
+- After a failed or absent KM2, KM3 or KM3W a new application of that subject only from the exam date + 10
+  days (art. 47: "科目二、科目三考试应当在十日后预约"; KM3W is part of 科目三).
 - A subject already passed cannot be applied for again.
 - One open application per subject: one pending, or one with a seat for an exam not yet past.
 - The plan must serve the learner's licence class; applications only before `booking_closes_at`;
@@ -33,11 +37,12 @@ Sort time (the rank at allocation, stored on the application when it is made):
 - a later application of a subject (an exam of that subject already sat): the previous exam's time
   (its date at the session's start, 08:00 AM / 13:00 PM China time). When the learner record counts
   earlier attempts but the hotline holds no result to date them, the first-application time is used;
-- a person who cancelled an application of the subject: the cancellation time, or where a previous exam
-  also applies the later of the two. The source (S6) reads "用户取消预约成功的，为取消预约时间": a
-  cancellation that went through lowers the person's priority, so an apply–cancel–reapply cannot keep an
-  early rank. Seats already allocated are only given up at the window (not through the hotline); should
-  such a cancellation be recorded here it counts the same way.
+- a person who gave up a *successful* booking (a seat) of the subject, or was absent: the cancellation
+  time, or where a previous exam also applies the later of the two (考试工作规范: "用户取消预约成功的，为
+  取消预约时间" speaks of a booking that succeeded). Withdrawing a *pending* application before the
+  booking closes costs no rank: the re-application ranks as if it were the first (the contract said any
+  cancellation resets the sort time; the law's reading wins, see the README). Seats are only given up at
+  the window (not through the hotline); should such a cancellation be recorded here it counts.
 - ties: the time the application was made, then the application id.
 
 Refusal codes and their facts:
@@ -53,7 +58,9 @@ Refusal codes and their facts:
 - `no_permit` (subject): KM2/KM3/KM3W without a learning permit
 - `permit_expired` (expires: date): the permit has run out, or will before the exam
 - `too_early` (earliest: date): too soon after the permit's issue
-- `km2_not_passed`: KM3/KM3W under sequential booking
+- `km2_not_passed`: KM3 under sequential booking; KM3W before KM2 is passed
+- `km3_not_passed`: KM3W before the KM3 road test is passed (art. 39)
+- `no_road_test` (licence_class): KM3 for C6 (art. 30 ¶3)
 - `attempts_exhausted` (used, limit): 5 KM2 or KM3 bookings used within the permit
 - `retake_too_early` (earliest: date, last_exam: date)
 - `no_such_application` (application_id): none, or not the caller's
@@ -80,7 +87,7 @@ from sqlalchemy.orm import Session
 from ..calendar import WorkCalendar
 from ..clock import CHINA, Clock, add_years, china_today
 from ..config import Settings
-from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Person
+from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Licence, Person
 from ..validation import AB_CLASSES
 from .access import Action, require
 from .allocation import AllocationResult, allocate, plans_due_for_allocation
@@ -107,10 +114,15 @@ PERMIT_SUBJECTS = ("KM2", "KM3", "KM3W")
 LIMITED_SUBJECTS = ("KM2", "KM3")  # road driving; KM3W is not counted
 ATTEMPT_LIMIT = 5
 RETAKE_WAIT_DAYS = 10
-KM2_WAIT_LONG = AB_CLASSES | {"C6"}  # 20 days; every other class 10
+KM2_WAIT_LONG = AB_CLASSES | {"C6"}  # 20 days; every other class 10 (art. 43)
+# Order 162 as amended by Order 172, art. 44: KM3 waits; C6 has none (no KM3 road test, art. 30 ¶3).
 KM3_WAIT = {**{c: 20 for c in ("C2", "C3", "C4", "C5")}, **{c: 30 for c in ("C1", "M", "N", "P")},
-            **{c: 40 for c in KM2_WAIT_LONG}}
+            **{c: 40 for c in AB_CLASSES}, "C6": 0}
 KM3_WAIT_DEFAULT = 20
+KM3_WAIT_ADDING = 30  # art. 44(3): an A/B class added by a holder of a car-class licence
+# art. 109(4): 汽车类 classes (every class but the motorcycles D E F)
+CAR_CLASSES = AB_CLASSES | {"C1", "C2", "C3", "C4", "C5", "C6", "M", "N", "P"}
+NO_ROAD_TEST = {"C6"}  # art. 30 ¶3: KM2 and KM3W only
 SESSION_START = {"AM": time(8, 0), "PM": time(13, 0)}
 
 
@@ -292,9 +304,12 @@ class _History:
 
     def bookings_used(self, learner: Learner, subject: str) -> int:
         recorded = int((learner.attempts or {}).get(subject, 0))
+        # Art. 47: bookings count within the current learning permit only.
+        permit = learner.permit_issued
         seats_without_result = sum(
             1 for a, plan in self.applications
             if a.status == ApplicationStatus.SUCCESS and plan.id not in self.resulted_plan_ids
+            and (permit is None or plan.date >= permit)
         )
         return recorded + len(self.results) + seats_without_result
 
@@ -309,7 +324,10 @@ class _History:
         return max((d for r, d, _ in self.results if r in ("fail", "absent")), default=None)
 
     def last_cancellation(self) -> datetime | None:
-        return max((a.cancelled_at for a, _ in self.applications if a.cancelled_at is not None), default=None)
+        """The latest cancellation of a *successful* booking (a seat given up); withdrawing a pending
+        application costs no rank (考试工作规范: "取消预约成功的，为取消预约时间")."""
+        return max((a.cancelled_at for a, _ in self.applications
+                    if a.cancelled_at is not None and a.allocated_at is not None), default=None)
 
 
 def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, today: date,
@@ -328,25 +346,45 @@ def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, toda
     expires = learner.permit_expires or add_years(learner.permit_issued, 3)
     if today >= expires or plan.date >= expires:
         raise Refusal("permit_expired", expires=expires)
-    earliest = learner.permit_issued + timedelta(days=_wait_days(subject, learner.licence_class))
+    if subject == "KM3" and learner.licence_class in NO_ROAD_TEST:
+        raise Refusal("no_road_test", licence_class=learner.licence_class)
+    wait = _wait_days(subject, learner.licence_class, _holds_car_licence(learner))
+    earliest = learner.permit_issued + timedelta(days=wait)
     if today < earliest:
         raise Refusal("too_early", earliest=earliest)
-    if subject in ("KM3", "KM3W") and not settings.exam_parallel_booking and _km2_passed_on(learner) is None:
+    if subject == "KM3" and not settings.exam_parallel_booking and _km2_passed_on(learner) is None:
         raise Refusal("km2_not_passed")
+    if subject == "KM3W":
+        # Art. 39: the safe-driving theory follows passing KM2 and the KM3 road test.
+        if _km2_passed_on(learner) is None:
+            raise Refusal("km2_not_passed")
+        if learner.licence_class not in NO_ROAD_TEST and _passed_on(learner, "KM3") is None:
+            raise Refusal("km3_not_passed")
     if subject in LIMITED_SUBJECTS:
         used = history.bookings_used(learner, subject)
         if used >= ATTEMPT_LIMIT:
             raise Refusal("attempts_exhausted", used=used, limit=ATTEMPT_LIMIT)
+    if subject in PERMIT_SUBJECTS:
+        # Art. 47: a KM2 or KM3 (road or safe-driving theory) retake is booked after ten days.
         failed_on = history.last_failure()
         if failed_on is not None and today < failed_on + timedelta(days=RETAKE_WAIT_DAYS):
             raise Refusal("retake_too_early", earliest=failed_on + timedelta(days=RETAKE_WAIT_DAYS),
                           last_exam=failed_on)
 
 
-def _wait_days(subject: str, licence_class: str) -> int:
+def _wait_days(subject: str, licence_class: str, holds_car_licence: bool) -> int:
     if subject == "KM2":
         return 20 if licence_class in KM2_WAIT_LONG else 10
+    if licence_class in AB_CLASSES and holds_car_licence:
+        return KM3_WAIT_ADDING  # art. 44(3), second sentence
     return KM3_WAIT.get(licence_class, KM3_WAIT_DEFAULT)
+
+
+def _holds_car_licence(learner: Learner) -> bool:
+    """Whether the learner already holds a car-class licence (art. 109(4)) and so adds a class."""
+    session = Session.object_session(learner)
+    classes = session.scalar(select(Licence.classes).where(Licence.person_id == learner.person_id))
+    return bool(set(classes or ()) & CAR_CLASSES)
 
 
 def _sort_time(learner: Learner, subject: str, history: _History, settings: Settings) -> datetime:
@@ -368,14 +406,18 @@ def _sort_time(learner: Learner, subject: str, history: _History, settings: Sett
 
 
 def _km2_passed_on(learner: Learner) -> date | None:
-    """KM2 passed, from the learner record or from a pass result the hotline holds."""
-    passed = (learner.passed or {}).get("KM2")
+    return _passed_on(learner, "KM2")
+
+
+def _passed_on(learner: Learner, subject: str) -> date | None:
+    """The subject passed, from the learner record or from a pass result the hotline holds."""
+    passed = (learner.passed or {}).get(subject)
     if passed:
         return date.fromisoformat(passed)
     session = Session.object_session(learner)
     return session.scalar(
         select(func.min(ExamPlan.date)).join(ExamResult, ExamResult.plan_id == ExamPlan.id)
-        .where(ExamResult.person_id == learner.person_id, ExamPlan.subject == "KM2", ExamResult.result == "pass")
+        .where(ExamResult.person_id == learner.person_id, ExamPlan.subject == subject, ExamResult.result == "pass")
     )
 
 

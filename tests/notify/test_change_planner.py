@@ -303,6 +303,26 @@ def test_fifth_failed_km3_voids_the_other_subjects(session, settings):
     assert "成绩作废" in render_notice(notice, "zh-CN", settings)
 
 
+def test_failures_on_an_earlier_permit_do_not_void_order162_art47(session, settings):
+    # Four KM2 failures on the permit that ran out in 2026-03; one failure on the new permit.
+    p = person()
+    old = [exam_plan(date=f"2025-0{m}-10", booking_closes_at=f"2025-0{m}-05T17:00:00+08:00") for m in range(3, 7)]
+    new = exam_plan(date="2026-11-20", booking_closes_at="2026-11-17T17:00:00+08:00")
+    store(session, p, learner(p, permit_issued="2023-03-01"), *old,
+          *(exam_result(p, plan, result="fail") for plan in old), new, now=BEFORE)
+    store(session, learner(p, permit_issued="2026-09-01"), now=BEFORE)
+    change(session, exam_result(p, new, result="fail", score=70))
+    [notice] = [n for n in notices(session) if n.occasion == f"result:{new['plan_id']}"]
+    assert notice.variables["voided"] is False and notice.variables["retake_from"] == "2026-11-30"
+    assert "成绩作废" not in render_notice(notice, "zh-CN", settings)
+
+
+def test_a_failed_km3w_retake_is_booked_after_ten_days_order162_art47(session, settings):
+    notice = _exam(session, subject="KM3W", on=date(2026, 11, 20))
+    assert notice.variables["retake_from"] == "2026-11-30"
+    assert "2026年11月30日起" in render_notice(notice, "zh-CN", settings)
+
+
 def test_pass_is_reported_with_its_score(session, settings):
     notice = _exam(session, subject="KM1", result="pass", score=95)
     assert "合格（95分）" in render_notice(notice, "zh-CN", settings)

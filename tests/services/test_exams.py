@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from hotline.clock import CHINA, at_china
-from hotline.db import ChangeKind, ExamApplication, OutboundChange
+from hotline.db import ChangeKind, ExamApplication, ExamPlan, OutboundChange
 from hotline.services import exams
 from hotline.services.errors import NotPermitted, Refusal
 from hotline.services.identity import party_by_id_number
-from tests.factories import exam_plan, exam_result, learner, organisation, person, store
+from tests.factories import exam_plan, exam_result, learner, licence, organisation, person, store
 
 
 def new_learner(session, *, account="internet", **overrides):
@@ -108,20 +108,69 @@ def test_a_permit_running_out_before_the_exam_is_refused(rt, session):
         ("P", "KM3", 30),
         ("A2", "KM3", 40),
         ("B1", "KM3", 40),
-        ("C6", "KM3", 40),
         ("C1", "KM3W", 30),
     ],
 )
 def test_earliest_application_after_the_permit(rt, session, licence_class, subject, days):
     # The permit was issued so that the earliest day is tomorrow, Wednesday 2026-11-25.
     issued = date.fromordinal(date(2026, 11, 25).toordinal() - days)
-    party = new_learner(session, licence_class=licence_class, permit_issued=issued)
+    passed = {"KM1": "2026-09-01", "KM2": "2026-11-02", "KM3": "2026-11-20"} if subject == "KM3W" else None
+    party = new_learner(session, licence_class=licence_class, permit_issued=issued,
+                        **({"passed": passed} if passed else {}))
     plan_id = new_plan(session, subject=subject, classes=[licence_class])
     refused = refusal(apply, rt, session, party, plan_id)
     assert refused.code == "too_early"
     assert refused.facts["earliest"] == date(2026, 11, 25)
     rt.clock.set(at_china(date(2026, 11, 25), 8, 0))
     assert apply(rt, session, party, plan_id).status == "pending"
+
+
+def test_km3_wait_is_30_days_when_adding_a_class_order162_art44(rt, session):
+    # A C1 holder adding B2: 30 days after the permit, not the 40 of a first A/B licence.
+    issued = date.fromordinal(date(2026, 11, 25).toordinal() - 30)
+    p = person()
+    store(session, p, licence(p, classes=["C1"]), learner(p, licence_class="B2", permit_issued=issued))
+    party = party_by_id_number(session, p["id_number"])
+    plan_id = new_plan(session, subject="KM3", classes=["B2"])
+    refused = refusal(apply, rt, session, party, plan_id)
+    assert (refused.code, refused.facts["earliest"]) == ("too_early", date(2026, 11, 25))
+    rt.clock.set(at_china(date(2026, 11, 25), 8, 0))
+    assert apply(rt, session, party, plan_id).status == "pending"
+    # Without a car licence the same learner waits 40 days.
+    q = person()
+    store(session, q, learner(q, licence_class="B2", permit_issued=issued))
+    other = party_by_id_number(session, q["id_number"])
+    assert refusal(apply, rt, session, other, plan_id).facts["earliest"] == date(2026, 12, 5)
+
+
+def test_c6_has_no_km3_road_test_order162_art30(rt, session):
+    party = new_learner(session, licence_class="C6", permit_issued="2026-09-01",
+                        passed={"KM1": "2026-09-01", "KM2": "2026-11-02"})
+    refused = refusal(apply, rt, session, party, new_plan(session, subject="KM3", classes=["C6"]))
+    assert refused.code == "no_road_test"
+    # KM2 passed: the safe-driving theory is what is left, with no KM3 road test before it.
+    assert apply(rt, session, party, new_plan(session, subject="KM3W", classes=["C6"])).status == "pending"
+
+
+def test_km3w_only_after_km2_and_the_km3_road_test_order162_art39(rt, session):
+    party = new_learner(session)  # KM2 not passed; parallel booking on
+    plan_id = new_plan(session, subject="KM3W")
+    assert refusal(apply, rt, session, party, plan_id).code == "km2_not_passed"
+    km2_only = new_learner(session, passed={"KM1": "2026-09-01", "KM2": "2026-11-02"})
+    assert refusal(apply, rt, session, km2_only, plan_id).code == "km3_not_passed"
+    both = new_learner(session, passed={"KM1": "2026-09-01", "KM2": "2026-11-02", "KM3": "2026-11-16"})
+    assert apply(rt, session, both, plan_id).status == "pending"
+
+
+def test_a_km3w_retake_only_ten_days_after_the_failed_exam_order162_art47(rt, session):
+    p = person()
+    sat = past_plan("2026-11-20", "PM", subject="KM3W")
+    passed = {"KM1": "2026-09-01", "KM2": "2026-11-02", "KM3": "2026-11-20"}
+    store(session, p, learner(p, passed=passed), sat, exam_result(p, sat, result="fail"))
+    party = party_by_id_number(session, p["id_number"])
+    refused = refusal(apply, rt, session, party, new_plan(session, subject="KM3W"))
+    assert refused.code == "retake_too_early"
+    assert refused.facts["earliest"] == date(2026, 11, 30)
 
 
 def test_km3_before_km2_is_passed_with_parallel_booking(rt, session):
@@ -181,6 +230,22 @@ def test_five_km2_bookings_within_the_permit_counting_record_and_results(rt, ses
     assert refused.facts == {"used": 5, "limit": 5}
 
 
+def test_bookings_on_an_earlier_permit_do_not_count_order162_art47(rt, session):
+    # Five seats on the permit that ran out (no results reached the hotline), then a new permit.
+    p = person()
+    old_plans = [past_plan(f"2025-0{m}-10") for m in range(3, 8)]
+    store(session, p, learner(p, permit_issued="2022-09-01"), *old_plans)
+    party = party_by_id_number(session, p["id_number"])
+    now = rt.clock.now()
+    for plan in old_plans:
+        plan_pk = session.scalar(select(ExamPlan.id).where(ExamPlan.plan_id == plan["plan_id"]))
+        session.add(ExamApplication(person_id=party.id, plan_id=plan_pk, subject="KM2", status="success",
+                                    sort_time=now, applied_at=now, allocated_at=now, channel="voice"))
+    session.commit()
+    store(session, learner(p, permit_issued="2026-09-01"))
+    assert apply(rt, session, party, new_plan(session)).status == "pending"
+
+
 def test_the_fifth_booking_is_allowed(rt, session):
     party = new_learner(session, attempts={"KM2": 4})
     assert apply(rt, session, party, new_plan(session)).status == "pending"
@@ -189,8 +254,10 @@ def test_the_fifth_booking_is_allowed(rt, session):
 def test_km3_road_driving_is_limited_and_km3w_is_not(rt, session):
     party = new_learner(session, attempts={"KM3": 5, "KM3W": 9})
     assert refusal(apply, rt, session, party, new_plan(session, subject="KM3")).code == "attempts_exhausted"
-    assert apply(rt, session, party, new_plan(session, subject="KM3W")).status == "pending"
     assert apply(rt, session, party, new_plan(session, subject="KM2")).status == "pending"
+    road_passed = new_learner(session, attempts={"KM3": 5, "KM3W": 9},
+                              passed={"KM1": "2026-09-01", "KM2": "2026-10-20", "KM3": "2026-11-16"})
+    assert apply(rt, session, road_passed, new_plan(session, subject="KM3W")).status == "pending"
 
 
 def test_a_seat_without_a_result_yet_counts_as_a_booking(rt, session):
@@ -320,9 +387,10 @@ def cancel(rt, session, party, application_id):
     return exams.cancel(session, rt.clock, rt.calendar, party, application_id, "sms")
 
 
-def test_cancel_before_close_and_reapply_ranks_from_the_cancellation(rt, session):
+def test_withdrawing_a_pending_application_keeps_the_rank_exam_work_code(rt, session):
+    # 考试工作规范: only a cancelled *successful* booking (or an absence) is ranked by its time.
     party = new_learner(session)
-    plan_id = new_plan(session)
+    plan_id = new_plan(session, capacity=1)
     view = apply(rt, session, party, plan_id)
     rt.clock.advance(hours=2)
     cancelled = cancel(rt, session, party, view.id)
@@ -336,27 +404,38 @@ def test_cancel_before_close_and_reapply_ranks_from_the_cancellation(rt, session
 
     rt.clock.advance(hours=1)
     again = apply(rt, session, party, plan_id)
-    assert session.get(ExamApplication, again.id).sort_time == datetime(2026, 11, 24, 12, 0, tzinfo=CHINA)
+    # Still ranked from the permit's issue, ahead of anyone who became eligible later.
+    assert session.get(ExamApplication, again.id).sort_time == datetime(2026, 9, 1, tzinfo=CHINA)
+    later = new_learner(session, permit_issued="2026-09-02")
+    apply(rt, session, later, plan_id)
+    rt.clock.set(at_china(date(2026, 12, 3), 17, 30))
+    exams.allocate(session, rt.clock, plan_id)
+    session.refresh(session.get(ExamApplication, again.id))
+    assert session.get(ExamApplication, again.id).status == "success"
 
 
-def test_sort_time_is_the_later_of_previous_exam_and_cancellation(rt, session):
+def test_sort_time_is_the_later_of_previous_exam_and_a_given_up_seat(rt, session):
     p = person()
-    sat = past_plan("2026-11-30", "AM")
-    store(session, p, learner(p), sat)
+    sat, given_up = past_plan("2026-11-30", "AM"), past_plan("2026-11-20", "AM")
+    store(session, p, learner(p), sat, given_up, exam_result(p, sat, result="fail"))
     party = party_by_id_number(session, p["id_number"])
-    # Cancelled on 11-24 12:00, then sat (and failed) an exam on 11-30.
-    rt.clock.set(at_china(date(2026, 11, 24), 12, 0))
-    cancel(rt, session, party, apply(rt, session, party, new_plan(session)).id)
-    store(session, exam_result(p, sat, result="fail"))
+    # A seat given up at the window on 12-01 10:00 (recorded here): later than the exam on 11-30.
+    plan_pk = session.scalar(select(ExamPlan.id).where(ExamPlan.plan_id == given_up["plan_id"]))
+    session.add(ExamApplication(
+        person_id=party.id, plan_id=plan_pk, subject="KM2", status="cancelled",
+        sort_time=datetime(2026, 9, 1, tzinfo=CHINA), applied_at=datetime(2026, 11, 10, tzinfo=CHINA),
+        allocated_at=datetime(2026, 11, 15, 17, 0, tzinfo=CHINA),
+        cancelled_at=datetime(2026, 12, 1, 10, 0, tzinfo=CHINA), channel="window"))
+    session.commit()
     rt.clock.set(at_china(date(2026, 12, 10), 9, 0))
     plan_id = new_plan(session, date="2026-12-20", booking_closes_at="2026-12-15T17:00:00+08:00")
     view = apply(rt, session, party, plan_id)
-    assert session.get(ExamApplication, view.id).sort_time == datetime(2026, 11, 30, 8, 0, tzinfo=CHINA)
-    # Cancelling again (12-10 10:00) makes the cancellation the later of the two.
+    assert session.get(ExamApplication, view.id).sort_time == datetime(2026, 12, 1, 10, 0, tzinfo=CHINA)
+    # Withdrawing that pending application and applying again keeps the same rank.
     rt.clock.set(at_china(date(2026, 12, 10), 10, 0))
     cancel(rt, session, party, view.id)
     again = apply(rt, session, party, plan_id)
-    assert session.get(ExamApplication, again.id).sort_time == datetime(2026, 12, 10, 10, 0, tzinfo=CHINA)
+    assert session.get(ExamApplication, again.id).sort_time == datetime(2026, 12, 1, 10, 0, tzinfo=CHINA)
 
 
 def national_day_plan(session, exam_day: str, closes: str):
