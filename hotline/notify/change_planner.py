@@ -136,7 +136,8 @@ class _ChangePlanner:
             return Planned(code, "person", person, occasion, "person", person, variables)
 
         if self.gained(change, "R"):
-            yield notice("D04", f"status:R:{gained_on}", restore_until=_add_years(gained_on, 2).isoformat())
+            yield notice("D04", f"status:R:{gained_on}", restore_until=_add_years(gained_on, 2).isoformat(),
+                         reason=_restoration_reason(new, gained_on))
         if self.gained(change, "S"):
             review_due = new.get("review_due")
             occasion = f"due:{review_due.isoformat()}:overdue" if review_due else f"status:S:{gained_on}"
@@ -289,6 +290,19 @@ class _ChangePlanner:
             query = query.where(ExamPlan.date >= permit)
         seen = self.session.scalar(query) or 0
         return int(before.get(subject, 0)) + seen
+
+
+def _restoration_reason(licence: dict, cancelled_on: date) -> str | None:
+    """Why a restorable licence was cancelled, so D04 says what restores it (Order 162 as amended by
+    Order 172, art. 79 ¶4): `expired` (art. 79(8), more than a year past its valid-until date: pass KM1),
+    `certificate` (art. 79(9), no physical-condition certificate while the licence is valid or less than a
+    year past it: hand in the certificate), None when the record does not show which."""
+    valid_until, physical_due = licence.get("valid_until"), licence.get("physical_due")
+    if valid_until is not None and _add_years(valid_until, 1) < cancelled_on:
+        return "expired"
+    if physical_due is not None and physical_due < cancelled_on:
+        return "certificate"
+    return None
 
 
 def _add_years(day: date, years: int) -> date:

@@ -103,6 +103,28 @@ def test_licence_status_gained(session, settings, letter, kind):
     render_notice(notice, "en", settings)
 
 
+@pytest.mark.parametrize(
+    ("fields", "reason", "zh"),
+    [
+        # art. 79(9): licence valid, no physical-condition certificate: hand it in.
+        ({"classes": ["C1"], "physical_due": date(2026, 10, 1)}, "certificate", "提交身体条件证明"),
+        # art. 79(8): more than a year past its valid-until date: pass KM1.
+        ({"valid_until": date(2025, 10, 1)}, "expired", "科目一"),
+    ],
+)
+def test_d04_says_what_restores_the_licence_order162_art79(session, settings, fields, reason, zh):
+    p = person()
+    lic = licence(p, **fields)
+    store(session, p, lic, now=BEFORE)
+    change(session, {**lic, "status": "R"})
+    [notice] = notices(session)
+    assert notice.variables["reason"] == reason
+    text = render_notice(notice, "zh-CN", settings)
+    assert zh in text
+    if reason == "certificate":
+        assert "科目一" not in text
+
+
 def test_review_overdue_status_shares_the_date_triggers_occasion(session):
     p = person()
     lic = licence(p, classes=["A2"], points=3, review_due=date(2026, 11, 23))

@@ -25,6 +25,7 @@ WORST: dict[str, list] = {
     "cycle_end": ["2026-12-31"],
     "birthday": ["2026-12-31"],
     "restore_until": ["2028-12-31"],
+    "reason": ["certificate", "expired", None],
     "exam_date": ["2026-12-31"],
     "pay_by": ["2026-12-31", None],
     "retake_from": ["2026-12-31", None],

@@ -134,7 +134,7 @@ def test_a_retaker_ranks_from_the_previous_exam_behind_first_timers(rt, session)
     assert (result.successful, result.unsuccessful) == ([a_first], [a_retaker])
 
 
-def test_cancelling_and_reapplying_loses_the_early_rank(rt, session):
+def test_withdrawing_a_pending_application_keeps_the_early_rank_exam_work_code(rt, session):
     canceller = new_learner(session, permit_issued="2026-09-01")
     steady = new_learner(session, permit_issued="2026-10-01")
     plan_id = new_plan(session, capacity=1)
@@ -145,8 +145,8 @@ def test_cancelling_and_reapplying_loses_the_early_rank(rt, session):
     again = apply(rt, session, canceller, plan_id)
     rt.clock.set(AFTER_CLOSE)
     result = exams.allocate(session, rt.clock, plan_id)
-    # The cancelled application takes no part; the new one ranks from the cancellation (2026-11-24).
-    assert (result.successful, result.unsuccessful) == ([a_steady], [again])
+    # The cancelled application takes no part; withdrawing a pending one costs no rank (考试工作规范).
+    assert (result.successful, result.unsuccessful) == ([again], [a_steady])
     assert status(session, first_try) == ApplicationStatus.CANCELLED
 
 
