@@ -133,16 +133,19 @@ class World:
         return Caller(someone["phone"], self.pin_entries() if pin else self.code_entries("ask_code", someone["phone"]))
 
     def booked(self, pin: bool = True) -> Caller:
-        """Three exam applications still pending (and one cancelled), three cars each booked for inspection."""
+        """Two exam applications still pending, KM2 and KM3 (the most a learner can have waiting: KM3W
+        follows passing both, Order 162 art. 39), two cancelled before them, three cars each booked for
+        inspection."""
         someone = f.person(pin=PIN if pin else None, account="window")
         cars = [f.vehicle(someone) for _ in range(3)]
         self.store(someone, f.licence(someone), *cars, f.learner(someone))
         party = self.party(someone["phone"])
         rt = self.rt
         with rt.transaction() as session:
-            first = exams.apply(session, rt.clock, rt.calendar, rt.settings, party, self.plans[0]["plan_id"], "api")
-            exams.cancel(session, rt.clock, rt.calendar, party, first.id, "api")
-            for plan in (self.plans[3], self.plans[1], self.plans[2]):
+            for plan in (self.plans[0], self.plans[4]):
+                withdrawn = exams.apply(session, rt.clock, rt.calendar, rt.settings, party, plan["plan_id"], "api")
+                exams.cancel(session, rt.clock, rt.calendar, party, withdrawn.id, "api")
+            for plan in (self.plans[3], self.plans[1]):
                 exams.apply(session, rt.clock, rt.calendar, rt.settings, party, plan["plan_id"], "api")
             vehicles = {v.plate: v.id for v in _vehicles(session, rt, party)}
             for car, slot in zip(cars, self.slots, strict=False):
