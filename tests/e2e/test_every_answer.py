@@ -19,13 +19,20 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from sqlalchemy import select
 
+from hotline.db import Notice
 from hotline.ivr import actions, engine, loader
 from hotline.ivr.render import render
+from hotline.notify.segments import segments
 from hotline.services import exams, extensions, identity, inspections, queries
+from hotline.sms import replies
+from hotline.sms.replies import MAX_SEGMENTS
+from hotline.templates import TEMPLATE_ROOT
 from tests import factories as f
 from tests.e2e.test_spoken_wording import choice_labels
 from tests.e2e.voice_world import World
+from tests.sms.helpers import text
 
 LANGUAGES = ("zh-CN", "en")
 LONG_PLACES = (
@@ -48,12 +55,12 @@ BAD_PLURAL = re.compile(r"(?<![\d.,])\b1 (?:[a-z]+ )?(?!(?:is|was|has|this|as)\b
 DATE_AS_LONG_TERM = re.compile(r"至长期|until long|until no expiry|[Ll]ong-term\.")
 
 
-def worst_case_world(rt) -> tuple[World, dict]:
+def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
     """A window-verified learner with a long name, a licence, six cars, violations with long places and
     offences, three exam applications, three inspection bookings and an extension of every kind; exam
     plans and inspection times at the same hour in different places."""
     world = World(rt)
-    someone = f.person(account="window", name="欧阳思远嘉怡")
+    someone = f.person(account="window", name="欧阳思远嘉怡", language=language)
     cars = [f.vehicle(someone) for _ in range(6)]
     fines = [f.violation(cars[i % 2], location=LONG_PLACES[i % 3], description=LONG_OFFENCES[i % 3],
                          occurred_at=f"2026-11-{i + 1:02d}T08:15:00+08:00", points=i % 2 * 3,
@@ -147,16 +154,16 @@ def test_every_prompt_with_worst_case_values_reads_right_in_both_languages(app, 
             twiml = render(said, settings, language)
             spoken = says(twiml)
             where = f"{language} {name} page {page + 1} ({variant})"
-            for voice, text in spoken:
-                if voice == settings.voice_en and CJK.search(text):
-                    problems.append(f"{where}: Chinese read by the English voice: {text!r}")
+            for voice, words_said in spoken:
+                if voice == settings.voice_en and CJK.search(words_said):
+                    problems.append(f"{where}: Chinese read by the English voice: {words_said!r}")
                 if voice == settings.voice_zh:
-                    words = ENGLISH_WORD.findall(text)
+                    words = ENGLISH_WORD.findall(words_said)
                     if words:
-                        problems.append(f"{where}: English words {words} read by the Mandarin voice: {text!r}")
-                    if "12123" in text:
-                        problems.append(f"{where}: 12123 read as a number by the Mandarin voice: {text!r}")
-            heard = " ".join(text for _, text in spoken)
+                        problems.append(f"{where}: English words {words} read by the Mandarin voice: {words_said!r}")
+                    if "12123" in words_said:
+                        problems.append(f"{where}: 12123 read as a number by the Mandarin voice: {words_said!r}")
+            heard = " ".join(said for _, said in spoken)
             for pattern, what in ((BAD_PLURAL, "a wrong plural"), (DATE_AS_LONG_TERM, "long-term said as a date")):
                 if pattern.search(heard):
                     problems.append(f"{where}: {what}: {pattern.search(heard).group()!r} in {heard!r}")
@@ -169,3 +176,75 @@ def test_every_prompt_with_worst_case_values_reads_right_in_both_languages(app, 
                 if len(labels) != shown or len(set(labels)) != len(labels):
                     problems.append(f"{where}: {shown} choices that do not sound different: {labels}")
     assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+def reply_problems(where: str, reply: str) -> list[str]:
+    problems = []
+    if segments(reply) > MAX_SEGMENTS:
+        problems.append(f"{where}: {segments(reply)} segments: {reply!r}")
+    for pattern, what in ((BAD_PLURAL, "a wrong plural"), (DATE_AS_LONG_TERM, "long-term said as a date")):
+        if pattern.search(reply):
+            problems.append(f"{where}: {what}: {pattern.search(reply).group()!r} in {reply!r}")
+    if "…" in reply or "..." in reply:
+        problems.append(f"{where}: a cut text: {reply!r}")
+    return problems
+
+
+# Templates no worst-case conversation reaches, and where they are checked instead.
+NOT_REACHED = {
+    "failure": "said when answering fails (tests/e2e/test_sms_guards.py)",
+    "limited": "the rate limit's warning (tests/sms/test_ratelimit.py)",
+    "who": "a number that is on no record or shared (tests/e2e/test_sms_keywords.py)",
+}
+
+
+def conversation(plate: str, other_plate: str, english: bool) -> list[str]:
+    """Every keyword, its pages and its numbered steps, as a texter would send them (under the hourly limit)."""
+    return [
+        "HELP" if english else "帮助", "XYZ", "WZ", "WZ 2", "WZ 99", f"WZ {plate}", f"WZ {other_plate}", "JSZ", "CL",
+        "CL 2", "JY", "JY 1", f"JY {plate} 1", "N", "KS", "YY", "YY KM3", "YY KM3 1", "Y", "QX", "QX 1", "Y", "YQ",
+        "YQ 1", "YQ 1 1", "YQ 1 1 2", "GG", "Y", "EN" if english else "中文", "TD",
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_sms_reply_and_text_copy_with_worst_case_values_keeps_to_4_segments(app, client, settings, flow,
+                                                                                  monkeypatch, language):
+    rt = app.extensions["hotline"]
+    world, someone = worst_case_world(rt, language)
+    rendered: set[str] = set()
+    real_render = replies.render
+
+    def recording(lang, name, /, **variables):
+        rendered.add(name)
+        return real_render(lang, name, **variables)
+
+    monkeypatch.setattr(replies, "render", recording)
+    plates = [v.plate for v in queries_vehicles(rt, someone)]
+    problems: list[str] = []
+    for body in conversation(plates[0], "闽A99999", language == "en"):
+        reply = text(client, settings, someone["phone"], body)
+        problems += reply_problems(f"{language} {body!r}", reply or "")
+
+    # The copies by text of every voice answer that offers one, from the flow.
+    state = {"language": language, "caller": someone["phone"], "vars": call_vars(rt, flow, someone, language)}
+    copies = sorted({node.params["copy"] for node in flow.nodes.values()
+                     if node.kind == "action" and node.action == "send_copy"})
+    for name in copies:
+        actions.run(rt, "send_copy", {"copy": name}, state)
+    with rt.transaction(read_only=True) as session:
+        bodies = session.scalars(select(Notice.body).where(Notice.kind == "X02", Notice.phone == someone["phone"]))
+        for name, body in zip(copies, bodies, strict=True):
+            problems += reply_problems(f"{language} copy of {name}", body)
+
+    templates = {p.stem for p in (TEMPLATE_ROOT / language / "sms").glob("*.j2")}
+    missed = templates - {name.removeprefix("sms/") for name in rendered} - set(NOT_REACHED)
+    assert not missed, f"templates no text reached: {sorted(missed)}; add a text to the conversation"
+    assert {f"texts/{name}" for name in copies} <= rendered
+    assert not problems, "\n".join(problems)
+
+
+def queries_vehicles(rt, someone: dict):
+    with rt.transaction(read_only=True) as session:
+        party = identity.identify(session, someone["phone"])[0]
+        return queries.vehicles(session, rt.clock, party)
