@@ -57,7 +57,8 @@ DATE_AS_LONG_TERM = re.compile(r"至长期|until long|until no expiry|[Ll]ong-te
 
 def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
     """A window-verified learner with a long name, a licence, six cars, violations with long places and
-    offences, three exam applications, three inspection bookings and an extension of every kind; exam
+    offences, two exam applications (KM2 and KM3, the most that can wait at once: KM3W follows passing both,
+    Order 162 art. 39), three inspection bookings and an extension of every kind; exam
     plans and inspection times at the same hour in different places."""
     world = World(rt)
     someone = f.person(account="window", name="欧阳思远嘉怡", language=language)
@@ -73,7 +74,7 @@ def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
     world.store(someone, f.licence(someone), *cars, *fines, f.learner(someone), *same_hour, *same_day)
     party = world.party(someone["phone"])
     with rt.transaction() as session:
-        for plan in (world.plans[0], world.plans[1], world.plans[2]):
+        for plan in (world.plans[0], world.plans[1]):
             exams.apply(session, rt.clock, rt.calendar, rt.settings, party, plan["plan_id"], "api")
         for car, slot in zip(cars[3:], world.slots, strict=False):
             vehicle_id = next(v.id for v in queries.vehicles(session, rt.clock, party) if v.plate == car["plate"])
