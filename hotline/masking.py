@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .phones import is_mobile
+
 
 def mask_id(id_number: str | None) -> str:
     """`35020319900101123X` -> `3502**********123X`."""
@@ -36,10 +38,17 @@ def mask_phone(phone: str | None) -> str:
 
 
 _ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_PHONE_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\+?86)?(1[3-9]\d)(\d{4})(\d{4})(?![0-9A-Za-z])")
+# Eleven digits from 1, alone or after 86: a mainland mobile if phonenumbers says so (phones.is_mobile).
+_PHONE_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(\+?86)?(1\d{2})(\d{4})(\d{4})(?![0-9A-Za-z])")
+
+
+def _mask_mobile(match: re.Match) -> str:
+    if not is_mobile("".join(match.group(2, 3, 4))):
+        return match.group(0)
+    return match.group(2) + "****" + match.group(4)
 
 
 def mask_text(text: str) -> str:
     """Mask every resident ID and mobile number found in free text (log lines, error messages)."""
     text = _ID_PATTERN.sub(lambda m: mask_id(m.group(0)), text)
-    return _PHONE_PATTERN.sub(lambda m: m.group(2) + "****" + m.group(4), text)
+    return _PHONE_CANDIDATE.sub(_mask_mobile, text)

@@ -18,9 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
-
+from . import phones
 from .masking import mask_phone
 
 
@@ -302,41 +300,6 @@ def vehicle_kind(value: Any, field: str = "vehicle_kind") -> str:
 
 # --- phone numbers ----------------------------------------------------------------------------------
 
-_MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
-
-
-def _cn_patterns() -> tuple[re.Pattern, tuple[re.Pattern, ...]]:
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
-    mobile = re.compile(metadata.mobile.national_number_pattern)
-    # The kinds phonenumbers tries before mobile; a number matching one of them is not read as mobile.
-    earlier = tuple(
-        re.compile(desc.national_number_pattern)
-        for desc in (metadata.premium_rate, metadata.toll_free, metadata.shared_cost, metadata.voip,
-                     metadata.personal_number, metadata.pager, metadata.uan, metadata.voicemail)
-        if desc is not None and desc.national_number_pattern
-    )
-    return mobile, earlier
-
-
-_CN_MOBILE, _CN_NOT_MOBILE = _cn_patterns()
-_CN_SHAPE = re.compile(r"(?:\+86)?(1[0-9]{10})")  # ASCII digits: other digits go the full way
-_SEPARATORS = str.maketrans("", "", " -()\u00a0")
-
-
-def _cn_mobile_fast(text_value: str) -> str | None:
-    """The E.164 form of a plainly written mainland mobile number, or None to ask phonenumbers in full.
-
-    Imports check hundreds of thousands of numbers; this reads phonenumbers' own CN metadata, so it accepts
-    exactly the numbers the full parse would accept as mobile, at a fraction of the cost."""
-    match = _CN_SHAPE.fullmatch(text_value.translate(_SEPARATORS))
-    if match is None:
-        return None
-    national = match.group(1)
-    if not _CN_MOBILE.fullmatch(national) or any(p.fullmatch(national) for p in _CN_NOT_MOBILE):
-        return None
-    return "+86" + national
-
-
 def _shown_phone(text_value: str) -> str:
     # Error reasons end up on an operator's terminal and in logs: a real number (a landline, say) is
     # shown masked like every phone number in a log, `138****8000`.
@@ -349,20 +312,15 @@ def phone(value: Any, field: str = "phone", *, mobile: bool = True, region: str 
     """A phone number in E.164. Numbers without a country code are read in `region`. With `mobile`
     (the default) a landline is refused: notices and one-time codes go by SMS."""
     text_value = _string(value, field).strip()
-    if region == "CN":
-        fast = _cn_mobile_fast(text_value)
-        if fast is not None:
-            return fast
+    number = phones.read(text_value, region)
+    if number is not None and number.valid and (number.mobile or not mobile):
+        return number.e164
     shown = _shown_phone(text_value)
-    try:
-        number = phonenumbers.parse(text_value, region)
-    except phonenumbers.NumberParseException:
-        raise InvalidValue(field, f"{shown} is not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
+    if number is None:
+        raise InvalidValue(field, f"{shown} is not a phone number")
+    if not number.valid:
         raise InvalidValue(field, f"{shown} is not a valid phone number")
-    if mobile and phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise InvalidValue(field, f"{shown} is not a mobile number; texts cannot reach it")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    raise InvalidValue(field, f"{shown} is not a mobile number; texts cannot reach it")
 
 
 # --- dates, times, numbers, text --------------------------------------------------------------------

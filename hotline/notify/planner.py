@@ -10,7 +10,6 @@ the row anyway, in state `skipped` with the reason kept, so the operator can see
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,13 +19,11 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from .. import phones
 from ..db import Notice, NoticeState, Organisation, Person, PhonePreference, Vehicle, Violation
 from .catalogue import KINDS
 
 NO_MOBILE = "no mobile number"
-# A mainland mobile number; other mainland numbers (landlines, service numbers) cannot take a text.
-# Foreign numbers are let through: the provider will say if they cannot.
-_CN_MOBILE = re.compile(r"^\+861[3-9]\d{9}$")
 # Rows per INSERT statement: large enough to be fast, small enough for SQLite's variable limit.
 _CHUNK = 500
 _PG_CHUNK = 5000
@@ -46,10 +43,12 @@ class Planned:
 
 
 def is_mobile(phone: str | None) -> bool:
+    """A mainland number must be a mobile (landlines and service numbers cannot take a text); foreign
+    numbers are let through, the provider will say if they cannot."""
     if not phone:
         return False
     if phone.startswith("+86"):
-        return bool(_CN_MOBILE.match(phone))
+        return phones.is_mobile(phone)
     return phone.startswith("+")
 
 

@@ -1,6 +1,6 @@
 """One text in, one reply out: the SMS door onto the business core.
 
-`answer(rt, sender, body, opt_out_type)` parses the text, finds who is texting, calls the same service
+`answer(rt, phone, body, opt_out_type)` parses the text, finds who is texting, calls the same service
 functions the voice menu calls, and renders the reply from `sms_templates/`. It returns None for silence
 (a rate-limited number, or a STOP that Twilio answers itself).
 
@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
-import phonenumbers
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -51,18 +50,6 @@ CHANNEL = "sms"
 SLOT_CANDIDATES = 8
 
 
-@lru_cache(maxsize=8192)  # parsing costs a tenth of a text's CPU, and the same numbers text again and again
-def sender_e164(sender: str) -> str:
-    """The sender as E.164 (`+8613800138000`); a number without country code is read as Chinese."""
-    try:
-        number = phonenumbers.parse(sender, "CN")
-    except phonenumbers.NumberParseException:
-        return sender.strip()
-    if not phonenumbers.is_possible_number(number):
-        return sender.strip()
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 # Replies about no one's record, said without a name even on a shared number: who is chosen (it names them
 # itself), the keywords, and announcements (a subscription belongs to the number).
 IMPERSONAL_REPLIES = frozenset({"who", "help", "announcements"})
@@ -80,9 +67,9 @@ def writes(command: Command, opt_out_type: str | None) -> bool:
     return command.verb in WRITING_VERBS or (opt_out_type or "").upper() in ("STOP", "START")
 
 
-def answer(rt: Runtime, sender: str, body: str, opt_out_type: str | None = None) -> str | None:
-    """The reply to one incoming text, or None for no reply."""
-    phone = sender_e164(sender)
+def answer(rt: Runtime, phone: str, body: str, opt_out_type: str | None = None) -> str | None:
+    """The reply to one incoming text from `phone` (E.164, checked at the door: web/numbers.py), or None
+    for no reply."""
     command = parse(body)
     metrics.SMS_KEYWORDS.labels(keyword=str(command.verb)).inc()
     if optout.is_opt_message(command, opt_out_type):
