@@ -222,13 +222,14 @@ def test_every_sms_reply_and_text_copy_with_worst_case_values_keeps_to_4_segment
 
     monkeypatch.setattr(replies, "render", recording)
     plates = [v.plate for v in queries_vehicles(rt, someone)]
+    state = {"language": language, "caller": someone["phone"], "vars": call_vars(rt, flow, someone, language)}
     problems: list[str] = []
     for body in conversation(plates[0], "闽A99999", language == "en"):
         reply = text(client, settings, someone["phone"], body)
         problems += reply_problems(f"{language} {body!r}", reply or "")
 
-    # The copies by text of every voice answer that offers one, from the flow.
-    state = {"language": language, "caller": someone["phone"], "vars": call_vars(rt, flow, someone, language)}
+    # The copies by text of every voice answer that offers one, from the flow (what the call held before
+    # the texts above cancelled and applied).
     copies = sorted({node.params["copy"] for node in flow.nodes.values()
                      if node.kind == "action" and node.action == "send_copy"})
     for name in copies:
