@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import ExamPlan, ExamResult, Learner, Organisation, Person, Vehicle, Violation
-from ..services import fines
+from ..services import fines, review
 from ..services.queries import scoring_cycle
 from . import announcements
 from .catalogue import KINDS
@@ -138,7 +138,7 @@ class _ChangePlanner:
         if self.gained(change, "R"):
             yield notice("D04", f"status:R:{gained_on}", restore_until=_add_years(gained_on, 2).isoformat(),
                          reason=_restoration_reason(new, gained_on))
-        if self.gained(change, "S"):
+        if self.gained(change, "S") and not review.review_deferred(new["status"]):  # art. 75: deferred
             review_due = new.get("review_due")
             occasion = f"due:{review_due.isoformat()}:overdue" if review_due else f"status:S:{gained_on}"
             yield notice("D06", occasion, due=review_due.isoformat() if review_due else None)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import Announcement, AnnouncementSubscription, Learner, Licence, Notice, Vehicle, Violation
+from ..services import review
 
 NEAR_FULL_POINTS = 9
 FULL_POINTS = 12
@@ -126,7 +127,20 @@ def _licence_status(reason: str) -> Callable[[Session, Notice, date], str | None
     return check
 
 
+def _review_deferred(session: Session, notice: Notice) -> str | None:
+    """D05 and D06 are no longer due once the review is deferred (Order 162 art. 75, status T)."""
+    licence = _licence(session, notice)
+    return "no longer due: review deferred" if licence and review.review_deferred(licence.status) else None
+
+
+def _review_due(session: Session, notice: Notice, today: date) -> str | None:
+    return _review_deferred(session, notice) or _licence_date("review_due", "no longer due: review done")(
+        session, notice, today)
+
+
 def _review_overdue(session: Session, notice: Notice, today: date) -> str | None:
+    if deferred := _review_deferred(session, notice):
+        return deferred
     if notice.occasion.startswith("status:"):
         return _licence_status("no longer due: review done")(session, notice, today)
     return _licence_date("review_due", "no longer due: review done")(session, notice, today)
@@ -261,7 +275,7 @@ _CHECKS: dict[str, Callable[[Session, Notice, date], str | None]] = {
     "D02": _licence_date("valid_until", "no longer due: licence renewed"),
     "D03": _licence_date("valid_until", "no longer due: licence renewed"),
     "D04": _licence_status("no longer due: licence restored"),
-    "D05": _licence_date("review_due", "no longer due: review done"),
+    "D05": _review_due,
     "D06": _review_overdue,
     "D08": _licence_date("physical_due", "no longer due: certificate submitted"),
     "D09": _licence_date("physical_due", "no longer due: certificate submitted"),

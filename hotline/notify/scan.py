@@ -237,7 +237,7 @@ def _extension_words(row) -> dict:
 def _review_stage(session: Session, day: date, stage: Stage) -> Iterator[Planned]:
     """D05 and D06, decided by the scoring cycle the review is for, not by the current points (Order 162
     art. 72, unchanged by Order 172; see services/review.py). D06 also goes when the upstream already says
-    the review is overdue (status S)."""
+    the review is overdue (status S). Neither goes while the review is deferred (art. 75, status T)."""
     column = Licence.review_due
     query = (
         select(Licence.person_id, Licence.status, Licence.has_ab_class, Licence.first_issued, Licence.points,
@@ -247,7 +247,7 @@ def _review_stage(session: Session, day: date, stage: Stage) -> Iterator[Planned
         .where(_not_planned(session, stage.kind, "person", Licence.person_id, column, stage.label))
     )
     for row in session.execute(query):
-        if INACTIVE_LICENCE & set(row.status):
+        if INACTIVE_LICENCE & set(row.status) or review.review_deferred(row.status):
             continue
         if not (review.review_required(row) or (stage.kind == "D06" and "S" in row.status)):
             continue

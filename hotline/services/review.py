@@ -21,6 +21,15 @@ from ..clock import CHINA
 from .queries import scoring_cycle
 
 REVIEW_DAYS = 30  # art. 72: within 30 days after the cycle ends
+# Art. 75 (unchanged by Order 172): a holder who cannot be reviewed in time (military service, abroad) may
+# have the review deferred, for at most three years; while the deferral runs (status T, 延期审验) the review
+# is neither due nor overdue, and D17 reminds the holder before it runs out.
+REVIEW_DEFERRED = "T"
+
+
+def review_deferred(status: str) -> bool:
+    """Whether the licence status says the review is deferred (art. 75)."""
+    return REVIEW_DEFERRED in status
 
 
 def reported_on(upstream_updated_at: datetime | None, modified_at: datetime) -> date:

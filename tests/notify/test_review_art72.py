@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hotline.clock import CHINA
 from hotline.db import Licence, Notice
 from hotline.ingest import apply_records
+from hotline.notify.recheck import still_due
 from hotline.notify.scan import scan
 from tests.factories import licence, person, store
 
@@ -44,7 +45,7 @@ def test_art_72_para_3_exempt_ab_holder_with_points_in_the_new_cycle_is_not_told
     p = person()
     store(session, p, _ab_licence(p, points=0), now=IN_THE_CYCLE)
     store(session, _ab_licence(p, points=3), now=NEW_CYCLE)  # points of the new cycle
-    assert scan(session, OVERDUE_DAY, now=NOW).total == 0
+    assert "D06" not in scan(session, OVERDUE_DAY, now=NOW).by_kind
 
 
 def test_art_72_para_3_exemption_d07_comes_from_the_ended_cycle_after_the_new_cycles_record(session):
@@ -81,3 +82,37 @@ def test_art_72_previous_cycle_points_out_of_range_is_an_error_naming_the_field(
     assert [(error.location, error.field, error.reason) for error in result.errors] == [
         ("line 1", "previous_cycle_points", "must be at most 99, not 100")]
     assert session.scalars(select(Licence)).all() == []
+
+
+def test_art_75_deferred_review_status_t_brings_neither_review_reminder_nor_overdue_notice(session):
+    # Order 162 art. 75 (unchanged by Order 172): a holder who could not be reviewed in time (military
+    # service, abroad) may have the review deferred for up to three years; while it is (status T, 延期审验)
+    # the review is neither due nor overdue. D17 tells them when the deferral runs out.
+    p, q = person(), person()
+    store(session, p, q, _ab_licence(p, points=6, status="T", extension_until="2028-12-23"),
+          _ab_licence(q, points=6), now=IN_THE_CYCLE)
+    scan(session, date(2026, 11, 30), now=NOW)
+    scan(session, OVERDUE_DAY, now=NOW)
+    told = session.execute(select(Notice.kind, Licence.status).join(Licence, Licence.person_id == Notice.subject_id)
+                           .where(Notice.kind.in_(("D05", "D06"))).order_by(Notice.kind)).all()
+    assert [tuple(row) for row in told] == [("D05", "A"), ("D06", "A")]
+
+
+def test_art_75_deferred_review_is_not_overdue_even_if_the_upstream_also_sends_status_s(session):
+    p, q = person(), person()
+    store(session, p, q, _ab_licence(p, points=6, status="ST", extension_until="2028-12-23"), now=IN_THE_CYCLE)
+    assert "D06" not in scan(session, OVERDUE_DAY, now=NOW).by_kind
+    deferred = _ab_licence(q, points=6, status="T", extension_until="2028-12-23")
+    store(session, deferred, now=NEW_CYCLE)
+    store(session, {**deferred, "status": "ST"}, now=NOW, baseline=False)  # gaining S is no news while T runs
+    assert session.scalars(select(Notice.kind)).all() == []
+
+
+def test_art_75_review_deferred_after_the_reminder_was_planned_is_no_longer_due(session):
+    p = person()
+    record = _ab_licence(p, points=6)
+    store(session, p, record, now=IN_THE_CYCLE)
+    assert scan(session, date(2026, 11, 30), now=NOW).by_kind["D05"] == 1
+    store(session, {**record, "status": "T", "extension_until": "2028-12-23"}, now=NEW_CYCLE)
+    reminder = session.scalars(select(Notice).where(Notice.kind == "D05")).one()
+    assert still_due(session, reminder, date(2026, 11, 30)) == "no longer due: review deferred"
