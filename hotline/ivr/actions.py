@@ -131,13 +131,14 @@ def _send_text(rt: Runtime, to: str, body: str, purpose: str, *, signed: bool = 
     send_text(rt, to=to, body=body if signed else rt.settings.sms_signature + body, purpose=purpose)
 
 
-def _code_text(language: str, issued) -> str:
+def _code_text(language: str, issued, whose: str | None = None) -> str:
     from ..services.identity import CODE_LIFETIME
-    from ..templates import render
+    from ..templates import addressed, render
 
     # The lifetime the code was given, not the time left now: a few seconds later that is 9 minutes 59.
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    return render(language, "texts/code", code=issued.code, minutes=minutes)
+    # `whose`: on a family phone the code says whom it is for (masked), like every text to a shared number.
+    return addressed(language, whose, render(language, "texts/code", code=issued.code, minutes=minutes))
 
 
 def _lock_vars(until: datetime | None) -> dict[str, Any]:
@@ -215,7 +216,8 @@ def verify_start(rt: Runtime, params: dict, state: dict) -> Result:
             if refusal.code == "verification_locked":
                 return "locked", _lock_vars(refusal.facts.get("locked_until"))
             return "no_code", {}
-    _send_text(rt, issued.phone, _code_text(party.language, issued), "code")
+    whose = party.name_masked if state["vars"].get("shared") else None  # chosen by the last 4 on a shared number
+    _send_text(rt, issued.phone, _code_text(party.language, issued, whose), "code")
     return "code", {}
 
 
@@ -471,17 +473,19 @@ def book_inspection(rt: Runtime, params: dict, state: dict) -> Result:
         # The citizen's record of the booking, texted unasked to the number on record; written in the
         # booking's transaction, so there is never a booking without its text or a text without a booking.
         text_id = outbox.queue_text(session, rt.clock.now(), to=party.phone, purpose="booking",
-                                    body=rt.settings.sms_signature + _booking_text(state, made))
+                                    body=_booking_text(rt, state, made))
     sender.enqueue_quietly(rt, [text_id], urgent=True)
     return "ok", {"booking": plain(made)}
 
 
-def _booking_text(state: dict, booking) -> str:
+def _booking_text(rt: Runtime, state: dict, booking) -> str:
+    from ..sms.replies import clip
     from ..templates import addressed, render
 
     language = state["language"]
     body = render(language, "texts/inspection_booked", booking=booking)
-    return addressed(language, state["vars"].get("whose"), body)
+    # Within the 4 segments of every reply; only a station name far longer than any real one is ever cut.
+    return clip(rt.settings.sms_signature + addressed(language, state["vars"].get("whose"), body), language)
 
 
 @action("load_bookings", "some", "none", "refused")

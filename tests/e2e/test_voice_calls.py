@@ -283,6 +283,7 @@ def test_an_inspection_booked_by_phone_is_confirmed_by_text_unasked_with_what_to
         app, settings, clock, loopback, world, dial, english):
     """The text is the citizen's record of the booking (机动车登记规定 art. 54 for what to bring): it reaches the
     phone through the worker and the real twilio client, once, even when Twilio posts the last step again."""
+    from hotline.notify.segments import count
     from tests.notify.support import run_worker, sending_runtime
 
     caller = world.full()
@@ -302,11 +303,24 @@ def test_an_inspection_booked_by_phone_is_confirmed_by_text_unasked_with_what_to
     [message] = loopback.messages(caller.phone)
     with app.extensions["hotline"].transaction(read_only=True) as session:
         plate = session.scalar(select(InspectionBooking)).vehicle.plate
-    assert message.body.startswith(settings.sms_signature)
+    assert message.body.startswith(settings.sms_signature) and count(message.body).segments <= 4
     assert plate in message.body and "厦门湖里机动车检测站" in message.body and "QX" in message.body
     if english:
         assert "Inspection booked" in message.body and "1 Dec 2026 09:00" in message.body
-        assert "vehicle licence" in message.body and "compulsory insurance" in message.body
+        assert "vehicle licence" in message.body and "insurance certificate" in message.body
     else:
         assert "检验预约成功" in message.body and "2026年12月01日09:00" in message.body
         assert "行驶证" in message.body and "交强险" in message.body
+
+
+def test_on_a_family_phone_the_code_by_text_says_whom_it_is_for(app, world, dial, settings):
+    from tests import factories as f
+
+    father = f.person(name="陈大明")
+    daughter = f.person(name="陈美", phone=father["phone"])
+    world.store(father, daughter)
+    call = dial(father["phone"])
+    call.press("1")
+    assert "验证码" in call.press(father["id_number"][-4:].replace("X", "*")).text
+    [code] = [n for n in texts_to(app.extensions["hotline"], father["phone"]) if n.kind == "X01"]
+    assert code.body.startswith(settings.sms_signature + "陈*明：") and "陈*：" not in code.body
