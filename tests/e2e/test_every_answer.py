@@ -24,6 +24,8 @@ from sqlalchemy import select
 from hotline.db import Notice
 from hotline.ivr import actions, engine, loader
 from hotline.ivr.render import render
+from hotline.notify.catalogue import KINDS
+from hotline.notify.render import render_notice
 from hotline.notify.segments import segments
 from hotline.services import exams, extensions, identity, inspections, queries
 from hotline.sms import replies
@@ -32,6 +34,7 @@ from hotline.templates import TEMPLATE_ROOT
 from tests import factories as f
 from tests.e2e.test_spoken_wording import choice_labels
 from tests.e2e.voice_world import World
+from tests.notify.test_templates import combinations as notice_combinations
 from tests.sms.helpers import text
 
 LANGUAGES = ("zh-CN", "en")
@@ -50,7 +53,7 @@ SITES = ("厦门市车管所集美考场", "厦门市车管所翔安考场")
 CJK = re.compile(r"[\u3400-\u9fff]")
 ENGLISH_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")  # a word with a small letter: not a plate, not GG
 # "1 violations", "1 exam bookings", "there are 1", "there is 3" (not "1 violation is", "1 point this cycle")
-BAD_PLURAL = re.compile(r"(?<![\d.,])\b1 (?:[a-z]+ )?(?!(?:is|was|has|this|as)\b)[a-z]+s\b|\bare 1\b"
+BAD_PLURAL = re.compile(r"(?<![\d.,])\b1 (?:[a-z]+ )?(?!(?:is|was|has|this|as|carries)\b)[a-z]+s\b|\bare 1\b"
                         r"|\bis (?:[02-9]|\d{2,}) [a-z]+s?\b")
 DATE_AS_LONG_TERM = re.compile(r"至长期|until long|until no expiry|[Ll]ong-term\.")
 
@@ -250,3 +253,30 @@ def queries_vehicles(rt, someone: dict):
     with rt.transaction(read_only=True) as session:
         party = identity.identify(session, someone["phone"])[0]
         return queries.vehicles(session, rt.clock, party)
+
+
+def test_every_notice_with_counts_of_0_and_1_says_them_properly_and_keeps_to_4_segments(settings):
+    """Every notice template (the catalogue's kinds, both languages) with the worst cases of
+    tests/notify/test_templates.py and, for every count, 0 and 1: the singular is said as one, no points as
+    不记分 / no points."""
+    problems: list[str] = []
+    for code in sorted(KINDS):
+        for values in notice_combinations(code):
+            for language in LANGUAGES:
+                for variables in (values, *({name: n if name in ONE_COUNTS else value
+                                             for name, value in values.items()} for n in counts(code))):
+                    notice = render_notice((code, variables), language, settings)
+                    problems += reply_problems(f"{language} {code} {variables}", notice)
+                    if "记0分" in notice or re.search(r"\b0 points", notice):  # a violation's: 不记分 / no points
+                        problems.append(f"{language} {code} {variables}: no points said as a number: {notice!r}")
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+# The notice variables that count things (a number of violations, points): each is tried as 1 too, and as
+# 0 where the kind can carry none.
+ONE_COUNTS = {"count", "points", "carried", "score"}
+CAN_BE_ZERO = {"W02"}  # a decided violation may carry no points (parking); D11/D12 only warn of many
+
+
+def counts(code: str) -> tuple[int, ...]:
+    return (0, 1) if code in CAN_BE_ZERO else (1,)
