@@ -233,7 +233,7 @@ ANNOUNCEMENT: Fields = {
     "valid_until": (True, _TIMESTAMP),
 }
 
-# Variables each requested notice takes (NOTICES.md): required, optional.
+# Variables each requested notice takes (docs/notices.md): required, optional.
 REQUEST_VARIABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "V07": (frozenset({"business", "result", "office"}), frozenset()),
     "V08": (frozenset({"item", "channel", "office"}), frozenset({"tracking"})),

@@ -1,4 +1,4 @@
-"""The 37 notice kinds as data (NOTICES.md): 10 vehicle, 22 driving-licence, 5 violation.
+"""The 37 notice kinds as data (docs/notices.md): 10 vehicle, 22 driving-licence, 5 violation.
 
 Each kind names its trigger, urgency, recipient rule, template and the variables its template may use.
 The variables are the whole contract between a planner and a template: planners store exactly these in
@@ -111,8 +111,9 @@ REQUEST_KINDS = frozenset(code for code, kind in KINDS.items() if kind.trigger =
 OPTIONAL_REQUEST_FIELDS = frozenset({"tracking"})
 
 
-# Outside the 37 of NOTICES.md: the upstream's announcements (公告 / 公布), broadcast to the numbers that
-# subscribed by SMS (`GG`). Planned in bulk by hotline/notify/announcements.py, sent like every notice.
+# Outside the 37 (docs/notices.md, "Added by the project"): the upstream's announcements (公告 / 公布),
+# broadcast to the numbers that subscribed by SMS (`GG`). Planned in bulk by hotline/notify/announcements.py,
+# sent like every notice.
 ANNOUNCEMENT = NoticeKind(
     "A01", "announcement", "交管公告/公布", "announcement", False, "subscriber", ("kind", "title", "text"),
     long_reason="an announcement's text is the upstream's; it is cut to a few segments, not to one",

@@ -1,6 +1,6 @@
 """Notices caused by record changes: the hook ingest calls after each batch of upserts.
 
-For each `RecordChange` (old record -> new record) this plans the notices NOTICES.md triggers by a change
+For each `RecordChange` (old record -> new record) this plans the notices docs/notices.md triggers by a change
 (a status gained, a points threshold crossed, a violation recorded or decided), by a `notice_request`
 (V07 V08 V09 D22) and by an `exam_result` (D20). It runs in ingest's transaction and never commits.
 

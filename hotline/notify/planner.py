@@ -65,7 +65,7 @@ def plan_notice(
 ) -> bool:
     """Plan one notice; True when a row was created, False when this occasion was already planned.
 
-    The recipient follows NOTICES.md from the subject (a vehicle's owner, the person themself; W02 the
+    The recipient follows docs/notices.md from the subject (a vehicle's owner, the person themself; W02 the
     driver named on the violation when known); `recipient=("person", id)` overrides it.
     """
     if recipient is None:

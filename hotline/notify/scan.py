@@ -1,4 +1,4 @@
-"""The daily scan: plan every date-triggered notice due on a day (NOTICES.md, trigger "date").
+"""The daily scan: plan every date-triggered notice due on a day (docs/notices.md, trigger "date").
 
 Each kind and stage is one range query on an indexed date column: a stage due `offset` days from a record's
 date is due on `day` when the date is `day - offset`. With the catch-up rule (a stage whose day passed at

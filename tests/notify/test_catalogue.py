@@ -1,4 +1,4 @@
-"""The catalogue of NOTICES.md as data: 37 kinds, their triggers, urgency and recipients."""
+"""The catalogue of docs/notices.md as data: 37 kinds, their triggers, urgency and recipients."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from hotline.ingest.schema import REQUEST_VARIABLES
 from hotline.notify.catalogue import CATEGORIES, KINDS, OPTIONAL_REQUEST_FIELDS, RECIPIENTS, REQUEST_KINDS, TRIGGERS
 
-# From the catalogue table of NOTICES.md.
+# From the catalogue tables of docs/notices.md.
 URGENT = {"V09", "V10", "D04", "D12", "D13", "D15", "D18", "D19"}
 TRIGGER = {
     "date": {"V01", "V02", "V03", "V04", "V05", "V06", "D01", "D02", "D03", "D05", "D06", "D07", "D08", "D09",
