@@ -390,7 +390,9 @@ def load_applications(rt: Runtime, params: dict, state: dict) -> Result:
 
 @action("load_plans", "some", "none", "refused")
 def load_plans(rt: Runtime, params: dict, state: dict) -> Result:
-    """Open plans for the learner's class, for the subjects still to pass."""
+    """Open plans for the learner's class, for the subjects still to pass whose turn has come (no KM3W
+    before KM2 and the KM3 road test are passed, no KM3 for C6): a subject that cannot be booked is not
+    offered."""
     from sqlalchemy import select
 
     from ..db import Learner
@@ -402,9 +404,9 @@ def load_plans(rt: Runtime, params: dict, state: dict) -> Result:
         learner = session.scalar(select(Learner).where(Learner.person_id == party.id))
         if learner is None:
             raise errors.Refusal("not_a_learner")
-        passed = set((learner.passed or {}).keys())
+        in_turn = set(exams.subjects_in_turn(learner, rt.settings))
         found = [p for p in exams.open_plans(session, rt.clock, licence_class=learner.licence_class)
-                 if p.subject not in passed]
+                 if p.subject in in_turn]
     if not found:
         return "none", {}
     return "some", {"plans": plain(found)}

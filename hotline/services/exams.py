@@ -107,9 +107,11 @@ __all__ = [
     "cancel",
     "open_plans",
     "plans_due_for_allocation",
+    "subjects_in_turn",
     "window_deadline",
 ]
 
+SUBJECTS = ("KM1", "KM2", "KM3", "KM3W")
 PERMIT_SUBJECTS = ("KM2", "KM3", "KM3W")
 LIMITED_SUBJECTS = ("KM2", "KM3")  # road driving; KM3W is not counted
 ATTEMPT_LIMIT = 5
@@ -346,20 +348,13 @@ def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, toda
     expires = learner.permit_expires or add_years(learner.permit_issued, 3)
     if today >= expires or plan.date >= expires:
         raise Refusal("permit_expired", expires=expires)
-    if subject == "KM3" and learner.licence_class in NO_ROAD_TEST:
-        raise Refusal("no_road_test", licence_class=learner.licence_class)
     wait = _wait_days(subject, learner.licence_class, _holds_car_licence(learner))
     earliest = learner.permit_issued + timedelta(days=wait)
     if today < earliest:
         raise Refusal("too_early", earliest=earliest)
-    if subject == "KM3" and not settings.exam_parallel_booking and _km2_passed_on(learner) is None:
-        raise Refusal("km2_not_passed")
-    if subject == "KM3W":
-        # Art. 39: the safe-driving theory follows passing KM2 and the KM3 road test.
-        if _km2_passed_on(learner) is None:
-            raise Refusal("km2_not_passed")
-        if learner.licence_class not in NO_ROAD_TEST and _passed_on(learner, "KM3") is None:
-            raise Refusal("km3_not_passed")
+    out_of_turn = _out_of_turn(learner, subject, settings)
+    if out_of_turn is not None:
+        raise out_of_turn
     if subject in LIMITED_SUBJECTS:
         used = history.bookings_used(learner, subject)
         if used >= ATTEMPT_LIMIT:
@@ -370,6 +365,27 @@ def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, toda
         if failed_on is not None and today < failed_on + timedelta(days=RETAKE_WAIT_DAYS):
             raise Refusal("retake_too_early", earliest=failed_on + timedelta(days=RETAKE_WAIT_DAYS),
                           last_exam=failed_on)
+
+
+def subjects_in_turn(learner: Learner, settings: Settings) -> list[str]:
+    """The subjects the learner has still to pass whose turn has come (art. 30 ¶3, art. 39): what the
+    voice menu offers plans of. Waits, attempts and the permit are left to `apply`, which says why."""
+    return [s for s in SUBJECTS if _passed_on(learner, s) is None and _out_of_turn(learner, s, settings) is None]
+
+
+def _out_of_turn(learner: Learner, subject: str, settings: Settings) -> Refusal | None:
+    """Why the subject cannot be taken yet, or at all, given the subjects passed."""
+    if subject == "KM3" and learner.licence_class in NO_ROAD_TEST:
+        return Refusal("no_road_test", licence_class=learner.licence_class)  # art. 30 ¶3
+    if subject == "KM3" and not settings.exam_parallel_booking and _km2_passed_on(learner) is None:
+        return Refusal("km2_not_passed")
+    if subject == "KM3W":
+        # Art. 39: the safe-driving theory follows passing KM2 and the KM3 road test.
+        if _km2_passed_on(learner) is None:
+            return Refusal("km2_not_passed")
+        if learner.licence_class not in NO_ROAD_TEST and _passed_on(learner, "KM3") is None:
+            return Refusal("km3_not_passed")
+    return None
 
 
 def _wait_days(subject: str, licence_class: str, holds_car_licence: bool) -> int:

@@ -324,3 +324,19 @@ def test_on_a_family_phone_the_code_by_text_says_whom_it_is_for(app, world, dial
     assert "验证码" in call.press(father["id_number"][-4:].replace("X", "*")).text
     [code] = [n for n in texts_to(app.extensions["hotline"], father["phone"]) if n.kind == "X01"]
     assert code.body.startswith(settings.sms_signature + "陈*明：") and "陈*：" not in code.body
+
+
+def test_only_subjects_in_turn_are_offered_order162_art39(world, dial):
+    """KM3W follows passing KM2 and the KM3 road test (art. 39): it is not offered before, and then only it is."""
+    call = at_main_menu(dial, world.full())  # KM1 passed, KM2 not
+    call.press("4")
+    offered = call.press("2").text
+    assert "科目二" in offered and "科目三，" in offered
+    assert "科目三安全文明常识" not in offered
+
+    passed = {"KM1": "2026-09-01", "KM2": "2026-10-20", "KM3": "2026-11-16"}
+    call = at_main_menu(dial, world.learner_with(passed=passed))
+    call.press("4")
+    offered = call.press("2").text
+    assert "科目三安全文明常识" in offered
+    assert "科目二" not in offered and "科目三，" not in offered

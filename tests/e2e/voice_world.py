@@ -88,7 +88,7 @@ class World:
         self.rt = rt
         self.plans = [
             f.exam_plan(subject=subject, classes=["C1"], date=f"2026-12-{day:02d}", capacity=30)
-            for subject, day in (("KM2", 8), ("KM3", 9), ("KM3W", 10), ("KM2", 11), ("KM3", 14))
+            for subject, day in (("KM2", 8), ("KM3", 9), ("KM3W", 10), ("KM2", 11), ("KM3", 14), ("KM2", 15))
         ]
         # Closed yesterday, exam next week, not yet allocated: a pending application can only be given up
         # at the window.
@@ -131,6 +131,12 @@ class World:
         fines.append(f.violation(cars[0], handled=True, decided_at="2026-11-01T10:00:00+08:00"))
         self.store(someone, f.licence(someone, review_due="2027-03-15"), *cars, *fines, f.learner(someone))
         return Caller(someone["phone"], self.pin_entries() if pin else self.code_entries("ask_code", someone["phone"]))
+
+    def learner_with(self, **learner: object) -> Caller:
+        """A registered learner with a PIN and nothing else; `learner` overrides the learner record."""
+        someone = f.person(pin=PIN, account="internet")
+        self.store(someone, f.learner(someone, **learner))
+        return Caller(someone["phone"], self.pin_entries())
 
     def booked(self, pin: bool = True) -> Caller:
         """Two exam applications still pending, KM2 and KM3 (the most a learner can have waiting: KM3W

@@ -162,6 +162,24 @@ def test_km3w_only_after_km2_and_the_km3_road_test_order162_art39(rt, session):
     assert apply(rt, session, both, plan_id).status == "pending"
 
 
+def test_subjects_in_turn_follow_the_order_of_the_exams_order162_art30_art39(rt, session):
+    from hotline.db import Learner
+
+    def in_turn(settings=None, **overrides):
+        party = new_learner(session, **overrides)
+        record = session.scalar(select(Learner).where(Learner.person_id == party.id))
+        return exams.subjects_in_turn(record, settings or rt.settings)
+
+    km2 = {"KM1": "2026-09-01", "KM2": "2026-11-02"}
+    assert in_turn() == ["KM2", "KM3"]  # parallel booking: KM2 and the KM3 road test, not KM3W
+    assert in_turn(replace(rt.settings, exam_parallel_booking=False)) == ["KM2"]
+    assert in_turn(passed=km2) == ["KM3"]
+    assert in_turn(passed={**km2, "KM3": "2026-11-16"}) == ["KM3W"]
+    # C6: KM2, then the safe-driving theory; never a KM3 road test (art. 30 ¶3).
+    assert in_turn(licence_class="C6") == ["KM2"]
+    assert in_turn(licence_class="C6", passed=km2) == ["KM3W"]
+
+
 def test_a_km3w_retake_only_ten_days_after_the_failed_exam_order162_art47(rt, session):
     p = person()
     sat = past_plan("2026-11-20", "PM", subject="KM3W")
