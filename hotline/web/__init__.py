@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 
 from .. import logs
 from ..clock import Clock
@@ -22,6 +22,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     if settings.log_json:
         logs.configure()
     logs.install_request_logging(app)
+
+    @app.before_request
+    def _query_is_utf8():
+        # Twilio and our clients percent-encode; raw bytes that are not UTF-8 made Werkzeug raise (a 500)
+        # wherever the query was read. A clear 400 before any route, the signature check included.
+        try:
+            request.query_string.decode("utf-8")
+        except UnicodeDecodeError:
+            return Response("the query string is not UTF-8\n", status=400, mimetype="text/plain")
+        return None
 
     from . import api, ops, receipts, sms, unavailable, voice
 

@@ -19,6 +19,7 @@ import logging
 import re
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from ..digits import whole_number
 from ..ivr import actions, call, render, state
@@ -125,6 +126,8 @@ def status():
 @bp.errorhandler(Exception)
 def never_a_dead_line(error: Exception):
     """Any failure after the signature check: an apology, then a person if one answers now, or goodbye."""
+    if isinstance(error, HTTPException):
+        return error  # the request itself is refused (a form too large to read): no caller to apologise to
     log.exception("voice webhook failed", extra={"path": request.path})
     if request.path == "/voice/status":
         return Response("", status=204)  # Twilio only records the status callback; nobody is listening
