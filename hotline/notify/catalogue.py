@@ -64,7 +64,7 @@ _ALL = (
     _kind("D01", "驾驶证有效期即将届满", "date", ("due",)),
     _kind("D02", "驾驶证逾期未换证", "date", ("due",)),
     _kind("D03", "驾驶证即将注销", "date", ("due",)),
-    # reason: "expired" (pass KM1) | "certificate" (hand in the physical certificate) | None (art. 79 ¶4)
+    # reason: "expired" (pass KM1) | "certificate" (hand in the physical certificate) | None (art. 79 ¶3, ¶4)
     _kind("D04", "驾驶证注销可恢复", "change", ("restore_until", "reason"), urgent=True),
     _kind("D05", "驾驶人审验提醒", "date", ("due",)),
     _kind("D06", "驾驶证逾期未审验", "date", ("due",)),

@@ -32,10 +32,8 @@ NEWS_DAYS = 5
 NEAR_FULL_POINTS = 9  # D11
 FULL_POINTS = 12  # D12, D15
 MANY_UNHANDLED = 5  # W03
-# KM2 and KM3 retakes may be booked 10 days after the exam; KM1 and KM3W the day after (a same-day retake
-# is taken at the exam itself).
 # Order 162 as amended by Order 172, art. 47: KM2 and KM3 (road and safe-driving theory) are booked again
-# after ten days; KM1 the next day.
+# after ten days; KM1 the next day (a same-day retake is taken at the exam itself).
 RETAKE_WAIT_DAYS = {"KM2": 10, "KM3": 10, "KM1": 1, "KM3W": 10}
 ROAD_SUBJECTS = ("KM2", "KM3")  # five attempts within the permit
 ROAD_ATTEMPTS = 5
@@ -294,9 +292,9 @@ class _ChangePlanner:
 
 def _restoration_reason(licence: dict, cancelled_on: date) -> str | None:
     """Why a restorable licence was cancelled, so D04 says what restores it (Order 162 as amended by
-    Order 172, art. 79 ¶4): `expired` (art. 79(8), more than a year past its valid-until date: pass KM1),
-    `certificate` (art. 79(9), no physical-condition certificate while the licence is valid or less than a
-    year past it: hand in the certificate), None when the record does not show which."""
+    Order 172, art. 79 ¶3 and ¶4): `expired` (art. 79(8), more than a year past its valid-until date: pass
+    KM1, ¶3), `certificate` (art. 79(9), no physical-condition certificate while the licence is valid or
+    less than a year past it: hand in the certificate, ¶4), None when the record does not show which."""
     valid_until, physical_due = licence.get("valid_until"), licence.get("physical_due")
     if valid_until is not None and _add_years(valid_until, 1) < cancelled_on:
         return "expired"
