@@ -285,11 +285,12 @@ class _History:
         ).all()
         passed = learner.passed.get(subject) if learner.passed else None
         passed_on = date.fromisoformat(passed) if passed else None
-        for result, day, _session, _id in rows:
-            if result == "pass" and (passed_on is None or day < passed_on):
-                passed_on = day
         permit = learner.permit_issued
         results = [(r, d, s) for r, d, s, _ in rows if subject == "KM1" or permit is None or d >= permit]
+        # Art. 41: a pass on a permit that ran out is void; only results within the current permit count.
+        for result, day, _session in results:
+            if result == "pass" and (passed_on is None or day < passed_on):
+                passed_on = day
         apps = session.execute(
             select(ExamApplication, ExamPlan).join(ExamPlan, ExamApplication.plan_id == ExamPlan.id)
             .where(ExamApplication.person_id == learner.person_id, ExamApplication.subject == subject)
@@ -431,10 +432,13 @@ def _passed_on(learner: Learner, subject: str) -> date | None:
     if passed:
         return date.fromisoformat(passed)
     session = Session.object_session(learner)
-    return session.scalar(
+    query = (
         select(func.min(ExamPlan.date)).join(ExamResult, ExamResult.plan_id == ExamPlan.id)
         .where(ExamResult.person_id == learner.person_id, ExamPlan.subject == subject, ExamResult.result == "pass")
     )
+    if subject in PERMIT_SUBJECTS and learner.permit_issued is not None:
+        query = query.where(ExamPlan.date >= learner.permit_issued)  # art. 41: earlier passes are void
+    return session.scalar(query)
 
 
 # --- helpers ---------------------------------------------------------------------------------------

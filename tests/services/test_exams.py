@@ -264,6 +264,18 @@ def test_bookings_on_an_earlier_permit_do_not_count_order162_art47(rt, session):
     assert apply(rt, session, party, new_plan(session)).status == "pending"
 
 
+def test_a_pass_on_an_earlier_permit_is_void_order162_art41(rt, session):
+    # KM2 and KM3 passed on a permit that ran out: void (art. 41), so KM2 is booked again on the new permit
+    # and KM3W waits for the new passes.
+    p = person()
+    km2, km3 = past_plan("2025-03-10"), past_plan("2025-04-10", subject="KM3")
+    store(session, p, learner(p, permit_issued="2026-09-01"), km2, km3,
+          exam_result(p, km2, result="pass"), exam_result(p, km3, result="pass"))
+    party = party_by_id_number(session, p["id_number"])
+    assert apply(rt, session, party, new_plan(session)).status == "pending"
+    assert refusal(apply, rt, session, party, new_plan(session, subject="KM3W")).code == "km2_not_passed"
+
+
 def test_the_fifth_booking_is_allowed(rt, session):
     party = new_learner(session, attempts={"KM2": 4})
     assert apply(rt, session, party, new_plan(session)).status == "pending"
