@@ -5,6 +5,7 @@ Services take a `Clock` so that tests (and the demo) can stand on any day.
 
 from __future__ import annotations
 
+from calendar import monthrange  # the standard library's, not hotline.calendar
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -60,6 +61,14 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later (or earlier); a day the month lacks becomes its last day
+    (31 May less 3 months is 28 February)."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def add_years(day: date, years: int) -> date:

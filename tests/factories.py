@@ -157,7 +157,10 @@ def licence(holder: dict | str | None = None, **overrides: Any) -> dict[str, Any
 
 
 def vehicle(owner: dict | str | None = None, **overrides: Any) -> dict[str, Any]:
-    """A small private car (plate type 02, K33), status normal, inspected until 2027-05-31.
+    """A small private car (plate type 02, K33), status normal, registered 2016-01-20 and inspected until
+    2027-01-31: over ten years old, so tested at a station every year whatever date a test gives it (never
+    inspection-exempt), and its booking window (Order 164 art. 54: three months ahead, from 2026-10-31) is
+    open on the tests' day while its reminders are past.
 
     `owner` is a person or organisation record, or its id_number / org_code."""
     if "owner" in overrides:
@@ -175,8 +178,8 @@ def vehicle(owner: dict | str | None = None, **overrides: Any) -> dict[str, Any]
         "engine_last6": f"{n % 1_000_000:06d}",
         "vehicle_kind": "K33",
         "status": "A",
-        "registered_on": "2020-05-10",
-        "inspection_valid_until": "2027-05-31",
+        "registered_on": "2016-01-20",
+        "inspection_valid_until": "2027-01-31",
     }
     return _record("vehicle", defaults, overrides)
 

@@ -456,7 +456,11 @@ def load_slots(rt: Runtime, params: dict, state: dict) -> Result:
 
     party = _verified_party(state)
     access.require(party, access.Action.INSPECTION_BOOKING)
+    vehicle = state["vars"].get("vehicle")
     with rt.transaction(read_only=True) as session:
+        if vehicle:
+            # A car that cannot be inspected now hears why before any time is offered (Order 164).
+            inspections.check_bookable(session, rt.clock, party, int(vehicle["id"]))
         found = [s for s in inspections.open_slots(session, rt.clock, limit=20) if s.booked < s.capacity]
     if not found:
         return "none", {}

@@ -15,7 +15,6 @@ are planned as one batch (see `planner.plan_counted`).
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA
 from ..db import Learner, Licence, Notice, Person, Vehicle, Violation
 from ..services import fines, review
+from ..services.inspection_rules import inspection_exempt  # V01 or V02 (Order 164 art. 55)
 from ..services.queries import late_fee_fen
 from .planner import Planned, plan_counted
 
@@ -39,9 +39,6 @@ AB_CLASSES = ("A1", "A2", "A3", "B1", "B2")
 # renewal or review.
 INACTIVE_VEHICLE = frozenset("BEM")
 INACTIVE_LICENCE = frozenset("EFGR")
-# Inspection-exempt private cars (2022 reform): small and mini passenger cars K3x/K4x except the vans.
-_EXEMPT_KIND = re.compile(r"^K[34]\d$")
-_NOT_EXEMPT_KINDS = frozenset({"K39", "K49"})
 
 
 @dataclass
@@ -144,17 +141,6 @@ def _owner(row) -> tuple[str, int]:
 
 
 # --- vehicles -------------------------------------------------------------------------------------------
-
-
-def inspection_exempt(use: str | None, vehicle_kind: str | None, registered_on: date, due: date) -> bool:
-    """V02 rather than V01: a private small or mini passenger car (not a van) whose age on the due date is
-    under 10 years and not 6 (years 6 and 10 are on-site tests; the label is applied for online otherwise)."""
-    if (use or "private") != "private" or not vehicle_kind:
-        return False
-    if not _EXEMPT_KIND.match(vehicle_kind) or vehicle_kind in _NOT_EXEMPT_KINDS:
-        return False
-    age = due.year - registered_on.year - ((due.month, due.day) < (registered_on.month, registered_on.day))
-    return age < 10 and age != 6
 
 
 def _vehicle_stage(session: Session, day: date, stage: Stage, column, variable: str,

@@ -12,6 +12,10 @@ Rules:
   (FOR UPDATE) first, so two bookings for one vehicle are checked one after the other;
 - the vehicle must belong to the caller: a person's own vehicle, or an organisation's vehicle for the
   organisation (organisations are window-registered);
+- only a vehicle the station can inspect now is booked (services/inspection_rules.py, Order 164): not one
+  stolen (art. 76), deregistered, scrapped, sealed up or transferred out; not an inspection-exempt car,
+  which applies for the label instead (art. 55); and not before the three months ahead of its
+  inspection date (art. 54);
 - a booking can be cancelled until its slot starts; the seat goes back to the slot.
 
 Lock order, the same everywhere: vehicle row, then booking row, then slot row (no deadlocks).
@@ -21,6 +25,10 @@ Refusal codes and their facts:
 - `register_first` (NotPermitted, facts action and account; raised by services/access.py): a person at
   account level `none`
 - `not_your_vehicle` (vehicle_id): no such vehicle, or not the caller's (the same answer for both)
+- `vehicle_stolen`, `vehicle_deregistered`, `vehicle_scrapped`, `vehicle_sealed`, `vehicle_transferred_out`
+  (plate, status): the vehicle's status keeps it from being inspected
+- `inspection_exempt` (plate, valid_until, opens): apply for the label, no test to book
+- `inspection_too_early` (plate, valid_until, opens): booking opens on `opens`
 - `no_such_slot` (slot_id)
 - `slot_started` (slot_id, starts_at): the slot has begun (booking or cancelling)
 - `slot_full` (slot_id)
@@ -38,17 +46,18 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..clock import Clock
+from ..clock import Clock, china_today
 from ..db import BookingStatus, ChangeKind, InspectionBooking, InspectionSlot, Vehicle
 from .access import Action, require
 from .changefeed import record_change
 from .errors import Refusal
+from .inspection_rules import booking_refusal
 from .queries import owned_by
 
 if TYPE_CHECKING:
     from .identity import Party
 
-__all__ = ["BookingView", "SlotView", "book", "bookings", "cancel", "open_slots"]
+__all__ = ["BookingView", "SlotView", "book", "bookings", "cancel", "check_bookable", "open_slots"]
 
 
 @dataclass(frozen=True)
@@ -103,11 +112,26 @@ def bookings(session: Session, clock: Clock, party: Party, include_past: bool = 
     return [_booking_view(b, clock) for b in session.scalars(query)]
 
 
+def check_bookable(session: Session, clock: Clock, party: Party, vehicle_id: int) -> None:
+    """Raise the Refusal `book` would give this vehicle whatever the slot: the channels ask before they
+    offer slots, so nobody chooses a time only to hear the car cannot be inspected."""
+    require(party, Action.INSPECTION_BOOKING)
+    vehicle = session.scalars(select(Vehicle).where(Vehicle.id == vehicle_id, owned_by(party))).first()
+    if vehicle is None:
+        raise Refusal("not_your_vehicle", vehicle_id=vehicle_id)
+    refusal = booking_refusal(vehicle, china_today(clock))
+    if refusal is not None:
+        raise refusal
+
+
 def book(session: Session, clock: Clock, party: Party, vehicle_id: int, slot_id: str, channel: str) -> BookingView:
     """Book a seat in a slot for one of the party's vehicles. Raises Refusal."""
     require(party, Action.INSPECTION_BOOKING)
     now = clock.now()
-    _lock_vehicle(session, party, vehicle_id)
+    vehicle = _lock_vehicle(session, party, vehicle_id)
+    refusal = booking_refusal(vehicle, china_today(clock))  # Order 164 arts. 54, 55, 76
+    if refusal is not None:
+        raise refusal
     slot = session.scalars(select(InspectionSlot).where(InspectionSlot.slot_id == slot_id)).first()
     if slot is None:
         raise Refusal("no_such_slot", slot_id=slot_id)

@@ -36,6 +36,7 @@ from hotline.validation import PLATE_SEPARATORS
 from . import fines
 from .access import Action, query_action, require
 from .identity import Party
+from .inspection_rules import booking_refusal, inspection_exempt, window_opens
 from .statuses import licence_status_words, vehicle_status_words
 
 POINTS_LIMIT = 12
@@ -84,6 +85,9 @@ class VehicleView:
     registered_on: date
     inspection_valid_until: date
     inspection_overdue: bool  # inspection_valid_until is before today
+    inspection_exempt: bool  # applies for the label, no station test (Order 164 art. 55)
+    inspection_opens: date  # the first day an inspection can be booked (art. 54: three months ahead)
+    inspection_refusal: str | None  # why no inspection can be booked today (inspection_rules), None if it can
     scrap_deadline: date | None
     unhandled_count: int  # violations without a decision yet (not revoked)
     unpaid_count: int  # decided, not paid, not revoked
@@ -220,6 +224,10 @@ def _vehicle_view(vehicle: Vehicle, unhandled: int, unpaid: int, today: date) ->
         registered_on=vehicle.registered_on,
         inspection_valid_until=vehicle.inspection_valid_until,
         inspection_overdue=overdue,
+        inspection_exempt=inspection_exempt(vehicle.use, vehicle.vehicle_kind, vehicle.registered_on,
+                                            vehicle.inspection_valid_until),
+        inspection_opens=window_opens(vehicle.inspection_valid_until),
+        inspection_refusal=refusal.code if (refusal := booking_refusal(vehicle, today)) else None,
         scrap_deadline=vehicle.scrap_deadline,
         unhandled_count=int(unhandled),
         unpaid_count=int(unpaid),

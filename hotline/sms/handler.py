@@ -317,15 +317,21 @@ class _Dialogue:
                 return self.say("state", case="not_your_plate", plate=command.plate)
         if command.number is not None:
             return self.propose_booking(command, rows)
-        slots = inspections.open_slots(self.session, self.rt.clock, limit=SLOT_CANDIDATES)
+        # Slots are offered unless every vehicle named is one that cannot be inspected now (each says why).
+        bookable = not rows or any(v.inspection_refusal is None for v in rows)
+        slots = inspections.open_slots(self.session, self.rt.clock, limit=SLOT_CANDIDATES) if bookable else []
         booked = inspections.bookings(self.session, self.rt.clock, self.party)
         text, shown = self.replier().first_fitting("inspection", slots, vehicles=rows, booked=booked,
-                                                   several=len(rows) > 1, **self._common())
+                                                   several=len(rows) > 1, bookable=bookable, **self._common())
         self._remember("slots", [{"slot_id": s.slot_id} for s in shown])
         return text
 
     def propose_booking(self, command: Command, rows: list[queries.VehicleView]) -> str:
         access.require(self.party, access.Action.INSPECTION_BOOKING)
+        if len(rows) == 1:
+            # A car that cannot be inspected now hears why first (Order 164), whatever number was sent, and
+            # never a confirmation that YES would only meet with a refusal.
+            inspections.check_bookable(self.session, self.rt.clock, self.party, rows[0].id)
         status, item = self.conversation.choice(self.ref, "slots", command.number)
         if status != "ok":
             return self.say("state", case=status, keyword="JY")

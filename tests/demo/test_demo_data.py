@@ -87,6 +87,11 @@ def test_the_readme_people_are_there_for_every_menu_path(app, rt, settings, cloc
 
         english, = identity.identify(session, cast.ENGLISH_PHONE)
         assert english.language == "en"
+        # Order 164: Lin's car is in its booking window (art. 54); 王芳's is exempt and applies for the label
+        # (art. 55), so the README's "book a slot" and "inspection-exempt" both hold.
+        assert [v.inspection_refusal for v in queries.vehicles(session, clock, lin)
+                if v.inspection_valid_until.isoformat() == "2026-12-24"] == [None]
+        assert [v.inspection_refusal for v in queries.vehicles(session, clock, english)] == ["inspection_exempt"]
         unregistered, = identity.identify(session, cast.UNREGISTERED_PHONE)
         assert not access.allowed(unregistered, access.Action.OWN_QUERIES)
 

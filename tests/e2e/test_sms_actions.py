@@ -159,3 +159,75 @@ def test_yes_marked_by_twilio_as_an_opt_in_word_still_confirms(client, settings,
     text(client, settings, phone, "JY 1")
     assert "预约成功" in text(client, settings, phone, "YES", OptOutType="START")
     assert len(bookings(session)) == 1
+
+
+# --- which vehicles can be inspected now (Order 164, 机动车登记规定) -----------------------------------
+
+# A private K33 in its fourth year (inspection-exempt) and one in its tenth (a station test, not yet due).
+EXEMPT_CAR = {"registered_on": "2023-02-10", "inspection_valid_until": "2027-02-28"}
+NOT_YET_DUE = {"registered_on": "2017-05-10", "inspection_valid_until": "2027-05-31"}
+
+
+def test_order164_art76_a_stolen_car_is_offered_no_slot_by_text(client, settings, session):
+    p = person(account="internet")
+    store(session, p, vehicle(p, plate="闽D70001", status="C"), inspection_slot())
+    reply = text(client, settings, p["phone"], "JY")
+    assert "闽D70001检验有效期至2027年01月31日，被盗抢车辆停办各项业务。" in reply
+    assert "可预约" not in reply and "回复JY" not in reply
+    assert "该车登记为被盗抢车辆，依法停止办理各项业务" in text(client, settings, p["phone"], "JY 1")
+    assert bookings(session) == []
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    ("E", "已注销，不能预约"), ("M", "已注销，不能预约"), ("P", "已达报废标准，不能预约"),
+    ("K", "已查封，不能预约"), ("B", "已转出，不能预约"),
+])
+def test_order164_a_car_that_cannot_be_inspected_is_told_so_and_refused_by_text(client, settings, session, status,
+                                                                                 words):
+    p = person(account="internet")
+    store(session, p, vehicle(p, plate="闽D70002", status=status), vehicle(p, plate="闽D70003"), inspection_slot())
+    reply = text(client, settings, p["phone"], "JY")
+    assert f"闽D70002检验有效期至2027年01月31日，{words}。" in reply
+    assert "1.2026年12月01日09:00" in reply  # the other car may book
+    refused = text(client, settings, p["phone"], "JY 闽D70002 1")
+    assert "不能预约检验" in refused or "请到转入地车管所办理" in refused
+    assert "没有待确认" in text(client, settings, p["phone"], "Y")
+    assert bookings(session) == []
+
+
+def test_order164_art55_an_exempt_car_is_told_to_apply_for_the_label_by_text(client, settings, session):
+    p = person(account="internet")
+    store(session, p, vehicle(p, plate="闽D70004", **EXEMPT_CAR), vehicle(p, plate="闽D70005", **NOT_YET_DUE),
+          inspection_slot())
+    reply = text(client, settings, p["phone"], "JY")
+    assert "闽D70004检验有效期至2027年02月28日，免检车辆，2026年11月28日起申领检验标志，无需预约。" in reply
+    assert "闽D70005检验有效期至2027年05月31日，2027年02月28日起可预约。" in reply
+    assert "可预约：" not in reply  # neither car can book a test today
+    assert "免检" in text(client, settings, p["phone"], "CL 闽D70004")
+
+    english = text(client, settings, p["phone"], "EN") and text(client, settings, p["phone"], "JY")
+    assert ("Inspection valid until: 闽D70004 28 Feb 2027 (exempt: apply for the label from 28 Nov 2026, no booking), "
+            "闽D70005 31 May 2027 (booking opens 28 Feb 2027).") in english
+
+
+def test_order164_art55_art54_booking_an_exempt_or_early_car_is_refused_by_text(client, settings, session):
+    p = person(account="internet")
+    store(session, p, vehicle(p, plate="闽D70006", **EXEMPT_CAR), vehicle(p, plate="闽D70007", **NOT_YET_DUE),
+          vehicle(p, plate="闽D70008"), inspection_slot())
+    phone = p["phone"]
+    assert "1.2026年12月01日09:00" in text(client, settings, phone, "JY")  # 闽D70008 may book
+    refused = text(client, settings, phone, "JY 闽D70006 1")
+    assert "该车免检，无需预约检验。请于2026年11月28日起在交管12123 App申领检验标志" in refused
+    refused = text(client, settings, phone, "JY 闽D70007 1")
+    assert "检验有效期满前三个月内才能预约检验，该车2027年02月28日起可预约" in refused
+    assert "没有待确认" in text(client, settings, phone, "Y")
+
+    text(client, settings, phone, "EN")
+    text(client, settings, phone, "JY")
+    english = text(client, settings, phone, "JY 闽D70006 1")
+    assert "This vehicle is exempt from the test: no booking is needed." in english
+    assert "Apply for the inspection label in the 12123 app from 28 Nov 2026" in english
+    english = text(client, settings, phone, "JY 闽D70007 1")
+    assert "Inspections are booked in the last 3 months before expiry: this vehicle from 28 Feb 2027" in english
+    assert bookings(session) == []
+    assert "This will book an inspection for 闽D70008" in text(client, settings, phone, "JY 闽D70008 1")

@@ -47,7 +47,7 @@ def test_licence(client, settings, citizen):
 
 def test_vehicles(client, settings, citizen):
     reply = text(client, settings, citizen["phone"], "车辆 闽D·12345")
-    assert "闽D12345" in reply and "2027年05月31日" in reply and "未处理违法1条" in reply
+    assert "闽D12345" in reply and "2027年01月31日" in reply and "未处理违法1条" in reply
 
 
 def test_english_keywords_after_en(client, settings, citizen):
@@ -82,7 +82,7 @@ def test_inspection_keyword(client, settings, session, citizen):
     store(session, inspection_slot(slot_id="JC01-A", starts_at="2026-12-01T09:00:00+08:00",
                                    ends_at="2026-12-01T10:00:00+08:00"))
     reply = text(client, settings, citizen["phone"], "JY")
-    assert "闽D12345检验有效期至2027年05月31日" in reply
+    assert "闽D12345检验有效期至2027年01月31日" in reply
     assert "1.2026年12月01日09:00 厦门湖里机动车检测站 余5" in reply
 
 

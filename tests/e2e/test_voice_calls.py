@@ -340,3 +340,50 @@ def test_only_subjects_in_turn_are_offered_order162_art39(world, dial):
     offered = call.press("2").text
     assert "科目三安全文明常识" in offered
     assert "科目二" not in offered and "科目三，" not in offered
+
+
+# --- which vehicles can be inspected now (Order 164, 机动车登记规定) -----------------------------------
+
+EXEMPT_CAR = {"registered_on": "2023-02-10", "inspection_valid_until": "2027-02-28"}  # fourth year: exempt
+NOT_YET_DUE = {"registered_on": "2017-05-10", "inspection_valid_until": "2027-05-31"}  # tenth year, in May
+
+
+def test_order164_art76_a_stolen_car_hears_that_all_business_stops_and_no_times(world, dial):
+    call = at_main_menu(dial, world.owner({"status": "C"}))
+    call.press("5")
+    turn = call.press("1")  # book: the one car
+    assert "该车已登记为被盗抢车辆，依照机动车登记规定第七十六条，停止办理该车的各项业务" in turn.text
+    assert "可以预约的检验时段" not in turn.text and "预约机动车检验请按1" in turn.text
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    ("E", "该车已注销登记，不能预约检验"), ("M", "该车已注销登记，不能预约检验"), ("P", "该车已达到报废标准"),
+    ("K", "该车已被查封，不能预约检验"), ("B", "该车已转出，请到转入地车辆管理所办理"),
+])
+def test_order164_a_car_that_cannot_be_inspected_is_told_so_by_voice(world, dial, status, words):
+    call = at_main_menu(dial, world.owner({"status": status}))
+    call.press("5")
+    turn = call.press("1")
+    assert words in turn.text and "可以预约的检验时段" not in turn.text
+
+
+def test_order164_art55_art54_exempt_and_early_cars_hear_what_to_do_in_english(world, dial):
+    call = at_main_menu(dial, world.owner(EXEMPT_CAR, NOT_YET_DUE, {}), english=True)
+    call.press("5")
+    listing = call.press("1")
+    assert listing.text.count("exempt from the test") == 1
+    turn = call.press("1")  # the exempt car
+    assert "This vehicle is exempt from the station test, so there is no inspection to book." in turn.text
+    assert "Apply for the inspection label in the 12123 app from 28 November 2026." in turn.text
+    assert "Inspection times" not in turn.text
+    call.press("1")
+    turn = call.press("2")  # the car whose test is in May
+    assert "An inspection can be booked in the last three months before that, from 28 February 2027." in turn.text
+    call.press("1")
+    assert "Inspection times" in call.press("3").text  # the car in its window
+
+
+def test_order164_art55_the_vehicle_answer_says_an_exempt_car_applies_for_the_label(world, dial):
+    call = at_main_menu(dial, world.owner(EXEMPT_CAR))
+    turn = call.press("3")
+    assert "该车免检，请自2026年11月28日起申领检验标志，不需预约检验" in turn.text

@@ -138,6 +138,16 @@ class World:
         self.store(someone, f.learner(someone, **learner))
         return Caller(someone["phone"], self.pin_entries())
 
+    def owner(self, *cars: dict, pin: bool = True) -> Caller:
+        """A registered person and one car per dict of factory overrides (status, dates); a PIN, or a code."""
+        someone = f.person(pin=PIN if pin else None, account="internet")
+        self.store(someone, *(f.vehicle(someone, **car) for car in cars))
+        return Caller(someone["phone"], self.pin_entries() if pin else self.code_entries("ask_code", someone["phone"]))
+
+    def stolen_car(self) -> Caller:
+        """A car recorded as stolen (Order 164 art. 76): inspection booking is refused before any time."""
+        return self.owner({"status": "C"}, pin=False)
+
     def booked(self, pin: bool = True) -> Caller:
         """Two exam applications still pending, KM2 and KM3 (the most a learner can have waiting: KM3W
         follows passing both, Order 162 art. 39), two cancelled before them, three cars each booked for
@@ -283,6 +293,7 @@ class World:
             Persona("twins", World.twins),
             Persona("window_only", World.window_only),
             Persona("extending", World.extending),
+            Persona("stolen_car", World.stolen_car),
             Persona("locked_person", World.locked_person),
             Persona("locked_number", World.locked_number),
             Persona("no_more_codes", World.no_more_codes),

@@ -169,8 +169,8 @@ def test_a_choice_reads_pages_and_stores_the_chosen_item(flow):
     state, _ = at_main_menu(flow, "en")
     state, _ = press(flow, state, "3")
     vehicles = [{"id": i, "plate": f"闽D1234{i}", "status_zh": ["正常"], "status_en": ["normal"],
-                 "inspection_valid_until": "2027-05-31", "inspection_overdue": False, "unhandled_count": 0,
-                 "unpaid_count": 0} for i in range(6)]
+                 "inspection_valid_until": "2027-05-31", "inspection_overdue": False, "inspection_exempt": False,
+                 "unhandled_count": 0, "unpaid_count": 0} for i in range(6)]
     state, acts = result(flow, state, "several", vehicles=vehicles, copy="vehicle")
     assert state["node"] == "choose_vehicle"
     assert "For plate Min, D, 1, 2, 3, 4, 0, press 1" in said(acts) and "For more vehicles, press 9" in said(acts)
@@ -261,8 +261,8 @@ def test_a_step_never_changes_the_state_it_was_given(flow):
     """The state handed to a step (read from Redis, or a branch being explored) is the same afterwards,
     whatever the step changed: variables, counters, the menu stack, pages, the trail, the language."""
     vehicles = [{"id": i, "plate": f"闽D1234{i}", "status_zh": ["正常"], "status_en": ["normal"],
-                 "inspection_valid_until": "2027-05-31", "inspection_overdue": False, "unhandled_count": 0,
-                 "unpaid_count": 0} for i in range(6)]
+                 "inspection_valid_until": "2027-05-31", "inspection_overdue": False, "inspection_exempt": False,
+                 "unhandled_count": 0, "unpaid_count": 0} for i in range(6)]
     events = [
         {"type": "input", "digits": "9"},  # English
         {"type": "result", "outcome": "one", "vars": {"party": PARTY}},

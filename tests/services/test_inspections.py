@@ -1,4 +1,5 @@
-"""Inspection booking: seats, one open booking per vehicle, the caller's own vehicles, cancel before start."""
+"""Inspection booking: seats, one open booking per vehicle, the caller's own vehicles, cancel before start, and
+only a vehicle that can be inspected now (Order 164 arts. 54, 55, 76)."""
 
 from datetime import date, datetime
 
@@ -7,16 +8,16 @@ from sqlalchemy import select
 
 from hotline.clock import CHINA, at_china
 from hotline.db import ChangeKind, InspectionSlot, OutboundChange, Vehicle
-from hotline.services import inspections
+from hotline.services import inspections, queries
 from hotline.services.errors import NotPermitted, Refusal
 from hotline.services.identity import party_by_id_number
 from tests.factories import inspection_slot, organisation, person, store, vehicle
 
 
-def owner_with_vehicles(session, count=1, *, account="internet"):
-    """A stored person with `count` vehicles: their Party and the vehicles' ids."""
+def owner_with_vehicles(session, count=1, *, account="internet", **car):
+    """A stored person with `count` vehicles (`car` overrides the factory's): their Party and the vehicles' ids."""
     p = person(account=account)
-    cars = [vehicle(p) for _ in range(count)]
+    cars = [vehicle(p, **car) for _ in range(count)]
     store(session, p, *cars)
     party = party_by_id_number(session, p["id_number"])
     return party, [vehicle_id(session, car) for car in cars]
@@ -197,3 +198,74 @@ def test_open_slots_shows_seats_left_and_hides_full_and_started_slots(rt, sessio
     assert [(s.capacity, s.booked, s.seats_left) for s in slots] == [(2, 0, 2), (4, 0, 4)]
     assert [s.slot_id for s in inspections.open_slots(session, rt.clock, limit=1)] == [sooner]
     assert inspections.open_slots(session, rt.clock, station_code="JC02") == []
+
+
+# --- which vehicles can be inspected now (Order 164, 机动车登记规定) -----------------------------------
+
+
+def refused_everywhere(rt, session, party, car) -> Refusal:
+    """The refusal of `book`, which `check_bookable` gives too; no seat is taken."""
+    slot_id = new_slot(session)
+    refused = refusal(book, rt, session, party, car, slot_id)
+    assert refusal(inspections.check_bookable, session, rt.clock, party, car).code == refused.code
+    assert booked(session, slot_id) == 0
+    return refused
+
+
+def test_order164_art76_a_stolen_vehicle_books_nothing(rt, session):
+    party, [car] = owner_with_vehicles(session, status="GC")  # stolen, with an unhandled violation too
+    refused = refused_everywhere(rt, session, party, car)
+    assert refused.code == "vehicle_stolen"
+    assert refused.facts["status"] == "C"
+
+
+@pytest.mark.parametrize(("status", "code"), [
+    ("E", "vehicle_deregistered"), ("M", "vehicle_deregistered"), ("P", "vehicle_scrapped"),
+    ("K", "vehicle_sealed"), ("B", "vehicle_transferred_out"), ("KC", "vehicle_stolen"),
+])
+def test_order164_a_deregistered_scrapped_sealed_or_transferred_vehicle_cannot_be_inspected(rt, session, status,
+                                                                                             code):
+    party, [car] = owner_with_vehicles(session, status=status)
+    assert refused_everywhere(rt, session, party, car).code == code
+
+
+@pytest.mark.parametrize("status", ["A", "G", "D", "Q", "AG"])
+def test_order164_other_statuses_may_book(rt, session, status):
+    party, [car] = owner_with_vehicles(session, status=status)
+    inspections.check_bookable(session, rt.clock, party, car)
+    assert book(rt, session, party, car, new_slot(session)).status == "booked"
+
+
+def test_order164_art55_an_inspection_exempt_car_applies_for_the_label_and_books_no_test(rt, session):
+    # A private K33 in its fourth year: no station test, the label is applied for (art. 55).
+    party, [car] = owner_with_vehicles(session, registered_on="2023-02-10", inspection_valid_until="2027-02-28")
+    refused = refused_everywhere(rt, session, party, car)
+    assert (refused.code, refused.facts["valid_until"], refused.facts["opens"]) == (
+        "inspection_exempt", date(2027, 2, 28), date(2026, 11, 28))
+    [view] = queries.vehicles(session, rt.clock, party)
+    assert view.inspection_exempt and view.inspection_refusal == "inspection_exempt"
+    # The same car in its sixth year is tested at a station: it books.
+    party, [sixth_year] = owner_with_vehicles(session, registered_on="2021-01-10", inspection_valid_until="2027-01-31")
+    assert book(rt, session, party, sixth_year, new_slot(session)).status == "booked"
+
+
+def test_order164_art54_booking_opens_three_months_before_the_inspection_runs_out(rt, session):
+    # Inspected until 31 May 2027 (its tenth year, a station test): three months before is 28 February.
+    party, [car] = owner_with_vehicles(session, registered_on="2017-05-10", inspection_valid_until="2027-05-31")
+    refused = refused_everywhere(rt, session, party, car)
+    assert (refused.code, refused.facts["opens"], refused.facts["valid_until"]) == (
+        "inspection_too_early", date(2027, 2, 28), date(2027, 5, 31))
+    [view] = queries.vehicles(session, rt.clock, party)
+    assert (view.inspection_refusal, view.inspection_opens, view.inspection_exempt) == (
+        "inspection_too_early", date(2027, 2, 28), False)
+
+    rt.clock.set(at_china(date(2027, 2, 27), 23, 59))
+    assert refusal(inspections.check_bookable, session, rt.clock, party, car).code == "inspection_too_early"
+    rt.clock.set(at_china(date(2027, 2, 28), 0, 0))  # 以内 includes the day itself (art. 92)
+    slot_id = new_slot(session, starts_at="2027-03-01T09:00:00+08:00", ends_at="2027-03-01T10:00:00+08:00")
+    assert book(rt, session, party, car, slot_id).status == "booked"
+
+
+def test_order164_art54_an_overdue_car_books_at_once(rt, session):
+    party, [car] = owner_with_vehicles(session, registered_on="2010-03-01", inspection_valid_until="2026-10-31")
+    assert book(rt, session, party, car, new_slot(session)).status == "booked"

@@ -36,6 +36,11 @@ REFUSALS = {
     "no_such_slot": {"slot_id": "S"}, "slot_started": {"slot_id": "S", "starts_at": AT},
     "slot_full": {"slot_id": "S"}, "already_booked": {"booking_id": 1, "slot_id": "S", "starts_at": AT},
     "no_such_booking": {"booking_id": 1}, "already_cancelled": {"booking_id": 1}, "something_new": {},
+    **{code: {"plate": "闽D12345", "status": status} for code, status in (
+        ("vehicle_stolen", "C"), ("vehicle_deregistered", "E"), ("vehicle_scrapped", "P"), ("vehicle_sealed", "K"),
+        ("vehicle_transferred_out", "B"))},
+    "inspection_exempt": {"plate": "闽D12345", "valid_until": date(2027, 2, 28), "opens": date(2026, 11, 28)},
+    "inspection_too_early": {"plate": "闽D12345", "valid_until": date(2027, 5, 31), "opens": date(2027, 2, 28)},
     # extensions and announcements
     "window_account_only": {"account": "internet"}, "no_licence": {}, "bad_kind": {"kind": "x"},
     "bad_reason": {"reason": "x"}, "bad_years": {"years": 4}, "not_acknowledged": {},
