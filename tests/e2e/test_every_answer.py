@@ -117,7 +117,8 @@ def call_vars(rt, flow, someone: dict, language: str) -> dict:
 
 
 REFUSAL_FACTS = {"expires": "2026-12-31", "earliest": "2026-12-31", "window_deadline": "2026-12-31",
-                 "starts_at": "2026-12-01T09:00:00+08:00", "account": "internet"}
+                 "starts_at": "2026-12-01T09:00:00+08:00", "account": "internet",
+                 "valid_until": "2027-05-31", "opens": "2027-02-28", "plate": "闽D12345", "status": "C"}
 
 
 def renderings(flow, variables: dict, language: str):
