@@ -18,7 +18,8 @@ Main cast (the README's "Try it"; `flask demo-data` prints it with the ID number
 - +8613800138002 厦门鹭岛运输有限公司 (organisation, PIN 246810): a lorry with five unhandled violations
   (W04, W03), a lorry whose inspection ran out yesterday (V03), an electric bus.
 - +8613800138003 王芳 (replies in English, PIN 112233): an inspection-exempt car due in 90 days (V02).
-- +8613800138004 张伟 (no online account): queries answered with how to register.
+- +8613800138004 张伟 (no online account): hears the public exam plans and inspection slots; his own records
+  and bookings need registration first.
 - +8613800138005 刘洋 (learner, PIN 135790): failed KM3 twelve days ago (D20), may book a retake now.
 
 Showcase: one person for each remaining notice kind at +86138001381NN (SHOWCASE below), internet

@@ -372,6 +372,35 @@ def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
     return "sent", {"sent_to": mask_phone(party.phone)}
 
 
+# --- public information (anyone verified, whatever the account level) -------------------------------
+
+
+@action("load_public_plans", "some", "none")
+def load_public_plans(rt: Runtime, params: dict, state: dict) -> Result:
+    """Every exam plan open for booking: public information (services/access.py, PUBLIC_INFO)."""
+    from ..services import access, exams
+
+    access.require(_verified_party(state), access.Action.PUBLIC_INFO)
+    with rt.transaction(read_only=True) as session:
+        found = exams.open_plans(session, rt.clock)
+    if not found:
+        return "none", {}
+    return "some", _list_vars("public_plans", found)
+
+
+@action("load_public_slots", "some", "none")
+def load_public_slots(rt: Runtime, params: dict, state: dict) -> Result:
+    """The inspection slots with places left: public information (services/access.py, PUBLIC_INFO)."""
+    from ..services import access, inspections
+
+    access.require(_verified_party(state), access.Action.PUBLIC_INFO)
+    with rt.transaction(read_only=True) as session:
+        found = inspections.open_slots(session, rt.clock, limit=20)
+    if not found:
+        return "none", {}
+    return "some", _list_vars("public_slots", found)
+
+
 # --- driving exams --------------------------------------------------------------------------------
 
 

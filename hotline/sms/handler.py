@@ -197,9 +197,12 @@ class _Dialogue:
             # (a number on no record that names no area is asked for one).
             return self.dispatch(command)
         if not self.parties:
-            # Public information needs no record: the open exam plans.
+            # Public information needs no record (the account table, ARCHITECTURE.md "Who is calling, and
+            # what they may do": public exam plans and inspection slots for everyone): plans and slots.
             if command.verb is Verb.BOOK_EXAM and command.number is None:
                 return self.plans(None, command)
+            if command.verb is Verb.INSPECTION and command.number is None and command.plate is None:
+                return self.public_slots()
             return self.say("who", case="unknown")
         chosen = self.choose_party()
         if isinstance(chosen, str):
@@ -310,6 +313,12 @@ class _Dialogue:
         return self.replier().page("vehicles", rows, command.page, plate=command.plate, **self._common())
 
     def inspection(self, command: Command) -> str:
+        if not access.allowed(self.party, access.Action.INSPECTION_BOOKING):
+            # Account level `none`: the open slots are public information (services/access.py, PUBLIC_INFO);
+            # a plate or a number asks for their records or a booking, which the table does not give them.
+            if command.number is None and command.plate is None:
+                return self.public_slots()
+            access.require(self.party, access.Action.INSPECTION_BOOKING)
         rows = queries.vehicles(self.session, self.rt.clock, self.party)
         if command.plate:
             rows = [v for v in rows if v.plate == command.plate]
@@ -322,8 +331,17 @@ class _Dialogue:
         slots = inspections.open_slots(self.session, self.rt.clock, limit=SLOT_CANDIDATES) if bookable else []
         booked = inspections.bookings(self.session, self.rt.clock, self.party)
         text, shown = self.replier().first_fitting("inspection", slots, vehicles=rows, booked=booked,
-                                                   several=len(rows) > 1, bookable=bookable, **self._common())
+                                                   several=len(rows) > 1, bookable=bookable, can_book=True,
+                                                   **self._common())
         self._remember("slots", [{"slot_id": s.slot_id} for s in shown])
+        return text
+
+    def public_slots(self) -> str:
+        """The open inspection slots for someone who may read them but not book (no record, or account
+        level `none`): no numbers to reply with, and what booking needs instead."""
+        slots = inspections.open_slots(self.session, self.rt.clock, limit=SLOT_CANDIDATES)
+        text, _ = self.replier().first_fitting("inspection", slots, vehicles=[], booked=[], several=False,
+                                               bookable=True, can_book=False, **self._common())
         return text
 
     def propose_booking(self, command: Command, rows: list[queries.VehicleView]) -> str:
@@ -371,8 +389,12 @@ class _Dialogue:
             self.conversation.propose(self.ref, {"do": "apply", "plan_id": plan.plan_id})
             return self.say("confirm", do="apply", plan=plan)
         rows = exams.open_plans(self.session, self.rt.clock, command.subject)
-        text, shown = self.replier().first_fitting("plans", rows, subject=command.subject, **self._common())
-        self._remember(kind, [{"plan_id": p.plan_id} for p in shown])
+        # Plans are public (PUBLIC_INFO); numbers to apply with only for whoever may apply.
+        can_apply = party is not None and access.allowed(party, access.Action.EXAM_APPLICATION)
+        text, shown = self.replier().first_fitting("plans", rows, subject=command.subject, can_apply=can_apply,
+                                                   **self._common())
+        if can_apply:
+            self._remember(kind, [{"plan_id": p.plan_id} for p in shown])
         return text
 
     def cancel(self, command: Command) -> str:

@@ -82,6 +82,8 @@ class Explorer:
         # What these actions answer depends on what was typed just before (a right or a wrong PIN), and
         # the entries are labelled with it: never conclude from a few calls that an outcome cannot come.
         self.input_driven = {node.next for node in flow.nodes.values() if node.kind == "digits"}
+        # So does reading a list on: `more` until the caller has pressed for the last page, then `end`.
+        self.input_driven |= {name for name, node in flow.nodes.items() if node.action == "list_more"}
         self.calls = 0
         self.log: list[tuple[str, str, int]] = []  # (language, persona, edges first covered) per call
         self.requests = 0

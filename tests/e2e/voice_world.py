@@ -299,6 +299,7 @@ class World:
             Persona("no_more_codes", World.no_more_codes),
             Persona("full_at_night", partial(World.full, pin=False), at=NIGHT),
             Persona("full_too_late", partial(World.full, pin=False), at=AFTER_EVERYTHING),
+            Persona("unregistered_too_late", World.unregistered, at=AFTER_EVERYTHING),
             Persona("database_fails", partial(World.full, pin=False), fault=World.table_missing),
         ]
 

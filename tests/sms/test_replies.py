@@ -148,7 +148,7 @@ def test_a_reply_still_too_long_is_cut_to_four_segments():
 def test_one_overlong_item_is_still_shown_and_cut_to_fit():
     plan = PlanView(plan_id="P", subject="KM2", classes=("C1",), site_code="S", site_name="很长的考场名称" * 60,
                     date=date(2026, 12, 8), session="AM", capacity=2, applicants=0, booking_closes_at=AT)
-    text, shown = Replier("zh-CN", SIGNATURE).first_fitting("plans", [plan, plan], subject="KM2",
+    text, shown = Replier("zh-CN", SIGNATURE).first_fitting("plans", [plan, plan], subject="KM2", can_apply=True,
                                                             agent_number="+8612123")
     assert shown == [plan]  # numbered choices are exactly what was shown
     assert count(text).segments == MAX_SEGMENTS and text.endswith("…")
