@@ -270,6 +270,12 @@ def account_level(rt: Runtime, params: dict, state: dict) -> Result:
     return "full", updates
 
 
+@action("party_kind", "person", "organisation")
+def party_kind(rt: Runtime, params: dict, state: dict) -> Result:
+    """Route by who is calling: a person's menus and an organisation's differ (services/access.py)."""
+    return _verified_party(state).kind, {}
+
+
 # --- a person -------------------------------------------------------------------------------------
 
 

@@ -233,7 +233,7 @@ class _Call:
             self.trace(node.name, "agent")
             self.enter(self.flow.agent)
             return
-        if key in node.options:
+        if key in node.options and self.offered(node, key):
             self.trace(node.name, f"option:{key}")
             self.enter(node.options[key])
             return
@@ -242,12 +242,19 @@ class _Call:
             return
         self.wrong(node)
 
+    def offered(self, node: Node, key: str) -> bool:
+        """Whether this caller is offered option `key` (no `when`, or its condition holds for this call)."""
+        condition = node.when.get(key)
+        return condition is None or bool(_condition(self.flow.name, condition)(**self.context()))
+
     def understand(self, node: Node, spoken: str) -> str:
         """Speech to a key: a digit said as a digit, or one of the option's words for this language."""
         text = spoken.strip().lower()
         if node.kind == "digits":
             return "".join(ch for ch in text if ch in ASCII_DIGITS or ch in "xX").upper().replace("X", "*")
         for key, by_language in node.words.items():
+            if key in node.options and not self.offered(node, key):
+                continue  # words for an option this caller is not offered are not understood
             if any(word.lower() in text for word in by_language.get(self.language, [])):
                 return key
         digits = ascii_digits(text)  # "第2辆" is 2; "第²辆" is no key at all (a wrong entry, not a crash)
@@ -413,6 +420,11 @@ def render_text(flow: Flow, language: str, source: str, **variables: Any) -> str
 @cache
 def _template(flow_name: str, language: str, source: str):
     return _environment(language).from_string(source)
+
+
+@cache
+def _condition(flow_name: str, source: str):
+    return _environment("zh-CN").compile_expression(source)
 
 
 @cache

@@ -3,6 +3,9 @@
 A flow is a set of named nodes:
 
 - `menu`: a prompt and one key (`options: {"1": target}`); `*` repeats, `#` goes back one menu, `0` a person.
+  An option offered only to some callers names its condition, a Jinja expression over the call's variables:
+  `"2": {goto: load_licence, when: "party.kind == 'person'"}`. Where it is false the key is not offered:
+  pressing it (or saying its words) is a wrong entry, and the prompt's own `{% if %}` leaves it unsaid.
 - `choice`: a menu over a list the call holds (`items: vehicles`), keys 1..page, `9` the next page.
 - `digits`: an entry ended by `#` (`*` stands for the letter X of an ID number), stored in a call variable.
 - `say`: a prompt, then `next`.
@@ -67,6 +70,7 @@ class Node:
     reprompt: dict[str, str] = field(default_factory=dict)
     also: tuple[tuple[str, str], ...] = ()  # (language, text) said whatever the call's language
     options: dict[str, str] = field(default_factory=dict)
+    when: dict[str, str] = field(default_factory=dict)  # option key -> condition under which it is offered
     next: str | None = None
     action: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -249,6 +253,17 @@ def _parse_node(file: str, name: str, body: dict, retry_defaults: dict, defaults
             retries = Retries(int(merged["no_input"]), int(merged["wrong_input"]), str(merged["exit"]))
         except KeyError as missing:
             raise FlowError(file, name, f"retry policy needs {missing}") from None
+    options: dict[str, str] = {}
+    when: dict[str, str] = {}
+    for key, target in (body.get("options") or {}).items():
+        if isinstance(target, dict):
+            if set(target) - {"goto", "when"} or not target.get("goto"):
+                raise FlowError(file, name, f"option {key!r}: a guarded option is {{goto: node, when: condition}}")
+            options[str(key)] = str(target["goto"])
+            if target.get("when"):
+                when[str(key)] = str(target["when"])
+        else:
+            options[str(key)] = str(target)
     outcomes = {}
     for outcome, target in (body.get("outcomes") or {}).items():
         if isinstance(target, dict):
@@ -263,7 +278,8 @@ def _parse_node(file: str, name: str, body: dict, retry_defaults: dict, defaults
         prompt=_texts(file, name, body.get("prompt")),
         reprompt=_texts(file, name, body.get("reprompt")),
         also=tuple((str(a["language"]), str(a["text"])) for a in body.get("also") or ()),
-        options={str(k): str(v) for k, v in (body.get("options") or {}).items()},
+        options=options,
+        when=when,
         next=str(body["next"]) if body.get("next") else None,
         action=body.get("action"),
         params=dict(body.get("params") or {}),
@@ -351,6 +367,11 @@ def _check_node(flow: Flow, node: Node, actions: Mapping[str, frozenset[str]] | 
                 fail(f"speech words for key {key!r} missing in {language}")
     if node.words and not node.speech:
         fail("speech words given but `speech` is off")
+    for key, condition in node.when.items():
+        try:
+            _SYNTAX.compile_expression(condition)
+        except TemplateSyntaxError as error:
+            fail(f"option {key!r}: condition is not a valid expression: {error.message}")
     if node.kind == "menu":
         for key in node.options:
             if key not in MENU_KEYS:

@@ -160,6 +160,18 @@ class _Dialogue:
     def _common(self) -> dict[str, Any]:
         return {"agent_number": dialled(self.rt.settings.agent_number)}
 
+    def help(self, problem: str | None) -> str:
+        """The keywords this number may use (services/access.py): an organisation has no licence, exams or
+        extensions; a person at account level `none` reads only public information until they register."""
+        parties = self.parties
+        audience = "person"
+        if parties and all(p.kind == "organisation" for p in parties):
+            audience = "organisation"
+        elif parties and all(not access.allowed(p, access.Action.OWN_QUERIES)
+                             and not access.allowed(p, access.Action.ORG_VEHICLES) for p in parties):
+            audience = "public"
+        return self.say("help", problem=problem, audience=audience)
+
     # --- the steps ------------------------------------------------------------------------------------
 
     def run(self, opt_out_type: str | None) -> str | None:
@@ -186,7 +198,7 @@ class _Dialogue:
             return self.say("limited", minutes=minutes)
 
         if (opt_out_type or "").upper() == "HELP" or command.verb in (Verb.HELP, Verb.UNKNOWN):
-            return self.say("help", problem=str(command.problem) if command.problem else None)
+            return self.help(str(command.problem) if command.problem else None)
         if command.problem is Problem.BAD_PLATE:
             return self.say("state", case="bad_plate")
         if command.verb is Verb.LANGUAGE:
@@ -278,7 +290,7 @@ class _Dialogue:
         }
         handler = handlers.get(command.verb)
         if handler is None:
-            return self.say("help", problem=None)
+            return self.help(None)
         try:
             return handler(command)
         except Refusal as refusal:

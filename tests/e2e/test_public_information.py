@@ -90,3 +90,12 @@ def test_account_table_public_slots_for_a_number_on_no_record_in_both_languages(
     assert "Open KM2 exams:" in plans and "To apply, register first" in plans
     # A plate asks for someone's records: that still needs a record of one's own.
     assert "未登记" in text(client, settings, "+8613900000002", "JY 闽D77777")
+
+
+def test_account_table_help_for_level_none_lists_what_they_may_use(client, settings, unregistered):
+    reply = text(client, settings, unregistered["phone"], "帮助")
+    assert "JY检验时段" in reply and "YY KM2考试场次" in reply and "需先实名注册" in reply
+    for personal in ("WZ", "JSZ", "KS", "YQ"):
+        assert personal not in reply
+    english = text(client, settings, unregistered["phone"], "HELP")
+    assert "JY inspection times" in english and "need registration first" in english and "JSZ" not in english

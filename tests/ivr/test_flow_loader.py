@@ -108,3 +108,10 @@ def test_every_edge_kind_is_listed_for_the_tests():
 def test_a_term_split_by_an_unquoted_comma_is_refused(tmp_path, raw):
     raw["texts"]["terms"]["sessions"]["AM"] = {"zh-CN": "上午", "en": "morning", "early": None}
     assert "texts.terms.sessions.AM needs exactly zh-CN and en texts" in refused(tmp_path, raw)
+
+
+def test_a_guarded_option_with_a_broken_condition_or_unknown_field_is_refused(tmp_path, raw):
+    raw["nodes"]["main_menu"]["options"]["2"] = {"goto": "load_licence", "when": "party.kind =="}
+    assert "node 'main_menu': option '2': condition is not a valid expression" in refused(tmp_path, raw)
+    raw["nodes"]["main_menu"]["options"]["2"] = {"goto": "load_licence", "if": "True"}
+    assert "node 'main_menu': option '2': a guarded option is {goto: node, when: condition}" in refused(tmp_path, raw)

@@ -42,7 +42,7 @@ def test_graph_writes_mermaid_with_every_node(runner, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.startswith("flowchart TD\n")
     assert "main_menu -->|1| load_violations" in text
-    assert "load_licence -->|refused| refused" in text
+    assert "load_plans -->|refused| refused" in text
     raw = yaml.safe_load((FLOW_DIR / "main.yaml").read_text(encoding="utf-8"))
     for name in raw["nodes"]:
         assert f"    {name}" in text
