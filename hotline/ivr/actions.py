@@ -425,26 +425,19 @@ def load_applications(rt: Runtime, params: dict, state: dict) -> Result:
 
 @action("load_plans", "some", "none", "refused")
 def load_plans(rt: Runtime, params: dict, state: dict) -> Result:
-    """Open plans for the learner's class, for the subjects still to pass whose turn has come (no KM3W
-    before KM2 and the KM3 road test are passed, no KM3 for C6): a subject that cannot be booked is not
-    offered."""
-    from sqlalchemy import select
-
-    from ..db import Learner
-    from ..services import access, exams
+    """Only the open plans the caller may apply for now (exams.offer: the booking rules themselves, the
+    order of the subjects included: no KM3W before KM2 and the KM3 road test, no KM3 for C6), so that no
+    one is walked to the confirmation of a plan the booking would refuse; with none, why not."""
+    from ..services import exams
 
     party = _verified_party(state)
-    access.require(party, access.Action.EXAM_APPLICATION)
     with rt.transaction(read_only=True) as session:
-        learner = session.scalar(select(Learner).where(Learner.person_id == party.id))
-        if learner is None:
-            raise errors.Refusal("not_a_learner")
-        in_turn = set(exams.subjects_in_turn(learner, rt.settings))
-        found = [p for p in exams.open_plans(session, rt.clock, licence_class=learner.licence_class)
-                 if p.subject in in_turn]
-    if not found:
-        return "none", {}
-    return "some", {"plans": plain(found)}
+        offer = exams.offer(session, rt.clock, rt.settings, party)
+    reasons = [{"subject": subject, "code": refusal.code, "facts": plain(refusal.facts)}
+               for subject, refusal in offer.refusals.items() if refusal.code != "already_passed"]
+    if not offer.plans:
+        return "none", {"exam_refusals": reasons}
+    return "some", {"plans": plain(offer.plans), "exam_refusals": reasons}
 
 
 @action("apply_exam", "ok", "refused")

@@ -88,7 +88,7 @@ from ..calendar import WorkCalendar
 from ..clock import CHINA, Clock, add_years, china_today
 from ..config import Settings
 from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Licence, Person
-from ..validation import AB_CLASSES
+from ..validation import AB_CLASSES, SUBJECTS
 from .access import Action, require
 from .allocation import AllocationResult, allocate, plans_due_for_allocation
 from .changefeed import record_change
@@ -100,11 +100,13 @@ if TYPE_CHECKING:
 __all__ = [
     "AllocationResult",
     "ApplicationView",
+    "Offer",
     "PlanView",
     "allocate",
     "applications",
     "apply",
     "cancel",
+    "offer",
     "open_plans",
     "plans_due_for_allocation",
     "subjects_in_turn",
@@ -157,6 +159,56 @@ class ApplicationView:
     booking_closes_at: datetime
     cancellable_online: bool
     window_deadline: date | None  # after close, for a seat: the last working day to give it up at the window
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What one person may apply for now: the open plans `apply` would accept today, and for each subject
+    with none of them offered, the refusal `apply` would give (subjects already passed included)."""
+
+    plans: list[PlanView]
+    refusals: dict[str, Refusal]
+
+
+@dataclass(frozen=True)
+class _Prospect:
+    """A plan of `subject` on `date` (today): checks the rules that depend on the person and the subject
+    alone, before any plan is named."""
+
+    subject: str
+    date: date
+
+
+def offer(
+    session: Session, clock: Clock, settings: Settings, party: Party, subject: str | None = None
+) -> Offer:
+    """The choices to offer before a channel asks anyone to choose: checked by the same rules as `apply`
+    (`_check_eligibility`, one source of truth), so that no one is offered a plan and refused only after
+    confirming it. Raises NotPermitted (account level, organisation) and `not_a_learner` as `apply` does."""
+    require(party, Action.EXAM_APPLICATION)
+    learner = _learner(session, party, lock=False)
+    today = china_today(clock)
+    plans = open_plans(session, clock, subject, licence_class=learner.licence_class)
+    offered: list[PlanView] = []
+    refusals: dict[str, Refusal] = {}
+    for candidate in [subject] if subject else SUBJECTS:
+        history = _History.load(session, learner, candidate)
+        try:
+            _check_eligibility(learner, _Prospect(candidate, today), history, today, settings)
+        except Refusal as refusal:
+            refusals[candidate] = refusal
+            continue
+        for plan in (p for p in plans if p.subject == candidate):
+            try:
+                _check_eligibility(learner, plan, history, today, settings)  # the plan's date, against the permit
+            except Refusal as refusal:
+                refusals.setdefault(candidate, refusal)
+                continue
+            offered.append(plan)
+        if any(p.subject == candidate for p in offered):
+            refusals.pop(candidate, None)
+    offered.sort(key=lambda p: (p.date, p.session, p.plan_id))
+    return Offer(offered, refusals)
 
 
 def window_deadline(calendar: WorkCalendar, exam_date: date) -> date:
@@ -369,8 +421,8 @@ def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, toda
 
 
 def subjects_in_turn(learner: Learner, settings: Settings) -> list[str]:
-    """The subjects the learner has still to pass whose turn has come (art. 30 ¶3, art. 39): what the
-    voice menu offers plans of. Waits, attempts and the permit are left to `apply`, which says why."""
+    """The subjects the learner has still to pass whose turn has come (art. 30 ¶3, art. 39), by the order
+    rule alone. Waits, attempts and the permit are left to `apply` (and `offer`), which say why."""
     return [s for s in SUBJECTS if _passed_on(learner, s) is None and _out_of_turn(learner, s, settings) is None]
 
 
@@ -445,12 +497,16 @@ def _passed_on(learner: Learner, subject: str) -> date | None:
 
 
 def _lock_learner(session: Session, party: Party) -> Learner:
+    return _learner(session, party, lock=True)
+
+
+def _learner(session: Session, party: Party, lock: bool) -> Learner:
     if party.kind != "person":
         raise Refusal("not_a_learner")
-    learner = session.scalars(
-        select(Learner).where(Learner.person_id == party.id)
-        .with_for_update().execution_options(populate_existing=True)
-    ).first()
+    query = select(Learner).where(Learner.person_id == party.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    learner = session.scalars(query).first()
     if learner is None:
         raise Refusal("not_a_learner")
     return learner

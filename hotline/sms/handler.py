@@ -390,19 +390,30 @@ class _Dialogue:
         if command.number is not None:
             if party is None:
                 return self.say("who", case="unknown")
-            access.require(party, access.Action.EXAM_APPLICATION)
+            # Checked again before asking for the Y: what was offered may have gone meanwhile.
+            offer = exams.offer(self.session, self.rt.clock, self.rt.settings, party, command.subject)
             status, item = self.conversation.choice(self.ref, kind, command.number)
             if status != "ok":
                 return self.say("state", case=status, keyword=f"YY {command.subject}")
-            plan = next((p for p in exams.open_plans(self.session, self.rt.clock, command.subject)
-                         if p.plan_id == item["plan_id"]), None)
+            plan = next((p for p in offer.plans if p.plan_id == item["plan_id"]), None)
             if plan is None:
-                raise Refusal("booking_closed", plan_id=item["plan_id"], closed_at=None)
+                raise offer.refusals.get(command.subject) or Refusal(
+                    "booking_closed", plan_id=item["plan_id"], closed_at=None)
             self.conversation.propose(self.ref, {"do": "apply", "plan_id": plan.plan_id})
             return self.say("confirm", do="apply", plan=plan)
-        rows = exams.open_plans(self.session, self.rt.clock, command.subject)
-        # Plans are public (PUBLIC_INFO); numbers to apply with only for whoever may apply.
         can_apply = party is not None and access.allowed(party, access.Action.EXAM_APPLICATION)
+        if can_apply:
+            # Only the plans this person may apply for, by the exam rules themselves (exams.offer); when
+            # there are none, why not (already booked, too early, ...), before anyone is asked to choose.
+            offer = exams.offer(self.session, self.rt.clock, self.rt.settings, party, command.subject)
+            if not offer.plans and command.subject in offer.refusals:
+                raise offer.refusals[command.subject]
+            rows = offer.plans
+        else:
+            if party is not None and party.kind == "organisation":
+                access.require(party, access.Action.EXAM_APPLICATION)  # persons_only: it takes no exams
+            # Plans are public (PUBLIC_INFO): listed with no numbers to apply with.
+            rows = exams.open_plans(self.session, self.rt.clock, command.subject)
         text, shown = self.replier().first_fitting("plans", rows, subject=command.subject, can_apply=can_apply,
                                                    **self._common())
         if can_apply:

@@ -61,8 +61,8 @@ DATE_AS_LONG_TERM = re.compile(r"至长期|until long|until no expiry|[Ll]ong-te
 def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
     """A window-verified learner with a long name, a licence, six cars, violations with long places and
     offences, two exam applications (KM2 and KM3, the most that can wait at once: KM3W follows passing both,
-    Order 162 art. 39), three inspection bookings and an extension of every kind; exam
-    plans and inspection times at the same hour in different places."""
+    Order 162 art. 39), three inspection bookings and an extension of every kind; KM1 still to pass, so that the plans offered to them (exams.offer: only what
+    they may book) are KM1 plans at the same hour in different places, as the inspection times are."""
     world = World(rt)
     someone = f.person(account="window", name="欧阳思远嘉怡", language=language)
     cars = [f.vehicle(someone) for _ in range(6)]
@@ -72,9 +72,9 @@ def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
              for i in range(8)]
     same_hour = [f.inspection_slot(station_code=f"JC{i}", station_name=name, capacity=5)
                  for i, name in enumerate(STATIONS)]
-    same_day = [f.exam_plan(subject="KM2", classes=["C1"], date="2026-12-08", capacity=30, site_code=f"XM{i}",
+    same_day = [f.exam_plan(subject="KM1", classes=["C1"], date="2026-12-08", capacity=30, site_code=f"XM{i}",
                             site_name=name) for i, name in enumerate(SITES)]
-    world.store(someone, f.licence(someone), *cars, *fines, f.learner(someone), *same_hour, *same_day)
+    world.store(someone, f.licence(someone), *cars, *fines, f.learner(someone, passed={}), *same_hour, *same_day)
     party = world.party(someone["phone"])
     with rt.transaction() as session:
         for plan in (world.plans[0], world.plans[1]):
@@ -207,7 +207,7 @@ def conversation(plate: str, other_plate: str, english: bool) -> list[str]:
     """Every keyword, its pages and its numbered steps, as a texter would send them (under the hourly limit)."""
     return [
         "HELP" if english else "帮助", "XYZ", "WZ", "WZ 2", "WZ 99", f"WZ {plate}", f"WZ {other_plate}", "JSZ", "CL",
-        "CL 2", "JY", "JY 1", f"JY {plate} 1", "N", "KS", "YY", "YY KM3", "YY KM3 1", "Y", "QX", "QX 1", "Y", "YQ",
+        "CL 2", "JY", "JY 1", f"JY {plate} 1", "N", "KS", "YY", "YY KM1", "YY KM1 1", "Y", "QX", "QX 1", "Y", "YQ",
         "YQ 1", "YQ 1 1", "YQ 1 1 2", "GG", "Y", "EN" if english else "中文", "TD",
     ]
 

@@ -127,10 +127,13 @@ def test_exam_applications(app, client, settings, someone):
     assert_same_facts(voice(app, someone["phone"], ["4", "1"]), text(client, settings, someone["phone"], "KS"), facts)
 
 
-def test_open_exam_plans(app, client, settings, someone):
-    plans = service(app, someone["phone"], lambda s, rt, party: exams.open_plans(s, rt.clock, "KM2"))
+def test_open_exam_plans(app, client, settings, session, someone):
+    # The plans offered are those the person may book (exams.offer): KM3 here; KM2 is already applied for.
+    store(session, exam_plan(plan_id="XM01-KM3-SAME", subject="KM3", date="2026-12-09", site_name="厦门翔安考场"))
+    plans = service(app, someone["phone"], lambda s, rt, party: exams.offer(s, rt.clock, rt.settings, party).plans)
+    assert [p.plan_id for p in plans] == ["XM01-KM3-SAME"]
     facts = [fact for p in plans for fact in (day(p.date), p.site_name)]
-    assert_same_facts(voice(app, someone["phone"], ["4", "2"]), text(client, settings, someone["phone"], "YY KM2"),
+    assert_same_facts(voice(app, someone["phone"], ["4", "2"]), text(client, settings, someone["phone"], "YY KM3"),
                       facts)
 
 

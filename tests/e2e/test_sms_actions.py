@@ -102,10 +102,11 @@ def test_a_refusal_is_explained_not_raised(client, settings, session, learner_pe
     text(client, settings, phone, "YY KM2")
     text(client, settings, phone, "YY KM2 1")
     text(client, settings, phone, "Y")
-    # The same subject again: one open application per subject, the same rule as on the phone.
-    text(client, settings, phone, "YY KM2")
-    text(client, settings, phone, "YY KM2 1")
-    assert "您已有一个该科目的考试预约" in text(client, settings, phone, "Y")
+    # The same subject again: one open application per subject, the same rule as on the phone, said at once
+    # (exams.offer), not after a confirmation.
+    assert "您已有一个该科目的考试预约" in text(client, settings, phone, "YY KM2")
+    assert "您已有一个该科目的考试预约" in text(client, settings, phone, "YY KM2 1")
+    assert "没有待确认" in text(client, settings, phone, "Y")
     assert len(applications(session)) == 1
 
 
