@@ -50,7 +50,8 @@ REFUSALS = {
 
 # The texts that carry no record data: English ones must stay GSM-7 (160 characters a segment).
 STATIC = (
-    [("help", {"problem": p}) for p in (None, "empty", "too_long", "control", "unrecognised")]
+    [("help", {"problem": p, "audience": a}) for p in (None, "empty", "too_long", "control", "unrecognised")
+     for a in ("person", "organisation", "public")]
     + [("failure", {}), ("limited", {"minutes": 60}), ("language", {})]
     + [("optout", {"outcome": o}) for o in ("out", "in", "needs_start", "not_out")]
     + [("who", {"case": "unknown"}), ("who", {"case": "choose", "held": True}),
