@@ -113,7 +113,6 @@ __all__ = [
     "window_deadline",
 ]
 
-SUBJECTS = ("KM1", "KM2", "KM3", "KM3W")
 PERMIT_SUBJECTS = ("KM2", "KM3", "KM3W")
 LIMITED_SUBJECTS = ("KM2", "KM3")  # road driving; KM3W is not counted
 ATTEMPT_LIMIT = 5
