@@ -61,8 +61,9 @@ DATE_AS_LONG_TERM = re.compile(r"至长期|until long|until no expiry|[Ll]ong-te
 def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
     """A window-verified learner with a long name, a licence, six cars, violations with long places and
     offences, two exam applications (KM2 and KM3, the most that can wait at once: KM3W follows passing both,
-    Order 162 art. 39), three inspection bookings and an extension of every kind; KM1 still to pass, so that the plans offered to them (exams.offer: only what
-    they may book) are KM1 plans at the same hour in different places, as the inspection times are."""
+    Order 162 art. 39), three inspection bookings and an extension of every kind; KM1 still to pass, so
+    that the plans offered to them (exams.offer: only what they may book) are KM1 plans at the same hour in
+    different places, as the inspection times are."""
     world = World(rt)
     someone = f.person(account="window", name="欧阳思远嘉怡", language=language)
     cars = [f.vehicle(someone) for _ in range(6)]
