@@ -86,8 +86,10 @@ def _opt_message(rt: Runtime, phone: str, body: str, command: Command, opt_out_t
     """An opt-out or opt-in is never lost: when the database cannot take it, it is held (sms/held.py)."""
     try:
         try:
-            held.apply(rt)  # those held during an outage first: an older TD must not overtake this text
             behind = held.waiting(rt)
+            if behind:  # those held during an outage first: an older TD must not overtake this text
+                held.apply(rt)
+                behind = held.waiting(rt)
         except redis.RedisError:
             behind = 0  # nothing can be held or applied without Redis; the database alone decides
         if not behind:
