@@ -90,14 +90,12 @@ def region_name(area: str | None, language: str = "zh-CN") -> str:
         return ""
     if area == "all":
         return _pick(NATIONWIDE, language)
-    if area in PROVINCES:
-        return _pick(PROVINCES[area], language)
-    city_code = f"{area[:4]}00"
-    if area in CITIES:
-        return _pick(CITIES[area], language)
+    names = PROVINCES.get(area) or CITIES.get(area)  # province codes end 0000, a city's xx00: never both
+    if names:
+        return _pick(names, language)
     if area in DISTRICTS:
         district = _pick(DISTRICTS[area], language)
-        city = CITIES.get(city_code)
+        city = CITIES.get(f"{area[:4]}00")
         if city is None:
             return district
         city_name = _pick(city, language)
