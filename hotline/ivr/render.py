@@ -122,12 +122,3 @@ def apology(settings: Settings, texts: dict[str, dict[str, str]], *, agent_open:
         _say(response, settings, hours.get("en", ""), "en")
     response.hangup()
     return str(response)
-
-
-def goodbye(settings: Settings, text: dict[str, str]) -> str:
-    """A polite word in both languages and the end of the line: a webhook that belongs to no call."""
-    response = VoiceResponse()
-    for language in ("zh-CN", "en"):
-        _say(response, settings, text.get(language, ""), language)
-    response.hangup()
-    return str(response)

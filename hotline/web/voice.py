@@ -81,7 +81,8 @@ def _caller() -> str | None:
 
 def _goodbye() -> Response:
     """A webhook that belongs to no call we can answer: a polite word and the end of the line, no state."""
-    return _twiml(render.goodbye(runtime().settings, flow().texts["unanswerable"]))
+    return _twiml(render.apology(runtime().settings, {"failure": flow().texts["unanswerable"]},
+                                 agent_open=False, hours=None))
 
 
 def _answer(step_number: int, event: dict) -> Response:
