@@ -384,27 +384,29 @@ def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
 @action("load_public_plans", "some", "none")
 def load_public_plans(rt: Runtime, params: dict, state: dict) -> Result:
     """Every exam plan open for booking: public information (services/access.py, PUBLIC_INFO)."""
-    from ..services import access, exams
+    from ..services import exams
 
-    access.require(_verified_party(state), access.Action.PUBLIC_INFO)
-    with rt.transaction(read_only=True) as session:
-        found = exams.open_plans(session, rt.clock)
-    if not found:
-        return "none", {}
-    return "some", _list_vars("public_plans", found)
+    return _public_list(rt, state, "public_plans", lambda session: exams.open_plans(session, rt.clock))
 
 
 @action("load_public_slots", "some", "none")
 def load_public_slots(rt: Runtime, params: dict, state: dict) -> Result:
     """The inspection slots with places left: public information (services/access.py, PUBLIC_INFO)."""
-    from ..services import access, inspections
+    from ..services import inspections
+
+    return _public_list(rt, state, "public_slots",
+                        lambda session: inspections.open_slots(session, rt.clock, limit=20))
+
+
+def _public_list(rt: Runtime, state: dict, name: str, load) -> Result:
+    from ..services import access
 
     access.require(_verified_party(state), access.Action.PUBLIC_INFO)
     with rt.transaction(read_only=True) as session:
-        found = inspections.open_slots(session, rt.clock, limit=20)
+        found = load(session)
     if not found:
         return "none", {}
-    return "some", _list_vars("public_slots", found)
+    return "some", _list_vars(name, found)
 
 
 # --- driving exams --------------------------------------------------------------------------------
