@@ -102,11 +102,15 @@ def _licence(session: Session, notice: Notice) -> Licence | None:
     return session.scalar(select(Licence).where(Licence.person_id == notice.subject_id))
 
 
-def _licence_date(field: str, reason: str) -> Callable[[Session, Notice, date], str | None]:
+def _licence_date(
+    field: str, reason: str, *, deferrable: bool = False
+) -> Callable[[Session, Notice, date], str | None]:
     def check(session: Session, notice: Notice, today: date) -> str | None:
         licence = _licence(session, notice)
         if licence is None:
             return GONE
+        if deferrable and review.review_deferred(licence.status):
+            return REVIEW_DEFERRED
         if notice.occasion.startswith("due:") and getattr(licence, field) != occasion_date(notice.occasion):
             return reason
         return None
@@ -114,11 +118,13 @@ def _licence_date(field: str, reason: str) -> Callable[[Session, Notice, date], 
     return check
 
 
-def _licence_status(reason: str) -> Callable[[Session, Notice, date], str | None]:
+def _licence_status(reason: str, *, deferrable: bool = False) -> Callable[[Session, Notice, date], str | None]:
     def check(session: Session, notice: Notice, today: date) -> str | None:
         licence = _licence(session, notice)
         if licence is None:
             return GONE
+        if deferrable and review.review_deferred(licence.status):
+            return REVIEW_DEFERRED
         letter = occasion_letter(notice.occasion)
         if letter and letter not in licence.status:
             return reason
@@ -127,23 +133,15 @@ def _licence_status(reason: str) -> Callable[[Session, Notice, date], str | None
     return check
 
 
-def _review_deferred(session: Session, notice: Notice) -> str | None:
-    """D05 and D06 are no longer due once the review is deferred (Order 162 art. 75, status T)."""
-    licence = _licence(session, notice)
-    return "no longer due: review deferred" if licence and review.review_deferred(licence.status) else None
-
-
-def _review_due(session: Session, notice: Notice, today: date) -> str | None:
-    return _review_deferred(session, notice) or _licence_date("review_due", "no longer due: review done")(
-        session, notice, today)
+# D05 and D06 are no longer due once the review is deferred (Order 162 art. 75, status T).
+REVIEW_DEFERRED = "no longer due: review deferred"
+_review_due = _licence_date("review_due", "no longer due: review done", deferrable=True)
+_review_overdue_by_status = _licence_status("no longer due: review done", deferrable=True)
 
 
 def _review_overdue(session: Session, notice: Notice, today: date) -> str | None:
-    if deferred := _review_deferred(session, notice):
-        return deferred
-    if notice.occasion.startswith("status:"):
-        return _licence_status("no longer due: review done")(session, notice, today)
-    return _licence_date("review_due", "no longer due: review done")(session, notice, today)
+    by = _review_overdue_by_status if notice.occasion.startswith("status:") else _review_due
+    return by(session, notice, today)
 
 
 def _near_full(session: Session, notice: Notice, today: date) -> str | None:
