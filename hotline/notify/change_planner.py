@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import ExamPlan, ExamResult, Learner, Organisation, Person, Vehicle, Violation
-from ..services import fines, review
+from ..services import exams, fines, review
 from ..services.queries import scoring_cycle
 from . import announcements
 from .catalogue import KINDS
@@ -32,11 +32,8 @@ NEWS_DAYS = 5
 NEAR_FULL_POINTS = 9  # D11
 FULL_POINTS = 12  # D12, D15
 MANY_UNHANDLED = 5  # W03
-# Order 162 as amended by Order 172, art. 47: KM2 and KM3 (road and safe-driving theory) are booked again
-# after ten days; KM1 the next day (a same-day retake is taken at the exam itself).
-RETAKE_WAIT_DAYS = {"KM2": 10, "KM3": 10, "KM1": 1, "KM3W": 10}
-ROAD_SUBJECTS = ("KM2", "KM3")  # five attempts within the permit
-ROAD_ATTEMPTS = 5
+# Retake waits and the attempt limit (Order 162 as amended by Order 172, art. 47) are the exams service's own
+# (exams.RETAKE_WAIT_DAYS, LIMITED_SUBJECTS, ATTEMPT_LIMIT); KM1 is booked again the next day.
 
 VEHICLE_ALERTS = "CKLO"  # V10
 VEHICLE_SCRAP = "PM"  # V06
@@ -263,10 +260,12 @@ class _ChangePlanner:
         failed = new["result"] != "pass"
         retake_from = voided = None
         if failed:
-            voided = plan.subject in ROAD_SUBJECTS and self._road_attempts(person_id, plan.subject) >= ROAD_ATTEMPTS
+            voided = (plan.subject in exams.LIMITED_SUBJECTS
+                      and self._road_attempts(person_id, plan.subject) >= exams.ATTEMPT_LIMIT)
             if not voided:
                 # A result that arrives late says "from today", not a day already gone.
-                earliest = plan.date + timedelta(days=RETAKE_WAIT_DAYS.get(plan.subject, 1))
+                wait = exams.RETAKE_WAIT_DAYS if plan.subject in exams.PERMIT_SUBJECTS else 1  # KM1: next day
+                earliest = plan.date + timedelta(days=wait)
                 retake_from = max(earliest, self.today).isoformat()
         yield Planned("D20", "person", person_id, f"result:{plan.plan_id}", "person", person_id, {
             "subject": plan.subject, "exam_date": plan.date.isoformat(), "result": new["result"],
