@@ -118,7 +118,7 @@ def check_once(rt, loopback, subscribers: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from hotline.gateway.loopback import Loopback
+    from hotline.sandbox.loopback_twilio import Loopback
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", type=int, default=100_000)

@@ -224,7 +224,7 @@ def check_exactly_once(rt, loopback, tag: str, people: list[tuple[int, str]]) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    from hotline.gateway.loopback import Loopback
+    from hotline.sandbox.loopback_twilio import Loopback
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notices", type=int, default=100_000)
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
             plan_s = plan(rt, main_people, "main")
 
             # The limit: the same texts the hotline will send, rendered before the clock starts.
-            from hotline.notify.render import render_notice
+            from hotline.notify.notice_text import render_notice
 
             texts = [(phone, render_notice((KIND, variables("main", i)), "zh-CN", rt.settings))
                      for i, (_, phone) in enumerate(main_people)]

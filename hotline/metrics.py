@@ -93,7 +93,7 @@ def sending_paused(runtime) -> bool:
     return bool(is_paused(runtime)) if is_paused else False
 
 
-def render(runtime) -> bytes:
+def exposition(runtime) -> bytes:
     """The text exposition of every metric, merged across processes when running multi-process."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

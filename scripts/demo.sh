@@ -53,7 +53,7 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-"$PYTHON" -m hotline.gateway.loopback --port "$LOOPBACK_PORT" --print &
+"$PYTHON" -m hotline.sandbox.loopback_twilio --port "$LOOPBACK_PORT" --print &
 pids+=($!)
 flask worker &
 pids+=($!)

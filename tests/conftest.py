@@ -339,8 +339,8 @@ def hotline_logs(app):
 
 @pytest.fixture
 def loopback():
-    """A Twilio-compatible API on a free port (hotline.gateway.loopback); status callbacks off."""
-    from hotline.gateway.loopback import Loopback
+    """A Twilio-compatible API on a free port (hotline.sandbox.loopback_twilio); status callbacks off."""
+    from hotline.sandbox.loopback_twilio import Loopback
 
     server = Loopback(callbacks=False).start()
     yield server

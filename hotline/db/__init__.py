@@ -4,8 +4,8 @@ from .announcements import Announcement, AnnouncementSubscription
 from .base import Base, UTCDateTime
 from .bookings import ApplicationStatus, BookingStatus, ExamApplication, InspectionBooking
 from .changes import ChangeKind, OutboundChange
-from .extensions import ExtensionApplication, ExtensionStatus
 from .identity import PhonePreference, VerificationAttempt, VerificationCode, VerificationOutcome
+from .licence_extensions import ExtensionApplication, ExtensionStatus
 from .notices import Notice, NoticeAttempt, NoticeState
 from .records import (
     ExamPlan,

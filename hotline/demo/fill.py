@@ -23,8 +23,8 @@ from ..ingest import apply_records
 from ..runtime import Runtime
 from ..services import exams, identity
 from ..services.errors import Refusal
-from . import announcements as demo_announcements
 from . import cast as cast_module
+from . import subscribers as demo_subscribers
 from .bulk import GeneratedRecordInvalid, load_crowd
 from .crowd import CrowdPlan, Record
 from .timetable import exam_plans, inspection_slots
@@ -43,7 +43,7 @@ class FillResult:
     counts: Counter = field(default_factory=Counter)
     notices_planned: int = 0
     applications: list[str] = field(default_factory=list)  # "陈*涵 KM2: pending" ...
-    # Announcement subscriptions and the pending extension (hotline/demo/announcements.py).
+    # Announcement subscriptions and the pending extension (hotline/demo/subscribers.py).
     extras: list[str] = field(default_factory=list)
 
 
@@ -58,7 +58,7 @@ def fixed_records(now: datetime, rt_calendar, seed: int) -> tuple[list[Record], 
     rng = random.Random(f"{seed}/timetable")
     the_cast = cast_module.cast(today, now, rt_calendar)
     records = exam_plans(today, rt_calendar, rng) + inspection_slots(today, rt_calendar, rng) + the_cast.records
-    records += demo_announcements.announcement_records(today, now)
+    records += demo_subscribers.announcement_records(today, now)
     return records, the_cast
 
 
@@ -91,7 +91,7 @@ def fill_database(rt: Runtime, *, people: int, seed: int, now: datetime, workers
                 result.applications.append(f"{party.name_masked}: refused ({refusal.code})")
                 continue
             result.applications.append(f"{party.name_masked} {view.subject} {view.plan_id}: {view.status}")
-        result.extras = demo_announcements.subscribe_and_apply(session, clock)
+        result.extras = demo_subscribers.subscribe_and_apply(session, clock)
         session.flush()
         result.notices_planned = session.scalar(select(func.count()).select_from(Notice)) or 0
     return result

@@ -556,27 +556,28 @@ def cancel_inspection(rt: Runtime, params: dict, state: dict) -> Result:
 def extension_options(rt: Runtime, params: dict, state: dict) -> Result:
     """The window rule first (an internet user hears to convert at a window), then the three lists to choose
     from: what to extend, why, and for how long."""
-    from ..services import extensions
+    from ..services import licence_extensions
 
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
-        extensions.check_eligible(session, party)
+        licence_extensions.check_eligible(session, party)
     return "ok", {
-        "extension_kinds": [{"kind": kind} for kind in extensions.KINDS],
-        "extension_reasons": [{"reason": reason} for reason in extensions.REASONS],
-        "extension_lengths": [{"years": years} for years in range(extensions.MIN_YEARS, extensions.MAX_YEARS + 1)],
+        "extension_kinds": [{"kind": kind} for kind in licence_extensions.KINDS],
+        "extension_reasons": [{"reason": reason} for reason in licence_extensions.REASONS],
+        "extension_lengths": [{"years": years}
+                              for years in range(licence_extensions.MIN_YEARS, licence_extensions.MAX_YEARS + 1)],
     }
 
 
 @action("apply_extension", "ok", "refused")
 def apply_extension(rt: Runtime, params: dict, state: dict) -> Result:
     """Reached only from the prompt that says the licence may not be used to drive, by pressing 1."""
-    from ..services import extensions
+    from ..services import licence_extensions
 
     party = _verified_party(state)
     chosen = state["vars"]
     with rt.transaction() as session:
-        made = extensions.apply(session, rt.clock, party, kind=chosen["extension_kind"]["kind"],
+        made = licence_extensions.apply(session, rt.clock, party, kind=chosen["extension_kind"]["kind"],
                                 reason=chosen["extension_reason"]["reason"],
                                 years=int(chosen["extension_length"]["years"]), acknowledged=True, channel="voice")
     return "ok", {"extension": plain(made)}
@@ -584,11 +585,11 @@ def apply_extension(rt: Runtime, params: dict, state: dict) -> Result:
 
 @action("load_extensions", "some", "none")
 def load_extensions(rt: Runtime, params: dict, state: dict) -> Result:
-    from ..services import extensions
+    from ..services import licence_extensions
 
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
-        found = extensions.pending(session, party)
+        found = licence_extensions.pending(session, party)
     if not found:
         return "none", {}
     return "some", {"extensions": plain(found)}
@@ -596,12 +597,12 @@ def load_extensions(rt: Runtime, params: dict, state: dict) -> Result:
 
 @action("cancel_extension", "ok")
 def cancel_extension(rt: Runtime, params: dict, state: dict) -> Result:
-    from ..services import extensions
+    from ..services import licence_extensions
 
     party = _verified_party(state)
     chosen = state["vars"]["extension"]
     with rt.transaction() as session:
-        done = extensions.cancel(session, rt.clock, party, int(chosen["id"]), "voice")
+        done = licence_extensions.cancel(session, rt.clock, party, int(chosen["id"]), "voice")
     return "ok", {"extension": plain(done)}
 
 

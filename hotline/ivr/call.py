@@ -1,4 +1,4 @@
-"""One webhook of a call: load the state, step the flow (running the actions it asks for), save, render.
+"""One webhook of a call: load the state, step the flow (running the actions it asks for), save, twiml.
 
 The only impure part of the IVR besides the actions themselves. Webhooks carry a step number; the answer
 to each step is kept, so a Twilio retry of step n gets the same TwiML back and its action is not run twice.
@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import metrics
 from ..runtime import Runtime
-from . import actions, engine, render, state
+from . import actions, engine, state, twiml
 from .loader import Flow
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,6 @@ def answer(rt: Runtime, flow: Flow, call_sid: str, step: int, event: dict[str, A
             event = {"type": "repeat"}
     metrics.IVR_STEPS.labels(kind=event["type"]).inc()
     new, said = advance(rt, flow, current, event)
-    twiml = render.render(said, rt.settings, new["language"])
-    state.save(conn, call_sid, step, new, twiml, ttl, prefix=prefix)
-    return twiml
+    answer = twiml.from_actions(said, rt.settings, new["language"])
+    state.save(conn, call_sid, step, new, answer, ttl, prefix=prefix)
+    return answer

@@ -7,7 +7,7 @@ Events (plain dicts, as they come from a webhook or from the action bridge):
 - `{"type": "result", "outcome": "ok", "vars": {...}}` — what a requested action did
 - `{"type": "repeat"}` — say the current node again (a stale or out-of-order webhook)
 
-Actions (plain dicts, rendered to TwiML by hotline/ivr/render.py):
+Actions (plain dicts, rendered to TwiML by hotline/ivr/twiml.py):
 - `{"say": text, "language": lang}`
 - `{"gather": {...}, "step": n}` — wait for input; the webhook comes back with `step=n`
 - `{"dial": "agent", "step": n, "timeout": s}`
@@ -133,7 +133,7 @@ class _Call:
                 name = node.next
                 continue
             if node.kind == "action":
-                params = {key: self.render(str(value)) if isinstance(value, str) else value
+                params = {key: self.words(str(value)) if isinstance(value, str) else value
                           for key, value in node.params.items()}
                 self.actions.append({"run": node.action, "params": params})
                 return
@@ -359,7 +359,7 @@ class _Call:
 
     # --- words -----------------------------------------------------------------------------------
 
-    def render(self, source: str, **extra: Any) -> str:
+    def words(self, source: str, **extra: Any) -> str:
         template = _template(self.flow.name, self.language, source)
         return template.render(**self.context(), **extra).strip()
 
@@ -374,7 +374,7 @@ class _Call:
         return {**self.state["vars"], "language": language, "explain": explain, "texts": flow.texts}
 
     def say_text(self, texts: dict[str, str]) -> None:
-        self.actions.append({"say": self.render(texts[self.language]), "language": self.language})
+        self.actions.append({"say": self.words(texts[self.language]), "language": self.language})
 
     def whose(self, node: Node) -> list[dict]:
         """On a number several people share (`whose` is set at verification), an answer from a person's
@@ -385,7 +385,7 @@ class _Call:
         previous = self.flow.nodes.get(self.came_from or "")
         if previous is not None and previous.action == "list_more":
             return []
-        return [{"say": self.render(self.flow.texts["whose"][self.language]), "language": self.language}]
+        return [{"say": self.words(self.flow.texts["whose"][self.language]), "language": self.language}]
 
     def say_prompt(self, node: Node) -> None:
         self.actions.extend(self.whose(node))
@@ -402,12 +402,12 @@ class _Call:
             page = self.state["pages"].get(node.name, 0)
             shown = items[page * node.page_size:(page + 1) * node.page_size]
             label = node.label[self.language]
-            numbered = [{"key": i + 1, "text": self.render(label, item=item)} for i, item in enumerate(shown)]
+            numbered = [{"key": i + 1, "text": self.words(label, item=item)} for i, item in enumerate(shown)]
             more = (page + 1) * node.page_size < len(items)  # the last page wraps round on 9, unannounced
-            segments.append({"say": self.render(prompt[self.language], choices=numbered, more=more),
+            segments.append({"say": self.words(prompt[self.language], choices=numbered, more=more),
                              "language": self.language})
         else:
-            segments.append({"say": self.render(prompt[self.language]), "language": self.language})
+            segments.append({"say": self.words(prompt[self.language]), "language": self.language})
         segments.extend({"say": text, "language": language} for language, text in node.also)
         gather["prompt"] = segments
 

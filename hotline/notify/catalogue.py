@@ -112,7 +112,7 @@ OPTIONAL_REQUEST_FIELDS = frozenset({"tracking"})
 
 
 # Outside the 37 (docs/notices.md, "Added by the project"): the upstream's announcements (公告 / 公布),
-# broadcast to the numbers that subscribed by SMS (`GG`). Planned in bulk by hotline/notify/announcements.py,
+# broadcast to the numbers that subscribed by SMS (`GG`). Planned in bulk by hotline/notify/broadcast.py,
 # sent like every notice.
 ANNOUNCEMENT = NoticeKind(
     "A01", "announcement", "交管公告/公布", "announcement", False, "subscriber", ("kind", "title", "text"),

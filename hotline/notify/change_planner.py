@@ -24,7 +24,7 @@ from ..clock import CHINA
 from ..db import ExamPlan, ExamResult, Learner, Organisation, Person, Vehicle, Violation
 from ..services import exams, fines, review
 from ..services.queries import scoring_cycle
-from . import announcements
+from . import broadcast
 from .catalogue import KINDS
 from .planner import Planned, plan_many
 
@@ -55,7 +55,7 @@ def plan_changes(session: Session, changes: Sequence, *, now: datetime, baseline
             violations.append(change)
     notices.extend(planner.many_unhandled(violations))
     # Announcements go to their subscribers in one bulk statement each, not as Planned objects.
-    return plan_many(session, notices, now=now) + announcements.plan_for_changes(session, changes, now=now)
+    return plan_many(session, notices, now=now) + broadcast.plan_for_changes(session, changes, now=now)
 
 
 class _ChangePlanner:

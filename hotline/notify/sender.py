@@ -220,7 +220,7 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
     claimed some in between simply gets no attempt row for them here. On SQLite the transaction holds the
     write lock from its first statement, so what we read is what we claim.
     """
-    from .render import render_notice
+    from .notice_text import render_notice
 
     still_due = None  # imported on first use: transactional texts have nothing to re-check
     settings = rt.settings

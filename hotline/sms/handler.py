@@ -35,7 +35,7 @@ from ..db import PhonePreference, database_unavailable
 from ..formatting import dialled
 from ..masking import mask_phone
 from ..runtime import Runtime
-from ..services import access, announcements, exams, extensions, identity, inspections, optouts, queries
+from ..services import access, announcements, exams, identity, inspections, licence_extensions, optouts, queries
 from ..services.errors import Refusal
 from ..services.identity import Party
 from . import held, optout, ratelimit
@@ -443,20 +443,20 @@ class _Dialogue:
     def extension(self, command: Command) -> str:
         """`YQ` asks for the kind, `YQ 1` for the reason, `YQ 1 2` for the years; `YQ 1 2 3` proposes the
         application, with the warning that the licence may not be used to drive during the extension."""
-        extensions.check_eligible(self.session, self.party)  # the window rule before any question
+        licence_extensions.check_eligible(self.session, self.party)  # the window rule before any question
         numbers = command.numbers
-        limits = (len(extensions.KINDS), len(extensions.REASONS), extensions.MAX_YEARS)
+        limits = (len(licence_extensions.KINDS), len(licence_extensions.REASONS), licence_extensions.MAX_YEARS)
         for position, (number, limit) in enumerate(zip(numbers, limits, strict=False)):
             if not 1 <= number <= limit:
                 return self.say("extension", step=("kind", "reason", "years")[position], numbers=numbers[:position],
                                 wrong=True, open_kinds=[])
         if len(numbers) < 3:
-            open_kinds = [v.kind for v in extensions.pending(self.session, self.party)] if not numbers else []
+            open_kinds = [v.kind for v in licence_extensions.pending(self.session, self.party)] if not numbers else []
             return self.say("extension", step=("kind", "reason", "years")[len(numbers)], numbers=numbers,
                             wrong=False, open_kinds=open_kinds)
-        kind = extensions.KINDS[numbers[0] - 1]
-        reason = extensions.REASONS[numbers[1] - 1]
-        for view in extensions.pending(self.session, self.party):
+        kind = licence_extensions.KINDS[numbers[0] - 1]
+        reason = licence_extensions.REASONS[numbers[1] - 1]
+        for view in licence_extensions.pending(self.session, self.party):
             if view.kind == kind:  # say it now, not after the Y (apply checks again)
                 raise Refusal("extension_open", kind=kind, application_id=view.id)
         self.conversation.propose(self.ref, {"do": "extend", "kind": kind, "reason": reason, "years": numbers[2]})
@@ -493,7 +493,7 @@ class _Dialogue:
                     items.append(({"kind": "exam", "id": application.id}, application))
         for booking in inspections.bookings(self.session, self.rt.clock, self.party):
             items.append(({"kind": "booking", "id": booking.id}, booking))
-        for extension in extensions.pending(self.session, self.party):
+        for extension in licence_extensions.pending(self.session, self.party):
             items.append(({"kind": "extension", "id": extension.id}, extension))
         return items
 
@@ -517,15 +517,16 @@ class _Dialogue:
                 view = exams.apply(self.session, clock, calendar, self.rt.settings, self.party, action["plan_id"],
                                    CHANNEL)
             elif action["do"] == "extend":
-                view = extensions.apply(self.session, clock, self.party, kind=action["kind"], reason=action["reason"],
-                                        years=action["years"], acknowledged=True, channel=CHANNEL)
+                view = licence_extensions.apply(self.session, clock, self.party, kind=action["kind"],
+                                                reason=action["reason"], years=action["years"], acknowledged=True,
+                                                channel=CHANNEL)
             elif action["do"] == "book":
                 view = inspections.book(self.session, clock, self.party, action["vehicle_id"], action["slot_id"],
                                         CHANNEL)
             elif action["kind"] == "exam":
                 view = exams.cancel(self.session, clock, calendar, self.party, action["id"], CHANNEL)
             elif action["kind"] == "extension":
-                view = extensions.cancel(self.session, clock, self.party, action["id"], CHANNEL)
+                view = licence_extensions.cancel(self.session, clock, self.party, action["id"], CHANNEL)
             else:
                 view = inspections.cancel(self.session, clock, self.party, action["id"], CHANNEL)
         done = action["do"] if action["do"] != "cancel" else f"cancel_{action['kind']}"

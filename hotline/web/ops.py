@@ -74,4 +74,4 @@ def _read_a_table(rt: Runtime) -> None:
 @bp.get("/metrics")
 @bearer("metrics_token")
 def metrics_scrape():
-    return Response(metrics.render(runtime()), mimetype=CONTENT_TYPE_LATEST)
+    return Response(metrics.exposition(runtime()), mimetype=CONTENT_TYPE_LATEST)

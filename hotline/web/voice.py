@@ -22,7 +22,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..digits import whole_number
-from ..ivr import actions, call, render, state
+from ..ivr import actions, call, state, twiml
 from ..ivr.engine import render_text
 from ..ivr.loader import FLOW_DIR, LANGUAGES, Flow, load_flow
 from . import numbers
@@ -81,7 +81,7 @@ def _caller() -> str | None:
 
 def _goodbye() -> Response:
     """A webhook that belongs to no call we can answer: a polite word and the end of the line, no state."""
-    return _twiml(render.apology(runtime().settings, {"failure": flow().texts["unanswerable"]},
+    return _twiml(twiml.apology(runtime().settings, {"failure": flow().texts["unanswerable"]},
                                  agent_open=False, hours=None))
 
 
@@ -145,4 +145,4 @@ def never_a_dead_line(error: Exception):
             }
     except Exception:  # the apology itself must not fail: keep the plain words
         log.exception("voice apology could not read the office hours")
-    return _twiml(render.apology(rt.settings, texts, agent_open=agent_open, hours=hours))
+    return _twiml(twiml.apology(rt.settings, texts, agent_open=agent_open, hours=hours))

@@ -23,11 +23,11 @@ from sqlalchemy import select
 
 from hotline.db import Notice
 from hotline.ivr import actions, engine, loader
-from hotline.ivr.render import render
+from hotline.ivr.twiml import from_actions
 from hotline.notify.catalogue import KINDS
-from hotline.notify.render import render_notice
+from hotline.notify.notice_text import render_notice
 from hotline.notify.segments import segments
-from hotline.services import exams, extensions, identity, inspections, queries
+from hotline.services import exams, identity, inspections, licence_extensions, queries
 from hotline.sms import replies
 from hotline.sms.replies import MAX_SEGMENTS
 from hotline.templates import TEMPLATE_ROOT
@@ -83,8 +83,8 @@ def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
         for car, slot in zip(cars[3:], world.slots, strict=False):
             vehicle_id = next(v.id for v in queries.vehicles(session, rt.clock, party) if v.plate == car["plate"])
             inspections.book(session, rt.clock, party, vehicle_id, slot["slot_id"], "api")
-        for kind in extensions.KINDS:
-            extensions.apply(session, rt.clock, party, kind=kind, reason="abroad", years=2, acknowledged=True,
+        for kind in licence_extensions.KINDS:
+            licence_extensions.apply(session, rt.clock, party, kind=kind, reason="abroad", years=2, acknowledged=True,
                              channel="sms")
     return world, someone
 
@@ -157,7 +157,7 @@ def test_every_prompt_with_worst_case_values_reads_right_in_both_languages(app, 
     for language in LANGUAGES:
         variables = call_vars(rt, flow, someone, language)
         for name, page, variant, values, said in renderings(flow, variables, language):
-            twiml = render(said, settings, language)
+            twiml = from_actions(said, settings, language)
             spoken = says(twiml)
             where = f"{language} {name} page {page + 1} ({variant})"
             for voice, words_said in spoken:

@@ -23,10 +23,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from hotline.db import Notice, NoticeState
-from hotline.gateway.loopback import Loopback
 from hotline.notify import sender
 from hotline.notify.sweep import sweep
 from hotline.runtime import Runtime
+from hotline.sandbox.loopback_twilio import Loopback
 from tests.conftest import free_port
 from tests.notify.support import people, plan, sending_settings
 

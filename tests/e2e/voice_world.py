@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 
 from hotline.clock import CHINA, FixedClock
 from hotline.db import Notice
-from hotline.services import exams, extensions, identity, inspections
+from hotline.services import exams, identity, inspections, licence_extensions
 from hotline.validation import id_check_char
 from tests import factories as f
 from tests.conftest import DEFAULT_NOW
@@ -175,8 +175,8 @@ class World:
         self.store(someone, f.licence(someone))
         party = self.party(someone["phone"])
         with self.rt.transaction() as session:
-            for kind in extensions.KINDS:
-                extensions.apply(session, self.rt.clock, party, kind=kind, reason="abroad", years=2,
+            for kind in licence_extensions.KINDS:
+                licence_extensions.apply(session, self.rt.clock, party, kind=kind, reason="abroad", years=2,
                                  acknowledged=True, channel="sms")
         return Caller(someone["phone"], self.code_entries("ask_code", someone["phone"]))
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from hotline.db import Notice
-from hotline.notify.announcements import plan_broadcast
+from hotline.notify.broadcast import plan_broadcast
 from hotline.services import announcements
 from hotline.services.optouts import preference
 from tests.factories import DEFAULT_NOW, announcement, store, valid_phone

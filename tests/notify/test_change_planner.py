@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hotline.clock import CHINA
 from hotline.db import Notice, Person
-from hotline.notify.render import render_notice
+from hotline.notify.notice_text import render_notice
 from hotline.notify.scan import scan
 from tests.factories import (
     exam_plan,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hotline.clock import CHINA
 from hotline.db import Notice, NoticeState
-from hotline.notify.render import render_notice
+from hotline.notify.notice_text import render_notice
 from hotline.notify.scan import STAGES, scan
 from hotline.services.inspection_rules import inspection_exempt
 from tests.factories import learner, licence, person, store, vehicle, violation

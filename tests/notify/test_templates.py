@@ -11,7 +11,7 @@ from jinja2 import meta
 
 from hotline.config import Settings
 from hotline.notify.catalogue import KINDS
-from hotline.notify.render import render_notice
+from hotline.notify.notice_text import render_notice
 from hotline.templates import LANGUAGES, TEMPLATE_ROOT, environment
 
 ONE_SEGMENT = 70

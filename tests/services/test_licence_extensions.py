@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.db import ChangeKind, ExtensionApplication, OutboundChange
-from hotline.services import extensions, queries
+from hotline.services import licence_extensions, queries
 from hotline.services.errors import NotPermitted, Refusal
 from hotline.services.identity import party_by_id_number
 from tests.factories import licence, organisation, person, store
@@ -23,7 +23,7 @@ def driver(session, *, account="window", with_licence=True):
 
 
 def apply(rt, session, party, kind="renewal", reason="abroad", years=2, acknowledged=True, channel="sms"):
-    return extensions.apply(session, rt.clock, party, kind=kind, reason=reason, years=years,
+    return licence_extensions.apply(session, rt.clock, party, kind=kind, reason=reason, years=years,
                             acknowledged=acknowledged, channel=channel)
 
 
@@ -102,15 +102,15 @@ def test_one_open_application_per_kind(rt, session):
     refusal = refused(apply, rt, session, party, kind="review", reason="other")
     assert (refusal.code, refusal.facts["application_id"]) == ("extension_open", first.id)
     assert apply(rt, session, party, kind="renewal").status == "pending"  # another kind is fine
-    assert len(extensions.pending(session, party)) == 2
+    assert len(licence_extensions.pending(session, party)) == 2
 
 
 def test_cancel_while_pending_then_apply_again(rt, session):
     p, party = driver(session)
     view = apply(rt, session, party)
-    cancelled = extensions.cancel(session, rt.clock, party, view.id, "voice")
+    cancelled = licence_extensions.cancel(session, rt.clock, party, view.id, "voice")
     assert cancelled.status == "cancelled"
-    assert refused(extensions.cancel, session, rt.clock, party, view.id, "voice").code == "not_cancellable"
+    assert refused(licence_extensions.cancel, session, rt.clock, party, view.id, "voice").code == "not_cancellable"
     kinds = [(kind, payload["status"], payload.get("channel")) for kind, payload in feed(session)]
     assert kinds == [(ChangeKind.EXTENSION_APPLICATION, "pending", "sms"),
                      (ChangeKind.EXTENSION_CANCELLATION, "cancelled", "voice")]
@@ -121,7 +121,7 @@ def test_someone_elses_application_cannot_be_cancelled(rt, session):
     _, party = driver(session)
     _, other = driver(session)
     view = apply(rt, session, party)
-    assert refused(extensions.cancel, session, rt.clock, other, view.id, "sms").code == "no_such_extension"
+    assert refused(licence_extensions.cancel, session, rt.clock, other, view.id, "sms").code == "no_such_extension"
 
 
 @pytest.mark.parametrize("kind,letter", [("renewal", "N"), ("review", "T"), ("physical", "P")])
@@ -131,10 +131,10 @@ def test_pending_becomes_granted_when_the_upstream_updates_the_licence(rt, sessi
     session.commit()
     # An unrelated licence update grants nothing.
     store(session, licence(p, points=3))
-    assert extensions.pending(session, party)[0].id == view.id
+    assert licence_extensions.pending(session, party)[0].id == view.id
 
     store(session, licence(p, status=f"A{letter}", extension_until=date(2028, 11, 24)))
-    [granted] = extensions.applications(session, party)
+    [granted] = licence_extensions.applications(session, party)
     assert (granted.id, granted.status, granted.extension_until) == (view.id, "granted", date(2028, 11, 24))
     shown = queries.licence_status(session, rt.clock, party)
     assert shown.extension_until == date(2028, 11, 24)
@@ -147,7 +147,7 @@ def test_a_grant_of_one_kind_leaves_the_other_pending(rt, session):
     apply(rt, session, party, kind="physical")
     session.commit()
     store(session, licence(p, status="P", extension_until=date(2027, 11, 24)))
-    statuses = {view.kind: view.status for view in extensions.applications(session, party)}
+    statuses = {view.kind: view.status for view in licence_extensions.applications(session, party)}
     assert statuses == {"renewal": "pending", "physical": "granted"}
 
 
@@ -156,4 +156,4 @@ def test_a_status_without_an_extension_date_grants_nothing(rt, session):
     apply(rt, session, party, kind="renewal")
     session.commit()
     store(session, licence(p, status="N"))
-    assert [v.status for v in extensions.applications(session, party)] == ["pending"]
+    assert [v.status for v in licence_extensions.applications(session, party)] == ["pending"]

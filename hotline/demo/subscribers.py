@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
-from ..services import announcements, extensions, identity
+from ..services import announcements, identity, licence_extensions
 from .cast import ENGLISH_PHONE, FAMILY_PHONE, LIN_PHONE
 from .crowd import Record, stamp
 
@@ -59,7 +59,7 @@ def subscribe_and_apply(session: Session, clock: Clock) -> list[str]:
     # 陈建国 is the one window-verified person on the family phone.
     father = next((p for p in identity.identify(session, FAMILY_PHONE) if p.account == "window"), None)
     if father is not None:
-        view = extensions.apply(session, clock, father, kind="renewal", reason="abroad", years=2, acknowledged=True,
-                                channel="demo")
+        view = licence_extensions.apply(session, clock, father, kind="renewal", reason="abroad", years=2,
+                                        acknowledged=True, channel="demo")
         done.append(f"{father.name_masked}: extension {view.kind} {view.status}")
     return done

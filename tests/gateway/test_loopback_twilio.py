@@ -13,7 +13,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from hotline.config import DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN
-from hotline.gateway.loopback import Loopback
+from hotline.sandbox.loopback_twilio import Loopback
 
 AUTH = (DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN)
 MESSAGES = f"/2010-04-01/Accounts/{DEV_TWILIO_ACCOUNT_SID}/Messages.json"
@@ -101,7 +101,7 @@ def test_it_runs_as_a_module_and_prints_what_it_sends():
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "hotline.gateway.loopback", "--port", str(port), "--print"],
+        [sys.executable, "-m", "hotline.sandbox.loopback_twilio", "--port", str(port), "--print"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from hotline.db import Notice
 from hotline.demo import cast
-from hotline.services import announcements, extensions, identity
+from hotline.services import announcements, identity, licence_extensions
 from tests.factories import DEFAULT_NOW, announcement, store
 
 
@@ -21,7 +21,7 @@ def test_the_demo_has_announcements_subscribers_and_a_waiting_extension(app, rt,
     assert announcements.subscription(session, cast.LIN_PHONE).area == "350203"
     assert announcements.subscription(session, cast.ENGLISH_PHONE).area == "350200"
     father = next(p for p in identity.identify(session, cast.FAMILY_PHONE) if p.account == "window")
-    assert [(v.kind, v.status) for v in extensions.applications(session, father)] == [("renewal", "pending")]
+    assert [(v.kind, v.status) for v in licence_extensions.applications(session, father)] == [("renewal", "pending")]
 
     # A city announcement imported later reaches both subscribers.
     store(session, announcement(area="350200", published_at=DEFAULT_NOW - timedelta(minutes=5)), baseline=False)

@@ -55,7 +55,7 @@ def _say(target: VoiceResponse | Gather, settings: Settings, text: str, language
         target.say(rest, **voice_for(settings, "en"))
 
 
-def render(actions: list[dict], settings: Settings, call_language: str = "zh-CN") -> str:
+def from_actions(actions: list[dict], settings: Settings, call_language: str = "zh-CN") -> str:
     """TwiML for what one step said and is waiting for."""
     response = VoiceResponse()
     pending: list[dict] = []  # says just before a Gather go inside it, so a key press may cut them short

@@ -21,7 +21,7 @@ What it remembers and what it can be told (Python: the `Loopback` object; over H
 - `outcomes`: the statuses posted back per recipient (default `sent`, `delivered`); e.g.
   `["undelivered:30003"]`, or `["delivered", "sent"]` to post a late `sent`.
 
-Run it alone with `python -m hotline.gateway.loopback --port 8089`; with `--print` every message is also
+Run it alone with `python -m hotline.sandbox.loopback_twilio --port 8089`; with `--print` every message is also
 printed, which is how the demo shows the notices it sent.
 """
 
