@@ -55,6 +55,13 @@ class Runtime:
         )
 
     @cached_property
+    def twilio(self):
+        """The `twilio` REST client for calls the hotline places (gateway/voice.py); built when first used."""
+        from .gateway.voice import rest_client
+
+        return rest_client(self.settings)
+
+    @cached_property
     def probe_engine(self) -> Engine:
         """The engine `/healthz` asks. On SQLite a new connection each time: a pooled one answers from its
         page cache while the WAL index is unchanged, and never sees that the file was overwritten."""

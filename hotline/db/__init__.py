@@ -3,10 +3,12 @@
 from .announcements import Announcement, AnnouncementSubscription
 from .base import Base, UTCDateTime
 from .bookings import ApplicationStatus, BookingStatus, ExamApplication, InspectionBooking
+from .callbacks import CallbackRequest
 from .changes import ChangeKind, OutboundChange
 from .identity import PhonePreference, VerificationAttempt, VerificationCode, VerificationOutcome
 from .licence_extensions import ExtensionApplication, ExtensionStatus
 from .notices import Notice, NoticeAttempt, NoticeState
+from .queue import QueueEntry
 from .records import (
     ExamPlan,
     ExamResult,
@@ -29,6 +31,7 @@ __all__ = [
     "ApplicationStatus",
     "Base",
     "BookingStatus",
+    "CallbackRequest",
     "ChangeKind",
     "database_unavailable",
     "ExamApplication",
@@ -45,6 +48,7 @@ __all__ = [
     "Organisation",
     "OutboundChange",
     "Person",
+    "QueueEntry",
     "PhonePreference",
     "UTCDateTime",
     "Vehicle",

@@ -205,6 +205,17 @@ def set_language(session: Session, party: Party, language: str) -> Party:
     return replace(party, language=language)
 
 
+def party_by_key(session: Session, kind: str, id: int) -> Party | None:
+    """The party a stored (kind, id) names (a callback request, a caller in the queue), or None if gone."""
+    if kind == PERSON:
+        person = session.get(Person, id)
+        return _person_party(person) if person is not None else None
+    if kind == ORGANISATION:
+        org = session.get(Organisation, id)
+        return _org_party(org) if org is not None else None
+    return None
+
+
 def _person_party(person: Person) -> Party:
     return _party(PERSON, person.id, person.name, person.phone, person.account, person.language, person.pin_hash,
                   person.id_number)
