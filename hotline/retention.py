@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from .db import Notice, NoticeState, VerificationAttempt, VerificationCode
+from .db import Notice, VerificationAttempt, VerificationCode
+from .domain.notices import FINAL
 
 
 @dataclass
@@ -28,7 +29,7 @@ def purge(session: Session, now: datetime, retention_days: int) -> PurgeResult:
     cutoff = now - timedelta(days=retention_days)
     bodies = session.execute(
         update(Notice)
-        .where(Notice.state.in_(NoticeState.FINAL), Notice.planned_at < cutoff, Notice.body.is_not(None))
+        .where(Notice.state.in_(FINAL), Notice.planned_at < cutoff, Notice.body.is_not(None))
         .values(body=None, variables={})
     ).rowcount
     attempts = session.execute(delete(VerificationAttempt).where(VerificationAttempt.at < cutoff)).rowcount

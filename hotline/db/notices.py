@@ -1,8 +1,5 @@
-"""A notice's life, defined once (ARCHITECTURE.md, "A notice's life").
-
-planned -> queued -> claimed -> accepted -> delivered | undelivered | failed, with side exits
-`skipped` (reason kept) and `unknown` (the provider call's outcome is not known; reconcile before resending).
-Only a `claimed` notice is ever sent, and states only move forward (see `NoticeState.can_move`).
+"""The notice and attempt tables. Their states and the order they move in are `hotline.domain.notices`;
+every write of a state is in `hotline.notify.store`, which tells a notice's whole life.
 """
 
 from __future__ import annotations
@@ -12,29 +9,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.notices import NoticeState
 from .base import Base
-
-
-class NoticeState:
-    PLANNED = "planned"
-    QUEUED = "queued"
-    CLAIMED = "claimed"
-    UNKNOWN = "unknown"
-    ACCEPTED = "accepted"
-    DELIVERED = "delivered"
-    UNDELIVERED = "undelivered"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-    FINAL = frozenset({DELIVERED, UNDELIVERED, FAILED, SKIPPED})
-    # Rank for "never backwards". A retry of a temporary delivery failure is a new attempt of the same
-    # notice, which is the one sanctioned way back to `queued` (see notify.sender).
-    RANK = {PLANNED: 0, QUEUED: 1, CLAIMED: 2, UNKNOWN: 3, ACCEPTED: 4,
-            UNDELIVERED: 5, FAILED: 5, DELIVERED: 6, SKIPPED: 6}
-
-    @classmethod
-    def can_move(cls, old: str, new: str) -> bool:
-        return old not in cls.FINAL and cls.RANK[new] > cls.RANK[old]
 
 
 class Notice(Base):
@@ -58,7 +34,7 @@ class Notice(Base):
     body: Mapped[str | None] = mapped_column(Text)  # rendered text; purged after the retention period
     segments: Mapped[int | None] = mapped_column(Integer)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(12), default=NoticeState.PLANNED)
+    state: Mapped[str] = mapped_column(String(12), default=NoticeState.PLANNED.value)
     skip_reason: Mapped[str | None] = mapped_column(String(60))
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     planned_at: Mapped[datetime] = mapped_column()

@@ -1,6 +1,6 @@
 """Gateways that carry a text to a phone: Twilio (or the loopback Twilio) and a console one for the demo.
 
-Every gateway answers a send with a `SendResult` whose `outcome` is one of the classes below, so the sender
+Every gateway answers a send with a `SendResult` whose `outcome` is a `SendOutcome` (hotline/domain), so the sender
 decides what to do from the class alone and never looks at provider error codes itself. A domestic SMS
 platform would be one more module here.
 """
@@ -12,18 +12,12 @@ from datetime import datetime
 from typing import Protocol
 
 from ..config import Settings
-
-ACCEPTED = "accepted"  # the provider took it and gave a message id
-THROTTLED = "throttled"  # 429 / 20429: nothing was created; try again later
-UNKNOWN = "unknown"  # timeout, connection lost, 5xx: it may or may not exist; reconcile before resending
-REJECTED = "rejected"  # a permanent error for this message (21211 invalid number, 21614 not mobile, ...)
-OPTED_OUT = "opted_out"  # 21610: the recipient sent STOP to the provider
-PROVIDER_FAULT = "provider_fault"  # our account or sender is wrong: every message would fail alike
+from ..domain.notices import SendOutcome
 
 
 @dataclass(frozen=True)
 class SendResult:
-    outcome: str
+    outcome: SendOutcome
     sid: str | None = None
     status: str | None = None
     code: int | None = None

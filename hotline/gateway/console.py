@@ -9,7 +9,8 @@ import threading
 from datetime import datetime
 from typing import TextIO
 
-from . import ACCEPTED, FoundMessage, SendResult
+from ..domain.notices import SendOutcome
+from . import FoundMessage, SendResult
 
 
 class ConsoleGateway:
@@ -24,7 +25,7 @@ class ConsoleGateway:
         with self._lock:
             self._sent[(to, body)] = sid
             print(f"── SMS #{next(self._numbers)} to {to} ──\n{body}\n", file=self.stream, flush=True)
-        return SendResult(ACCEPTED, sid=sid, status="sent")
+        return SendResult(SendOutcome.ACCEPTED, sid=sid, status="sent")
 
     def find(self, to: str, body: str, since: datetime) -> FoundMessage | None:
         sid = self._sent.get((to, body))

@@ -18,16 +18,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ..config import Settings
-from . import (
-    ACCEPTED,
-    OPTED_OUT,
-    PROVIDER_FAULT,
-    REJECTED,
-    THROTTLED,
-    UNKNOWN,
-    FoundMessage,
-    SendResult,
-)
+from ..domain.notices import SendOutcome
+from . import FoundMessage, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +66,14 @@ def classify(error: TwilioRestException) -> SendResult:
     code = error.code if isinstance(error.code, int) else None
     reason = f"{code or error.status}: {error.msg}"[:200]
     if error.status == 429 or code in THROTTLE_CODES:
-        return SendResult(THROTTLED, code=code or 20429, reason=reason)
+        return SendResult(SendOutcome.THROTTLED, code=code or 20429, reason=reason)
     if error.status >= 500:
-        return SendResult(UNKNOWN, code=code, reason=reason)
+        return SendResult(SendOutcome.UNKNOWN, code=code, reason=reason)
     if code == STOPPED_CODE:
-        return SendResult(OPTED_OUT, code=code, reason=reason)
+        return SendResult(SendOutcome.OPTED_OUT, code=code, reason=reason)
     if code in PROVIDER_WIDE_CODES or error.status in (401, 403):
-        return SendResult(PROVIDER_FAULT, code=code, reason=reason)
-    return SendResult(REJECTED, code=code, reason=reason)
+        return SendResult(SendOutcome.PROVIDER_FAULT, code=code, reason=reason)
+    return SendResult(SendOutcome.REJECTED, code=code, reason=reason)
 
 
 class TwilioGateway:
@@ -104,8 +96,8 @@ class TwilioGateway:
             return classify(error)
         except (requests.RequestException, TwilioException, OSError) as error:
             # Timed out or the connection broke: Twilio may have created the message. Unknown, not failed.
-            return SendResult(UNKNOWN, reason=f"{type(error).__name__}"[:200])
-        return SendResult(ACCEPTED, sid=message.sid, status=message.status)
+            return SendResult(SendOutcome.UNKNOWN, reason=f"{type(error).__name__}"[:200])
+        return SendResult(SendOutcome.ACCEPTED, sid=message.sid, status=message.status)
 
     def find(self, to: str, body: str, since: datetime) -> FoundMessage | None:
         # Twilio filters DateSent by whole seconds (and by date on some paths); widen by a minute and

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from ..db import Notice, NoticeAttempt, NoticeState
+from ..domain.notices import FINAL, PROVIDER_STATUS, outranks
 from ..runtime import Runtime
 from . import sender
 
@@ -33,13 +34,6 @@ def is_retryable(error: BaseException) -> bool:
     """A transaction the database aborted only to break a deadlock or keep serialisability."""
     return isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
-# The provider's statuses mapped to our attempt states; statuses before `sent` say nothing new.
-PROVIDER_TO_ATTEMPT = {
-    "accepted": S.ACCEPTED, "scheduled": S.ACCEPTED, "queued": S.ACCEPTED, "sending": S.ACCEPTED,
-    "sent": S.ACCEPTED, "delivered": S.DELIVERED, "read": S.DELIVERED,
-    "undelivered": S.UNDELIVERED, "failed": S.FAILED, "canceled": S.FAILED,
-}
-ATTEMPT_RANK = {S.CLAIMED: 0, S.UNKNOWN: 1, S.ACCEPTED: 2, S.UNDELIVERED: 3, S.FAILED: 3, S.DELIVERED: 4}
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ def apply_receipt(rt: Runtime, receipt: Receipt) -> str:
 
 
 def _apply_receipt(rt: Runtime, receipt: Receipt) -> str:
-    new_state = PROVIDER_TO_ATTEMPT.get(receipt.status.lower())
+    new_state = PROVIDER_STATUS.get(receipt.status.lower())
     now = rt.clock.now()
     retry = False
     with rt.transaction() as session:
@@ -82,7 +76,7 @@ def _apply_receipt(rt: Runtime, receipt: Receipt) -> str:
         session.refresh(attempt, with_for_update=True)
         if attempt.provider_sid is None:
             attempt.provider_sid = receipt.sid
-        if new_state is None or ATTEMPT_RANK[new_state] <= ATTEMPT_RANK.get(attempt.state, 0):
+        if new_state is None or not outranks(new_state, attempt.state):
             return "ignored"  # late or out of order: the attempt already knows better
         attempt.state = new_state
         attempt.provider_status = receipt.status.lower()
@@ -90,7 +84,7 @@ def _apply_receipt(rt: Runtime, receipt: Receipt) -> str:
             attempt.error_code = receipt.error_code[:10]
         if new_state != S.ACCEPTED:
             attempt.finished_at = now
-        if notice is None or notice.state in S.FINAL:
+        if notice is None or notice.state in FINAL:
             return "recorded"
         latest = attempt.number == notice.attempt_count
         if new_state == S.DELIVERED:

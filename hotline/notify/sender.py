@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session
 from .. import metrics
 from ..clock import china_today
 from ..db import Notice, NoticeAttempt, NoticeState
-from ..gateway import ACCEPTED, OPTED_OUT, PROVIDER_FAULT, REJECTED, THROTTLED, UNKNOWN, Gateway, SendResult
+from ..domain.notices import SendOutcome
+from ..gateway import Gateway, SendResult
 from ..masking import mask_phone
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
 from . import policies
@@ -53,7 +54,6 @@ A = NoticeAttempt.__table__
 
 SKIP_OPTED_OUT = "opted out"
 SKIP_NO_MOBILE = "no mobile number"
-NOT_SENT = "not_sent"  # claimed but never handed to the provider (pause, batch out of time)
 
 SEND_JOB = "workers.jobs.send_batch"
 DISPATCH_CHUNK = 2000
@@ -487,10 +487,10 @@ class Sender:
         if flow.stopped is None and at > time.monotonic():
             flow.halt.wait(at - time.monotonic())
         if flow.stopped is not None:
-            message.result = SendResult(NOT_SENT, reason=flow.stopped)
+            message.result = SendResult(SendOutcome.NOT_SENT, reason=flow.stopped)
             return
         message.result = self._send_one(message)
-        if message.result.outcome == PROVIDER_FAULT:
+        if message.result.outcome == SendOutcome.PROVIDER_FAULT:
             policies.pause(self.rt.settings, self.rt.redis, f"provider fault {message.result.reason}")
             flow.stop("sending paused")
 
@@ -498,11 +498,11 @@ class Sender:
         callback = self.status_callback(message.attempt_id)
         result = self.gateway.send(message.phone, message.body, status_callback=callback)
         for retry in range(THROTTLE_RETRIES):
-            if result.outcome != THROTTLED:
+            if result.outcome != SendOutcome.THROTTLED:
                 break
             time.sleep(THROTTLE_PAUSE * 2**retry)
             result = self.gateway.send(message.phone, message.body, status_callback=callback)
-        if result.outcome != ACCEPTED:
+        if result.outcome != SendOutcome.ACCEPTED:
             metrics.TWILIO_ERRORS.labels(str(result.code or result.outcome)).inc()
             log.info("notice %d to %s: %s (%s)", message.notice_id, mask_phone(message.phone), result.outcome,
                      result.reason)
@@ -523,15 +523,15 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
     requeue: list[int] = []
     with rt.transaction() as session:
         _lock_notices(session, [m.notice_id for m in outgoing])
-        accepted = by.get(ACCEPTED, [])
+        accepted = by.get(SendOutcome.ACCEPTED, [])
         if accepted:
             _accept(session, accepted, now)
             for kind, count in Counter(m.kind for m in accepted).items():
                 metrics.NOTICES_SENT.labels(kind).inc(count)
-        _finish_attempts(session, by.get(UNKNOWN, []), S.UNKNOWN, now)
-        _update_in(session, [m.notice_id for m in by.get(UNKNOWN, [])], S.CLAIMED, state=S.UNKNOWN)
+        _finish_attempts(session, by.get(SendOutcome.UNKNOWN, []), S.UNKNOWN, now)
+        _update_in(session, [m.notice_id for m in by.get(SendOutcome.UNKNOWN, [])], S.CLAIMED, state=S.UNKNOWN)
 
-        rejected = by.get(REJECTED, [])
+        rejected = by.get(SendOutcome.REJECTED, [])
         _finish_attempts(session, rejected, S.FAILED, now)
         if rejected:
             session.execute(
@@ -539,7 +539,7 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
                 .values(state=S.FAILED, failure_reason=bindparam("reason"), finished_at=now),
                 [{"nid": m.notice_id, "reason": m.result.reason} for m in rejected],
             )
-        stopped = by.get(OPTED_OUT, [])
+        stopped = by.get(SendOutcome.OPTED_OUT, [])
         _finish_attempts(session, stopped, S.FAILED, now)
         if stopped:
             from ..services.optouts import opt_out
@@ -549,15 +549,15 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
             _update_in(session, [m.notice_id for m in stopped], (S.CLAIMED, S.UNKNOWN),
                        state=S.SKIPPED, skip_reason=SKIP_OPTED_OUT, finished_at=now)
 
-        throttled = by.get(THROTTLED, [])
+        throttled = by.get(SendOutcome.THROTTLED, [])
         _finish_attempts(session, throttled, S.FAILED, now)
         _update_in(session, [m.notice_id for m in throttled], S.CLAIMED, state=S.PLANNED,
                    not_before=now + THROTTLE_RELEASE, queued_at=None, claimed_at=None)
 
         # Refused for the whole account (the attempt keeps the code), or never handed over: back to queued.
-        fault = by.get(PROVIDER_FAULT, [])
+        fault = by.get(SendOutcome.PROVIDER_FAULT, [])
         _finish_attempts(session, fault, S.FAILED, now)
-        unsent = by.get(NOT_SENT, [])
+        unsent = by.get(SendOutcome.NOT_SENT, [])
         if unsent:
             session.execute(delete(A).where(A.c.id.in_([m.attempt_id for m in unsent])))
             _update_in(session, [m.notice_id for m in unsent], S.CLAIMED, state=S.QUEUED, claimed_at=None,

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 
 from ..db import Notice, NoticeAttempt, NoticeState
+from ..domain.notices import FINAL
 from ..gateway import Gateway, make_gateway
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
 from ..sms import held
@@ -178,7 +179,7 @@ def check_silent(rt: Runtime, gateway: Gateway, report: SweepReport) -> None:
 def _settle(rt: Runtime, notice_id: int, status: str | None, now: datetime) -> None:
     with rt.transaction() as session:
         notice = session.get(Notice, notice_id, with_for_update=True)
-        if notice is None or notice.state in S.FINAL:
+        if notice is None or notice.state in FINAL:
             return
         if status == "sent":
             # Carriers that return no delivery report leave a message at `sent` for good; the carrier took it.

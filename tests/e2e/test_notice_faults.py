@@ -22,7 +22,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from hotline.db import Notice, NoticeState
+from hotline.db import Notice
+from hotline.domain.notices import FINAL
 from hotline.notify import sender
 from hotline.notify.sweep import sweep
 from hotline.runtime import Runtime
@@ -78,7 +79,7 @@ class Stack:
         stop = time.monotonic() + deadline
         while True:
             states = self.states()
-            if set(states) <= NoticeState.FINAL:
+            if set(states) <= FINAL:
                 return states
             assert time.monotonic() < stop, f"notices still not final at the deadline: {dict(states)}"
             sweep(self.rt)

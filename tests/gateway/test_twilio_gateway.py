@@ -8,15 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hotline.config import Settings
-from hotline.gateway import (
-    ACCEPTED,
-    OPTED_OUT,
-    PROVIDER_FAULT,
-    REJECTED,
-    THROTTLED,
-    UNKNOWN,
-    make_gateway,
-)
+from hotline.domain.notices import SendOutcome
+from hotline.gateway import make_gateway
 from hotline.gateway.console import ConsoleGateway
 from hotline.gateway.twilio import TwilioGateway
 
@@ -30,7 +23,7 @@ def gateway(loopback):
 
 def test_a_message_is_created_at_the_configured_api(gateway, loopback):
     result = gateway.send(TO, "【交管12123】你好", status_callback="https://hotline.test/sms/status?attempt=1")
-    assert (result.outcome, result.status) == (ACCEPTED, "queued")
+    assert (result.outcome, result.status) == (SendOutcome.ACCEPTED, "queued")
     (message,) = loopback.messages()
     assert (message.sid, message.to, message.body, message.from_) == (result.sid, TO, "【交管12123】你好",
                                                                     "+12025550123")
@@ -40,14 +33,14 @@ def test_a_message_is_created_at_the_configured_api(gateway, loopback):
 @pytest.mark.parametrize(
     ("status", "code", "outcome"),
     [
-        (429, 20429, THROTTLED),
-        (500, 20500, UNKNOWN),
-        (503, 20503, UNKNOWN),
-        (400, 21211, REJECTED),
-        (400, 21614, REJECTED),
-        (400, 21610, OPTED_OUT),
-        (400, 21606, PROVIDER_FAULT),
-        (400, 21659, PROVIDER_FAULT),
+        (429, 20429, SendOutcome.THROTTLED),
+        (500, 20500, SendOutcome.UNKNOWN),
+        (503, 20503, SendOutcome.UNKNOWN),
+        (400, 21211, SendOutcome.REJECTED),
+        (400, 21614, SendOutcome.REJECTED),
+        (400, 21610, SendOutcome.OPTED_OUT),
+        (400, 21606, SendOutcome.PROVIDER_FAULT),
+        (400, 21659, SendOutcome.PROVIDER_FAULT),
     ],
 )
 def test_provider_answers_are_classified(gateway, loopback, status, code, outcome):
@@ -61,20 +54,20 @@ def test_provider_answers_are_classified(gateway, loopback, status, code, outcom
 def test_bad_credentials_are_a_provider_fault(loopback):
     gateway = TwilioGateway(Settings(twilio_api_url=loopback.url, twilio_auth_token="wrong"))
     result = gateway.send(TO, "text")
-    assert (result.outcome, result.code) == (PROVIDER_FAULT, 20003)
+    assert (result.outcome, result.code) == (SendOutcome.PROVIDER_FAULT, 20003)
 
 
 def test_a_timeout_is_unknown_not_failed(gateway, loopback):
     loopback.hold(1, seconds=5)
     result = gateway.send(TO, "text")
     loopback.release()
-    assert result.outcome == UNKNOWN
+    assert result.outcome == SendOutcome.UNKNOWN
     assert len(loopback.messages()) == 1  # the provider did create it: only reconciliation can tell
 
 
 def test_nothing_listening_is_unknown(loopback):
     gateway = TwilioGateway(Settings(twilio_api_url="http://127.0.0.1:9", twilio_timeout_seconds=1.0))
-    assert gateway.send(TO, "text").outcome == UNKNOWN
+    assert gateway.send(TO, "text").outcome == SendOutcome.UNKNOWN
 
 
 def test_find_matches_recipient_and_body_across_pages(gateway, loopback):
@@ -109,6 +102,6 @@ def test_the_console_gateway_prints_instead_of_sending():
     assert isinstance(gateway, ConsoleGateway)
     gateway.stream = out
     result = gateway.send(TO, "【交管12123】你好")
-    assert result.outcome == ACCEPTED
+    assert result.outcome == SendOutcome.ACCEPTED
     assert "【交管12123】你好" in out.getvalue() and TO in out.getvalue()
     assert gateway.find(TO, "【交管12123】你好", datetime.now(UTC)).sid == result.sid

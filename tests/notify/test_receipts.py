@@ -129,9 +129,10 @@ def test_a_receipt_that_beats_the_workers_own_write_still_lands(srt):
     (message,) = outgoing
     assert apply_receipt(srt, Receipt(sid="SM" + "2" * 32, status="delivered",
                                       attempt_id=message.attempt_id)) == "recorded"
-    from hotline.gateway import ACCEPTED, SendResult
+    from hotline.domain.notices import SendOutcome
+    from hotline.gateway import SendResult
 
-    message.result = SendResult(ACCEPTED, sid="SM" + "2" * 32, status="queued")
+    message.result = SendResult(SendOutcome.ACCEPTED, sid="SM" + "2" * 32, status="queued")
     sender.record(srt, outgoing)
 
     assert notice(srt, nid).state == "delivered"
