@@ -22,6 +22,7 @@ DEV_TWILIO_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_API_TOKEN = "dev-api-token"
 DEV_METRICS_TOKEN = "dev-metrics-token"
 DEV_PIN_PEPPER = "dev-pepper"
+DEV_DESK_SECRET_KEY = "dev-desk-secret-key"
 ENVIRONMENTS = ("development", "production")
 # A production secret is at least this long (`openssl rand -hex 32` gives 64); Twilio's auth tokens are 32.
 MIN_SECRET_LENGTH = 32
@@ -46,6 +47,8 @@ class Settings:
     api_token: str = DEV_API_TOKEN
     metrics_token: str = DEV_METRICS_TOKEN
     pin_pepper: str = DEV_PIN_PEPPER
+    # Signs the desk's session cookie and CSRF tokens (Flask's SECRET_KEY).
+    desk_secret_key: str = DEV_DESK_SECRET_KEY
     twilio_account_sid: str = DEV_TWILIO_ACCOUNT_SID
     twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
     twilio_from_number: str = "+12025550123"
@@ -153,6 +156,7 @@ class Settings:
             "HOTLINE_API_TOKEN": (self.api_token, DEV_API_TOKEN),
             "HOTLINE_METRICS_TOKEN": (self.metrics_token, DEV_METRICS_TOKEN),
             "HOTLINE_PIN_PEPPER": (self.pin_pepper, DEV_PIN_PEPPER),
+            "HOTLINE_DESK_SECRET_KEY": (self.desk_secret_key, DEV_DESK_SECRET_KEY),
         }
         for name, (value, development) in secrets.items():
             if not value:
@@ -166,8 +170,8 @@ class Settings:
         values = [value for value, _ in secrets.values() if value]
         if len(set(values)) < len(values):
             # The metrics token sits in the monitoring system's configuration: it must not open the API.
-            problems.append("TWILIO_AUTH_TOKEN, HOTLINE_API_TOKEN, HOTLINE_METRICS_TOKEN and HOTLINE_PIN_PEPPER "
-                            "must all differ")
+            problems.append("TWILIO_AUTH_TOKEN, HOTLINE_API_TOKEN, HOTLINE_METRICS_TOKEN, HOTLINE_PIN_PEPPER and "
+                            "HOTLINE_DESK_SECRET_KEY must all differ")
         if not self.validate_signatures:
             problems.append("HOTLINE_VALIDATE_SIGNATURES must not be off")
         if problems:

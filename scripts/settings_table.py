@@ -30,6 +30,7 @@ MEANINGS = {
     "api_token": "bearer token for `POST /api/events` and `GET /api/changes`",
     "metrics_token": "bearer token for `GET /metrics`",
     "pin_pepper": "secret mixed into every PIN and one-time-code hash; never stored in the database",
+    "desk_secret_key": "signs the staff desk's session cookies and form (CSRF) tokens",
     "twilio_account_sid": "Twilio account SID",
     "twilio_auth_token": "Twilio auth token: signs webhooks and authenticates API calls",
     "twilio_from_number": "the number texts are sent from",

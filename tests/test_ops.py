@@ -35,6 +35,7 @@ def test_metrics_scrape_with_the_token(client, settings):
         ({"HOTLINE_API_TOKEN": "dev-api-token"}, "HOTLINE_API_TOKEN"),
         ({"HOTLINE_METRICS_TOKEN": "dev-metrics-token"}, "HOTLINE_METRICS_TOKEN"),
         ({"HOTLINE_PIN_PEPPER": ""}, "HOTLINE_PIN_PEPPER"),
+        ({"HOTLINE_DESK_SECRET_KEY": "dev-desk-secret-key"}, "HOTLINE_DESK_SECRET_KEY"),
     ],
 )
 def test_production_refuses_unsafe_settings(missing, message):
@@ -44,6 +45,7 @@ def test_production_refuses_unsafe_settings(missing, message):
         "HOTLINE_API_TOKEN": "a-real-api-token-" + "7a" * 16,
         "HOTLINE_METRICS_TOKEN": "a-real-metrics-token-" + "3b" * 16,
         "HOTLINE_PIN_PEPPER": "a-real-pepper-" + "c4" * 16,
+        "HOTLINE_DESK_SECRET_KEY": "a-real-desk-key-" + "d5" * 16,
     }
     Settings.from_env(environ)  # the complete set starts
     environ.update(missing)

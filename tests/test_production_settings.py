@@ -16,6 +16,7 @@ STRONG = {
     "HOTLINE_API_TOKEN": "api-" + "7a" * 16,
     "HOTLINE_METRICS_TOKEN": "metrics-" + "3b" * 16,
     "HOTLINE_PIN_PEPPER": "pepper-" + "c4" * 16,
+    "HOTLINE_DESK_SECRET_KEY": "desk-" + "d5" * 16,
 }
 
 

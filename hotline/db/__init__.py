@@ -22,9 +22,11 @@ from .records import (
     Violation,
 )
 from .session import database_unavailable, make_engine, make_sessionmaker, transaction
+from .staff import AuditRecord, Staff, StaffRole
 
 __all__ = [
     "Announcement",
+    "AuditRecord",
     "AnnouncementSubscription",
     "ExtensionApplication",
     "ExtensionStatus",
@@ -50,6 +52,8 @@ __all__ = [
     "Person",
     "QueueEntry",
     "PhonePreference",
+    "Staff",
+    "StaffRole",
     "UTCDateTime",
     "Vehicle",
     "VerificationAttempt",

@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for blueprint in (voice.bp, sms.bp, api.bp, ops.bp, receipts.bp):
         app.register_blueprint(blueprint)
     unavailable.install(app)
+    from . import desk
+
+    desk.install(app)
 
     from ..cli import register_commands
 

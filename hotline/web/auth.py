@@ -1,9 +1,11 @@
-"""The three ways a route is authenticated; a test walks the URL map and fails on any other route.
+"""The ways a route is authenticated; a test walks the URL map and fails on any other route.
 
 - `twilio_signed`: `X-Twilio-Signature` checked against HOTLINE_PUBLIC_URL + path + query, not
   `request.url`, which a proxy in front of us rewrites.
 - `bearer(setting)`: `Authorization: Bearer <token>` for the upstream API and the metrics scrape.
 - `public`: only `/healthz`, which says nothing personal.
+- `staff(role)`: a staff member signed in on the desk (Flask's signed session cookie); `staff_sign_in` marks
+  the one desk page a stranger may open, the sign-in form itself.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hmac
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, redirect, request, session, url_for
 from twilio.request_validator import RequestValidator
 
 AUTH_ATTRIBUTE = "hotline_auth"
@@ -74,3 +76,43 @@ def bearer(setting: str) -> Callable[[Callable], Callable]:
 
 def public(view: Callable) -> Callable:
     return _mark(view, "public")
+
+
+def staff(role: str | None = None) -> Callable[[Callable], Callable]:
+    """Require a signed-in staff member (of `role`, when given; a supervisor may do what an agent does).
+
+    The member is read again on every request, so an account removed or locked meanwhile is signed out.
+    A page answers a stranger with the sign-in form; a JSON endpoint (what the page polls) with 401.
+    """
+    from ..db.staff import Staff, StaffRole
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            staff_id = session.get("staff_id")
+            member = None
+            if isinstance(staff_id, int):
+                rt = runtime()
+                with rt.transaction(read_only=True) as db:
+                    member = db.get(Staff, staff_id)
+                    if member is not None:
+                        db.expunge(member)
+                if member is not None and member.locked_until is not None and member.locked_until > rt.clock.now():
+                    member = None
+            if member is None:
+                session.pop("staff_id", None)
+                if request.path.endswith(".json") or request.method != "GET":
+                    return Response('{"error": "sign in first"}\n', status=401, mimetype="application/json")
+                return redirect(url_for("desk.login", next=request.full_path.rstrip("?")))
+            if role == StaffRole.SUPERVISOR and member.role != StaffRole.SUPERVISOR:
+                return Response("this page is for supervisors\n", status=403, mimetype="text/plain")
+            g.staff = member
+            return view(*args, **kwargs)
+
+        return _mark(wrapper, f"staff:{role}" if role else "staff")
+
+    return decorate
+
+
+def staff_sign_in(view: Callable) -> Callable:
+    return _mark(view, "staff:sign-in")

@@ -11,8 +11,10 @@ from twilio.request_validator import RequestValidator
 from hotline.web.auth import AUTH_ATTRIBUTE
 from tests.twilio_signing import signed_post
 
-ALLOWED = {"twilio", "bearer:api_token", "bearer:metrics_token", "public"}
+ALLOWED = {"twilio", "bearer:api_token", "bearer:metrics_token", "public", "staff", "staff:supervisor",
+           "staff:sign-in"}
 PUBLIC_ONLY = {"/healthz"}
+SIGN_IN_ONLY = {"/desk/login"}
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+8613800138000", "To": "+8612123", "AccountSid": "AC" + "0" * 32,
         "Digits": "1", "Body": "CX", "MessageSid": "SM" + "1" * 32, "CallStatus": "completed"}
 
@@ -36,6 +38,11 @@ def test_every_route_has_exactly_one_known_auth_marker(app):
     assert {"/voice/incoming", "/voice/step", "/voice/dial", "/voice/status"} <= voice
     assert all(found[path] == "twilio" for path in found if path.startswith(("/voice/", "/sms/")))
     assert all(found[path] == "bearer:api_token" for path in found if path.startswith("/api/"))
+    desk = {path for path in found if path == "/desk" or path.startswith("/desk/")}
+    assert {"/desk", "/desk/login", "/desk/logout", "/desk/supervisor", "/desk/audit"} <= desk
+    assert {path for path, marker in found.items() if marker == "staff:sign-in"} == SIGN_IN_ONLY
+    assert all(found[path].startswith("staff") for path in desk), "a /desk route without a signed-in staff member"
+    assert all(not found[path].startswith("staff") for path in set(found) - desk)
 
 
 def _twilio_routes(app, prefix):
@@ -79,3 +86,26 @@ def test_api_routes_want_the_bearer_token(app, client):
             assert response.status_code == 401, f"{method} {rule.rule} without a token"
             response = client.open(rule.rule, method=method, json={}, headers={"Authorization": "Bearer wrong"})
             assert response.status_code == 401, f"{method} {rule.rule} with a wrong token"
+
+
+def test_desk_routes_want_a_signed_in_staff_member(app, client):
+    """A stranger gets the sign-in form for a page, 401 for what a page polls, and no POST goes through
+    (without the form's token it is refused before the route; with a token but signed out, 401)."""
+    from tests.desk.desk_client import csrf_token
+
+    rules = [rule for rule, _ in routes(app) if rule.rule == "/desk" or rule.rule.startswith("/desk/")]
+    token = csrf_token(client.get("/desk/login").get_data(as_text=True))
+    for rule in rules:
+        if rule.rule in SIGN_IN_ONLY:
+            continue
+        path = app.url_map.bind("hotline.test").build(rule.endpoint, dict.fromkeys(rule.arguments, 1))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            if method == "GET" and not path.endswith(".json"):
+                assert response.status_code == 302, f"GET {path}"
+                assert response.headers["Location"].startswith("/desk/login"), f"GET {path}"
+            else:
+                assert response.status_code in (400, 401), f"{method} {path} without a session"
+            if method == "POST":
+                signed_out = client.post(path, data={"csrf_token": token})
+                assert signed_out.status_code == 401, f"POST {path} with a token but no session"
