@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from ..calendar import WARN_DAYS, WorkCalendar
 from ..clock import CHINA, at_china
-from ..db import Notice, NoticeState, PhonePreference
+from ..db import Notice, PhonePreference
+from ..domain.notices import RANK, NoticeState
 from ..masking import mask_phone
 
 FAILED_STATES = (NoticeState.FAILED, NoticeState.UNDELIVERED, NoticeState.UNKNOWN)
@@ -86,7 +87,7 @@ def notice_day(session: Session, day: date) -> NoticeDay:
         select(Notice.kind, Notice.state, func.count()).where(planned).group_by(Notice.kind, Notice.state)
     ):
         table.setdefault(kind, {})[state] = count
-    order = sorted(NoticeState.RANK, key=lambda state: (NoticeState.RANK[state], state))
+    order = sorted(RANK, key=lambda state: (RANK[state], state))
     present = {state for counts in table.values() for state in counts}
     kinds = [KindRow(code, table[code]) for code in sorted(table)]
     failures = [

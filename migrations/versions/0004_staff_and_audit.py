@@ -1,7 +1,7 @@
 """staff accounts and the audit trail of the desk
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-03 15:35:51.356223
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import hotline.db.base
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
