@@ -64,7 +64,7 @@ def dialled(number: str) -> str:
 
 
 def install_filters(env) -> None:
-    from .regions import region_name
+    from .domain.regions import region_name
 
     env.filters["region"] = region_name
     env.filters["money"] = money

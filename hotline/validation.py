@@ -19,6 +19,8 @@ from functools import lru_cache
 from typing import Any
 
 from . import phones
+from .domain.licences import LICENCE_CLASSES, SUBJECTS
+from .domain.vehicles import NEW_ENERGY_PLATE_TYPES, PLATE_PROVINCES, PLATE_SEPARATORS, PLATE_TYPES
 from .masking import mask_phone
 
 
@@ -152,43 +154,18 @@ def party_key(value: Any, field: str) -> str:
 
 # --- plates -----------------------------------------------------------------------------------------
 
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-# What people and phones put between a plate's characters: display dots of several scripts and spaces.
-PLATE_SEPARATORS = "·.•・ \u3000"
 _PLATE_DOTS = str.maketrans("", "", PLATE_SEPARATORS)
 _ALNUM = "A-HJ-NP-Z0-9"  # letters I and O never occur on a plate
 # GA 36: the serial after the issuing authority's letter has digits (an all-letter serial is never issued);
 # 港/澳 plates (vehicles crossing from Hong Kong and Macao) are issued by 粤Z only; consulate plates end in
 # 领, embassy plates are 使 and 6 digits, emergency-rescue plates end in 应急.
-_ORDINARY_PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}[{_ALNUM}挂学警领]")
+_ORDINARY_PLATE = re.compile(rf"[{PLATE_PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}[{_ALNUM}挂学警领]")
 _HK_MACAO_PLATE = re.compile(rf"粤Z[{_ALNUM}]{{4}}[港澳]")
 _EMBASSY_PLATE = re.compile(r"使[0-9]{6}")
-_EMERGENCY_PLATE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}应急")
-_NEW_ENERGY_SMALL = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][DF][{_ALNUM}][0-9]{{4}}")
-_NEW_ENERGY_LARGE = re.compile(rf"[{PROVINCES}][A-HJ-NP-Z][0-9]{{5}}[DF]")
+_EMERGENCY_PLATE = re.compile(rf"[{PLATE_PROVINCES}][A-HJ-NP-Z][{_ALNUM}]{{4}}应急")
+_NEW_ENERGY_SMALL = re.compile(rf"[{PLATE_PROVINCES}][A-HJ-NP-Z][DF][{_ALNUM}][0-9]{{4}}")
+_NEW_ENERGY_LARGE = re.compile(rf"[{PLATE_PROVINCES}][A-HJ-NP-Z][0-9]{{5}}[DF]")
 
-# GA 36 plate types; 51 and 52 are the new-energy plates with 8 characters.
-PLATE_TYPES = {
-    "01": "大型汽车",
-    "02": "小型汽车",
-    "03": "使馆汽车",
-    "04": "领馆汽车",
-    "05": "境外汽车",
-    "06": "外籍汽车",
-    "07": "普通摩托车",
-    "08": "轻便摩托车",
-    "13": "低速车",
-    "14": "拖拉机",
-    "15": "挂车",
-    "16": "教练汽车",
-    "17": "教练摩托车",
-    "22": "临时行驶车",
-    "23": "警用汽车",
-    "24": "警用摩托",
-    "51": "大型新能源汽车",
-    "52": "小型新能源汽车",
-}
-NEW_ENERGY_PLATE_TYPES = frozenset({"51", "52"})
 
 
 def plate(value: Any, field: str = "plate") -> str:
@@ -198,7 +175,7 @@ def plate(value: Any, field: str = "plate") -> str:
         raise InvalidValue(field, "is empty")
     if _EMBASSY_PLATE.fullmatch(text):
         return text
-    if text[0] not in PROVINCES:
+    if text[0] not in PLATE_PROVINCES:
         raise InvalidValue(field, f"{text[0]} is not a province abbreviation")
     if "I" in text or "O" in text:
         raise InvalidValue(field, "letters I and O never occur on a plate")
@@ -447,8 +424,6 @@ def yuan_to_fen(value: Any, field: str) -> int:
 
 # --- licences, statuses, exams ----------------------------------------------------------------------
 
-LICENCE_CLASSES = ("A1", "A2", "A3", "B1", "B2", "C1", "C2", "C3", "C4", "C5", "C6", "D", "E", "F", "M", "N", "P")
-AB_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
 
 
 def licence_class(value: Any, field: str = "licence_class") -> str:
@@ -477,8 +452,6 @@ def status_letters(value: Any, field: str = "status") -> str:
     return text_value
 
 
-SUBJECTS = ("KM1", "KM2", "KM3", "KM3W")
-VIOLATION_POINTS = (0, 1, 3, 6, 9, 12)
 
 
 def subject(value: Any, field: str = "subject") -> str:

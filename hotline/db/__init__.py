@@ -5,7 +5,7 @@ from .base import Base, UTCDateTime
 from .bookings import ApplicationStatus, BookingStatus, ExamApplication, InspectionBooking
 from .callbacks import CallbackRequest
 from .changes import ChangeKind, OutboundChange
-from .identity import PhonePreference, VerificationAttempt, VerificationCode, VerificationOutcome
+from .identity import PhonePreference, VerificationAttempt, VerificationCode
 from .licence_extensions import ExtensionApplication, ExtensionStatus
 from .notices import Notice, NoticeAttempt, NoticeState
 from .queue import QueueEntry
@@ -58,7 +58,6 @@ __all__ = [
     "Vehicle",
     "VerificationAttempt",
     "VerificationCode",
-    "VerificationOutcome",
     "Violation",
     "make_engine",
     "make_sessionmaker",

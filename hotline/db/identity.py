@@ -10,12 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base
 
 
-class VerificationOutcome:
-    SUCCESS = "success"
-    FAILURE = "failure"
-    LOCKED = "locked"  # refused without checking, because of earlier failures
-
-
 class VerificationAttempt(Base):
     """Every PIN or code check; five failures in 15 minutes lock the party and the calling number."""
 
@@ -31,7 +25,7 @@ class VerificationAttempt(Base):
     party_id: Mapped[int | None] = mapped_column()
     calling_number: Mapped[str] = mapped_column(String(20))
     method: Mapped[str] = mapped_column(String(4))  # pin | otp
-    outcome: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(8))  # a domain.verification.VerificationOutcome
     at: Mapped[datetime] = mapped_column()
 
 

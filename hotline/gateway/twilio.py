@@ -19,6 +19,7 @@ from twilio.rest import Client
 
 from ..config import Settings
 from ..domain.notices import SendOutcome
+from ..domain.provider_codes import STOPPED_CODE, THROTTLE_CODES
 from . import FoundMessage, SendResult
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,6 @@ PROVIDER_WIDE_CODES = frozenset({
     21701, 21702, 21703, 21704, 21705,  # messaging service missing or misconfigured
     30002,  # account suspended
 })
-STOPPED_CODE = 21610  # the recipient replied STOP to the provider
-THROTTLE_CODES = frozenset({20429, 14107})
 
 
 class RebasedHttpClient(TwilioHttpClient):

@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import validation as v
 from ..clock import CHINA, add_years
+from ..domain.licences import AB_CLASSES, SUBJECTS, VIOLATION_POINTS
 from ..services import fines
 from ..validation import InvalidValue
 
@@ -71,7 +72,7 @@ def _int(minimum: int | None = None, maximum: int | None = None) -> Check:
 
 def _points(value: Any, name: str) -> int:
     number = v.integer(value, name)
-    if number not in v.VIOLATION_POINTS:
+    if number not in VIOLATION_POINTS:
         raise InvalidValue(name, f"{number} is not a violation score (0, 1, 3, 6, 9 or 12)")
     return number
 
@@ -90,8 +91,8 @@ def _subject_map(check: Check) -> Check:
             raise InvalidValue(name, f"must be an object of subject -> value, e.g. {{\"KM1\": ...}}, not {value!r}")
         result = {}
         for subject, item in value.items():
-            if subject not in v.SUBJECTS:
-                raise InvalidValue(name, f"{subject!r} is not a subject ({', '.join(v.SUBJECTS)})")
+            if subject not in SUBJECTS:
+                raise InvalidValue(name, f"{subject!r} is not a subject ({', '.join(SUBJECTS)})")
             result[subject] = check(item, f"{name}.{subject}")
         return result
 
@@ -374,7 +375,7 @@ def _licence(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
         "extension_until": f["extension_until"],
         "age_extension_until": f["age_extension_until"],
         "cycle_anniversary": f["first_issued"].strftime("%m%d"),
-        "has_ab_class": any(c in v.AB_CLASSES for c in classes),
+        "has_ab_class": any(c in AB_CLASSES for c in classes),
     }
     return Parsed(
         "licence", f["id_number"], updated_at, values,

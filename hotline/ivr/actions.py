@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import metrics
 from ..clock import at_china, china_now
+from ..domain.refusals import RefusalCode
 from ..masking import mask_phone
 from ..runtime import Runtime
 from ..services import errors
@@ -213,7 +214,7 @@ def verify_start(rt: Runtime, params: dict, state: dict) -> Result:
         try:
             issued = identity.issue_code(session, rt.clock, rt.settings, party)
         except errors.Refusal as refusal:
-            if refusal.code == "verification_locked":
+            if refusal.code == RefusalCode.VERIFICATION_LOCKED:
                 return "locked", _lock_vars(refusal.facts.get("locked_until"))
             return "no_code", {}
     whose = party.name_masked if state["vars"].get("shared") else None  # chosen by the last 4 on a shared number

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from ..clock import CHINA
 from ..digits import ASCII_DIGITS
-from ..regions import region_name
+from ..domain.regions import region_name
 
 # Digits read one by one in Mandarin (plates, numbers): 1 is 幺, as callers say it on the phone, so that
 # it is not confused with 七.

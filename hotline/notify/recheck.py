@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import Announcement, AnnouncementSubscription, Learner, Licence, Notice, Vehicle, Violation
+from ..domain.vehicles import GONE_VEHICLE
 from ..services import review
 
 NEAR_FULL_POINTS = 9
 FULL_POINTS = 12
 MANY_UNHANDLED = 5
 GONE = "no longer due: record removed"
-DEREGISTERED = frozenset("BEM")  # transferred out, deregistered, forcibly deregistered
 
 
 def still_due(session: Session, notice: Notice, today: date) -> str | None:
@@ -65,7 +65,7 @@ def _inspection(session: Session, notice: Notice, today: date) -> str | None:
     vehicle = _vehicle(session, notice)
     if vehicle is None:
         return GONE
-    if DEREGISTERED & set(vehicle.status):
+    if GONE_VEHICLE & set(vehicle.status):
         return "no longer due: vehicle deregistered"
     if vehicle.inspection_valid_until != occasion_date(notice.occasion):
         return "no longer due: vehicle inspected"
@@ -76,7 +76,7 @@ def _scrap(session: Session, notice: Notice, today: date) -> str | None:
     vehicle = _vehicle(session, notice)
     if vehicle is None:
         return GONE
-    if DEREGISTERED & set(vehicle.status):
+    if GONE_VEHICLE & set(vehicle.status):
         return "no longer due: vehicle deregistered"
     if notice.occasion.startswith("due:") and vehicle.scrap_deadline != occasion_date(notice.occasion):
         return "no longer due: scrap deadline changed"

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import Learner, Licence, Notice, Person, Vehicle, Violation
+from ..domain.licences import AB_CLASSES, INACTIVE_LICENCE, LICENCE_CLASSES
+from ..domain.vehicles import GONE_VEHICLE
 from ..services import fines, review
 from ..services.inspection_rules import inspection_exempt  # V01 or V02 (Order 164 art. 55)
 from ..services.queries import late_fee_fen
@@ -33,12 +35,6 @@ from .planner import Planned, plan_counted
 
 CATCH_UP_DAYS = 14
 ANALYZE_AFTER = 1000  # notices planned in one scan
-AB_CLASSES = ("A1", "A2", "A3", "B1", "B2")
-# Vehicles transferred out (B), deregistered (E) or forcibly deregistered (M) are no longer the owner's
-# business at this office; licences revoked (E), withdrawn (F) or cancelled (G, R) are not reminded of
-# renewal or review.
-INACTIVE_VEHICLE = frozenset("BEM")
-INACTIVE_LICENCE = frozenset("EFGR")
 
 
 @dataclass
@@ -152,7 +148,7 @@ def _vehicle_stage(session: Session, day: date, stage: Stage, column, variable: 
         .where(_not_planned(session, stage.kind, "vehicle", Vehicle.id, column, stage.label))
     )
     for row in session.execute(query):
-        if INACTIVE_VEHICLE & set(row.status) or not keep(row):
+        if GONE_VEHICLE & set(row.status) or not keep(row):
             continue
         recipient_kind, recipient_id = _owner(row)
         yield Planned(stage.kind, "vehicle", row.id, occasion(row.due, stage.label), recipient_kind, recipient_id,
@@ -361,7 +357,7 @@ def _age_limit(session: Session, day: date) -> Iterator[Planned]:
         for row in session.execute(query):
             if INACTIVE_LICENCE & set(row.status):
                 continue
-            classes = "".join(c for c in AB_CLASSES if c in (row.classes or []))
+            classes = "".join(c for c in LICENCE_CLASSES if c in AB_CLASSES and c in (row.classes or []))
             yield Planned("D16", "person", row.id, occasion(row.turns_63_on, label), "person", row.id,
                           {"birthday": row.turns_63_on.isoformat(), "classes": classes, "stage": label})
 

@@ -40,6 +40,7 @@ from .. import metrics
 from ..clock import china_today
 from ..db import Notice, NoticeAttempt, NoticeState
 from ..domain.notices import SendOutcome
+from ..domain.provider_codes import STOPPED, THROTTLE_CODE_TEXTS
 from ..gateway import Gateway, SendResult
 from ..masking import mask_phone
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
@@ -60,7 +61,6 @@ DISPATCH_CHUNK = 2000
 THROTTLE_RETRIES = 4  # in place, 0.2 s, 0.4 s, 0.8 s, 1.6 s apart, before handing the notice back
 THROTTLE_PAUSE = 0.2
 THROTTLE_RELEASE = timedelta(seconds=10)
-THROTTLE_CODES = ("20429", "14107")
 # A batch is claimed a part at a time: the next part is claimed while one is with the provider, and a part is
 # recorded as soon as all its answers are in.
 PART = 125
@@ -545,7 +545,7 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
             from ..services.optouts import opt_out
 
             for phone in sorted({m.phone for m in stopped}):
-                opt_out(session, phone, now, source="21610", provider_blocked=True)
+                opt_out(session, phone, now, source=STOPPED, provider_blocked=True)
             _update_in(session, [m.notice_id for m in stopped], (S.CLAIMED, S.UNKNOWN),
                        state=S.SKIPPED, skip_reason=SKIP_OPTED_OUT, finished_at=now)
 
@@ -616,7 +616,7 @@ def attempts_counted(session: Session, notice_id: int) -> int:
     return session.scalar(
         select(func.count()).select_from(A).where(
             A.c.notice_id == notice_id,
-            (A.c.error_code.is_(None)) | (A.c.error_code.not_in(THROTTLE_CODES)),
+            (A.c.error_code.is_(None)) | (A.c.error_code.not_in(THROTTLE_CODE_TEXTS)),
         )
     ) or 0
 

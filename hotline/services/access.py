@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ..domain.refusals import RefusalCode
 from .errors import NotPermitted
 from .identity import Party
 
@@ -58,10 +59,10 @@ def require(party: Party, action: Action) -> None:
         return
     facts = {"action": str(action), "account": party.account}
     if party.kind == "organisation":
-        raise NotPermitted("persons_only", **facts)
+        raise NotPermitted(RefusalCode.PERSONS_ONLY, **facts)
     if action is Action.ORG_VEHICLES:
-        raise NotPermitted("organisations_only", **facts)
-    raise NotPermitted("register_first", **facts)
+        raise NotPermitted(RefusalCode.ORGANISATIONS_ONLY, **facts)
+    raise NotPermitted(RefusalCode.REGISTER_FIRST, **facts)
 
 
 def query_action(party: Party) -> Action:

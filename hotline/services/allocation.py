@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..clock import Clock
 from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, Person, transaction
+from ..domain.refusals import RefusalCode
 from .changefeed import record_change
 from .errors import Refusal
 
@@ -60,11 +61,11 @@ def allocate(session: Session, clock: Clock, plan_id: str) -> AllocationResult:
         .with_for_update().execution_options(populate_existing=True)
     ).first()
     if plan is None:
-        raise Refusal("no_such_plan", plan_id=plan_id)
+        raise Refusal(RefusalCode.NO_SUCH_PLAN, plan_id=plan_id)
     if plan.allocated_at is not None:
         return AllocationResult(plan_id, already_allocated=True)
     if now < plan.booking_closes_at:
-        raise Refusal("booking_open", plan_id=plan_id, closes_at=plan.booking_closes_at)
+        raise Refusal(RefusalCode.BOOKING_OPEN, plan_id=plan_id, closes_at=plan.booking_closes_at)
 
     ranked = session.execute(
         select(ExamApplication, Person)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..db import Announcement, AnnouncementSubscription, Organisation, Person
+from ..domain.refusals import RefusalCode
 from ..ingest.schema import region_or_all
 from ..validation import InvalidValue
 from .errors import Refusal
@@ -87,9 +88,9 @@ def check_area(area: str) -> str:
     try:
         checked = region_or_all(area, "area")
     except InvalidValue:
-        raise Refusal("bad_area", area=area) from None
+        raise Refusal(RefusalCode.BAD_AREA, area=area) from None
     if checked == ALL:
-        raise Refusal("bad_area", area=area)
+        raise Refusal(RefusalCode.BAD_AREA, area=area)
     return checked
 
 
@@ -104,7 +105,7 @@ def subscribe(
     """Subscribe `phone` to `area` (default: the party's region); a new area replaces the old one."""
     area = check_area(area) if area else default_area(session, party)
     if area is None:
-        raise Refusal("no_area")
+        raise Refusal(RefusalCode.NO_AREA)
     now = clock.now()
     province, city = area_parts(area)
     row = subscription(session, phone)

@@ -88,7 +88,8 @@ from ..calendar import WorkCalendar
 from ..clock import CHINA, Clock, add_years, china_today
 from ..config import Settings
 from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Licence, Person
-from ..validation import AB_CLASSES, SUBJECTS
+from ..domain.licences import AB_CLASSES, SUBJECTS
+from ..domain.refusals import RefusalCode
 from .access import Action, require
 from .allocation import AllocationResult, allocate, plans_due_for_allocation
 from .changefeed import record_change
@@ -258,11 +259,11 @@ def apply(
         .with_for_update(read=True).execution_options(populate_existing=True)
     ).first()
     if plan is None:
-        raise Refusal("no_such_plan", plan_id=plan_id)
+        raise Refusal(RefusalCode.NO_SUCH_PLAN, plan_id=plan_id)
     if plan.allocated_at is not None or now >= plan.booking_closes_at:
-        raise Refusal("booking_closed", plan_id=plan.plan_id, closed_at=plan.booking_closes_at)
+        raise Refusal(RefusalCode.BOOKING_CLOSED, plan_id=plan.plan_id, closed_at=plan.booking_closes_at)
     if learner.licence_class not in plan.classes:
-        raise Refusal("class_not_served", licence_class=learner.licence_class, classes=list(plan.classes))
+        raise Refusal(RefusalCode.CLASS_NOT_SERVED, licence_class=learner.licence_class, classes=list(plan.classes))
 
     history = _History.load(session, learner, plan.subject)
     today = china_today(clock)
@@ -292,7 +293,7 @@ def cancel(
     learner = _lock_learner(session, party)
     application = session.get(ExamApplication, application_id, populate_existing=True)
     if application is None or application.person_id != learner.person_id:
-        raise Refusal("no_such_application", application_id=application_id)
+        raise Refusal(RefusalCode.NO_SUCH_APPLICATION, application_id=application_id)
     plan = session.scalars(
         select(ExamPlan).where(ExamPlan.id == application.plan_id)
         .with_for_update(read=True).execution_options(populate_existing=True)
@@ -300,12 +301,12 @@ def cancel(
     # Re-read the application now that allocation cannot run on this plan underneath us.
     session.refresh(application)
     if application.status in (ApplicationStatus.CANCELLED, ApplicationStatus.UNSUCCESSFUL):
-        raise Refusal("not_cancellable", status=application.status)
+        raise Refusal(RefusalCode.NOT_CANCELLABLE, status=application.status)
     if application.status == ApplicationStatus.SUCCESS or now >= plan.booking_closes_at:
         deadline = window_deadline(calendar, plan.date)
         if deadline < china_today(clock):
-            raise Refusal("too_late", exam_date=plan.date)
-        raise Refusal("window_only", window_deadline=deadline, exam_date=plan.date)
+            raise Refusal(RefusalCode.TOO_LATE, exam_date=plan.date)
+        raise Refusal(RefusalCode.WINDOW_ONLY, window_deadline=deadline, exam_date=plan.date)
 
     application.status = ApplicationStatus.CANCELLED
     application.cancelled_at = now
@@ -388,34 +389,34 @@ def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, toda
                        settings: Settings) -> None:
     subject = plan.subject
     if history.passed_on is not None:
-        raise Refusal("already_passed", subject=subject, passed_on=history.passed_on)
+        raise Refusal(RefusalCode.ALREADY_PASSED, subject=subject, passed_on=history.passed_on)
     existing = history.open_application(today)
     if existing is not None:
         existing_plan = next(p for a, p in history.applications if a is existing)
-        raise Refusal("already_open", application_id=existing.id, plan_id=existing_plan.plan_id)
+        raise Refusal(RefusalCode.ALREADY_OPEN, application_id=existing.id, plan_id=existing_plan.plan_id)
     if subject not in PERMIT_SUBJECTS:
         return
     if learner.permit_issued is None:
-        raise Refusal("no_permit", subject=subject)
+        raise Refusal(RefusalCode.NO_PERMIT, subject=subject)
     expires = learner.permit_expires or add_years(learner.permit_issued, 3)
     if today >= expires or plan.date >= expires:
-        raise Refusal("permit_expired", expires=expires)
+        raise Refusal(RefusalCode.PERMIT_EXPIRED, expires=expires)
     wait = _wait_days(subject, learner.licence_class, _holds_car_licence(learner))
     earliest = learner.permit_issued + timedelta(days=wait)
     if today < earliest:
-        raise Refusal("too_early", earliest=earliest)
+        raise Refusal(RefusalCode.TOO_EARLY, earliest=earliest)
     out_of_turn = _out_of_turn(learner, subject, settings)
     if out_of_turn is not None:
         raise out_of_turn
     if subject in LIMITED_SUBJECTS:
         used = history.bookings_used(learner, subject)
         if used >= ATTEMPT_LIMIT:
-            raise Refusal("attempts_exhausted", used=used, limit=ATTEMPT_LIMIT)
+            raise Refusal(RefusalCode.ATTEMPTS_EXHAUSTED, used=used, limit=ATTEMPT_LIMIT)
     if subject in PERMIT_SUBJECTS:
         # Art. 47: a KM2 or KM3 (road or safe-driving theory) retake is booked after ten days.
         failed_on = history.last_failure()
         if failed_on is not None and today < failed_on + timedelta(days=RETAKE_WAIT_DAYS):
-            raise Refusal("retake_too_early", earliest=failed_on + timedelta(days=RETAKE_WAIT_DAYS),
+            raise Refusal(RefusalCode.RETAKE_TOO_EARLY, earliest=failed_on + timedelta(days=RETAKE_WAIT_DAYS),
                           last_exam=failed_on)
 
 
@@ -428,7 +429,7 @@ def subjects_in_turn(learner: Learner, settings: Settings) -> list[str]:
 def _out_of_turn(learner: Learner, subject: str, settings: Settings) -> Refusal | None:
     """Why the subject cannot be taken yet, or at all, given the subjects passed."""
     if subject == "KM3" and learner.licence_class in NO_ROAD_TEST:
-        return Refusal("no_road_test", licence_class=learner.licence_class)  # art. 30 ¶3
+        return Refusal(RefusalCode.NO_ROAD_TEST, licence_class=learner.licence_class)  # art. 30 ¶3
     if subject == "KM3" and not settings.exam_parallel_booking and _km2_passed_on(learner) is None:
         return Refusal("km2_not_passed")
     if subject == "KM3W":
@@ -501,13 +502,13 @@ def _lock_learner(session: Session, party: Party) -> Learner:
 
 def _learner(session: Session, party: Party, lock: bool) -> Learner:
     if party.kind != "person":
-        raise Refusal("not_a_learner")
+        raise Refusal(RefusalCode.NOT_A_LEARNER)
     query = select(Learner).where(Learner.person_id == party.id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     learner = session.scalars(query).first()
     if learner is None:
-        raise Refusal("not_a_learner")
+        raise Refusal(RefusalCode.NOT_A_LEARNER)
     return learner
 
 

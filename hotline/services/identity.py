@@ -52,11 +52,12 @@ from hotline.db import (
     PhonePreference,
     VerificationAttempt,
     VerificationCode,
-    VerificationOutcome,
 )
 from hotline.masking import mask_name
 from hotline.security import check_pin, hash_pin
 
+from ..domain.refusals import RefusalCode
+from ..domain.verification import VerificationOutcome
 from .errors import Refusal
 
 MAX_FAILURES = 5
@@ -70,7 +71,6 @@ MAX_CODES_PER_DAY = 10  # per party
 MAX_CODES_PER_NUMBER_PER_DAY = 10  # per receiving number, whoever on it they are for (a family phone)
 CODE_DAY = timedelta(hours=24)
 MAX_ID_ENTRIES_PER_HOUR = 5  # per calling number
-ID_ENTRY = "id_entry"  # a VerificationAttempt outcome: an ID number typed in; neither success nor failure
 LANGUAGES = ("zh-CN", "en")
 
 PERSON = "person"
@@ -198,7 +198,7 @@ def party_by_id_number(session: Session, id_or_org_code: str) -> Party | None:
 def set_language(session: Session, party: Party, language: str) -> Party:
     """Keep the party's reply language (the hotline owns it once set); returns the updated party."""
     if language not in LANGUAGES:
-        raise Refusal("unknown_language", language=language)
+        raise Refusal(RefusalCode.UNKNOWN_LANGUAGE, language=language)
     record = _record(session, party)
     record.language = language
     session.flush()
@@ -501,13 +501,13 @@ def _code_refusal(session: Session, clock: Clock, party: Party) -> Refusal | Non
     to_number = _codes_to_number(session, party.phone, now - CODE_DAY)
     recent = [at for at in today if at > now - timedelta(hours=1)]
     if locked_until is not None:
-        return Refusal("verification_locked", locked_until=locked_until)
+        return Refusal(RefusalCode.VERIFICATION_LOCKED, locked_until=locked_until)
     if len(recent) >= MAX_CODES_PER_HOUR:
-        return Refusal("too_many_codes", retry_at=recent[-MAX_CODES_PER_HOUR] + timedelta(hours=1))
+        return Refusal(RefusalCode.TOO_MANY_CODES, retry_at=recent[-MAX_CODES_PER_HOUR] + timedelta(hours=1))
     if len(today) >= MAX_CODES_PER_DAY:
-        return Refusal("too_many_codes", retry_at=today[-MAX_CODES_PER_DAY] + CODE_DAY)
+        return Refusal(RefusalCode.TOO_MANY_CODES, retry_at=today[-MAX_CODES_PER_DAY] + CODE_DAY)
     if len(to_number) >= MAX_CODES_PER_NUMBER_PER_DAY:
-        return Refusal("too_many_codes", retry_at=to_number[-MAX_CODES_PER_NUMBER_PER_DAY] + CODE_DAY)
+        return Refusal(RefusalCode.TOO_MANY_CODES, retry_at=to_number[-MAX_CODES_PER_NUMBER_PER_DAY] + CODE_DAY)
     return None
 
 
@@ -575,12 +575,12 @@ def start_with_id_number(
     entries = session.scalar(
         select(func.count(VerificationAttempt.id)).where(
             VerificationAttempt.calling_number == calling_number,
-            VerificationAttempt.outcome == ID_ENTRY,
+            VerificationAttempt.outcome == VerificationOutcome.ID_ENTRY,
             VerificationAttempt.at > now - timedelta(hours=1),
         )
     )
     party = party_by_id_number(session, id_number)
-    _record_attempt(session, party, calling_number, METHOD_CODE, ID_ENTRY, now)
+    _record_attempt(session, party, calling_number, METHOD_CODE, VerificationOutcome.ID_ENTRY, now)
     if entries >= MAX_ID_ENTRIES_PER_HOUR:
         return party, None
     if _lock(now, _number_history(session, now, calling_number)) is not None:

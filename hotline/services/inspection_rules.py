@@ -25,6 +25,7 @@ from datetime import date
 from typing import Protocol
 
 from ..clock import add_months
+from ..domain.refusals import RefusalCode
 from .errors import Refusal
 
 __all__ = ["BOOKING_WINDOW_MONTHS", "booking_refusal", "inspection_exempt", "window_opens"]
@@ -34,12 +35,12 @@ BOOKING_WINDOW_MONTHS = 3  # art. 54: 检验有效期满前三个月内
 # Status letters (GA code table, DATASET.md) that keep a vehicle from being inspected, checked in this
 # order: a stolen car first, whose answer (all business stopped, art. 76) outweighs the others.
 _BLOCKING = (
-    ("C", "vehicle_stolen"),
-    ("E", "vehicle_deregistered"),
-    ("M", "vehicle_deregistered"),
-    ("P", "vehicle_scrapped"),
-    ("K", "vehicle_sealed"),
-    ("B", "vehicle_transferred_out"),
+    ("C", RefusalCode.VEHICLE_STOLEN),
+    ("E", RefusalCode.VEHICLE_DEREGISTERED),
+    ("M", RefusalCode.VEHICLE_DEREGISTERED),
+    ("P", RefusalCode.VEHICLE_SCRAPPED),
+    ("K", RefusalCode.VEHICLE_SEALED),
+    ("B", RefusalCode.VEHICLE_TRANSFERRED_OUT),
 )
 
 # Inspection-exempt private cars (2022 reform): small and mini passenger cars K3x/K4x except the vans.
@@ -83,7 +84,7 @@ def booking_refusal(vehicle: InspectedVehicle, today: date) -> Refusal | None:
     valid_until = vehicle.inspection_valid_until
     opens = window_opens(valid_until)
     if inspection_exempt(vehicle.use, vehicle.vehicle_kind, vehicle.registered_on, valid_until):
-        return Refusal("inspection_exempt", plate=vehicle.plate, valid_until=valid_until, opens=opens)
+        return Refusal(RefusalCode.INSPECTION_EXEMPT, plate=vehicle.plate, valid_until=valid_until, opens=opens)
     if today < opens:
-        return Refusal("inspection_too_early", plate=vehicle.plate, valid_until=valid_until, opens=opens)
+        return Refusal(RefusalCode.INSPECTION_TOO_EARLY, plate=vehicle.plate, valid_until=valid_until, opens=opens)
     return None

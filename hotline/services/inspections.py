@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import Clock, china_today
 from ..db import BookingStatus, ChangeKind, InspectionBooking, InspectionSlot, Vehicle
+from ..domain.refusals import RefusalCode
 from .access import Action, require
 from .changefeed import record_change
 from .errors import Refusal
@@ -118,7 +119,7 @@ def check_bookable(session: Session, clock: Clock, party: Party, vehicle_id: int
     require(party, Action.INSPECTION_BOOKING)
     vehicle = session.scalars(select(Vehicle).where(Vehicle.id == vehicle_id, owned_by(party))).first()
     if vehicle is None:
-        raise Refusal("not_your_vehicle", vehicle_id=vehicle_id)
+        raise Refusal(RefusalCode.NOT_YOUR_VEHICLE, vehicle_id=vehicle_id)
     refusal = booking_refusal(vehicle, china_today(clock))
     if refusal is not None:
         raise refusal
@@ -134,16 +135,16 @@ def book(session: Session, clock: Clock, party: Party, vehicle_id: int, slot_id:
         raise refusal
     slot = session.scalars(select(InspectionSlot).where(InspectionSlot.slot_id == slot_id)).first()
     if slot is None:
-        raise Refusal("no_such_slot", slot_id=slot_id)
+        raise Refusal(RefusalCode.NO_SUCH_SLOT, slot_id=slot_id)
     if slot.starts_at <= now:
-        raise Refusal("slot_started", slot_id=slot.slot_id, starts_at=slot.starts_at)
+        raise Refusal(RefusalCode.SLOT_STARTED, slot_id=slot.slot_id, starts_at=slot.starts_at)
     existing = session.scalars(
         select(InspectionBooking).join(InspectionSlot, InspectionBooking.slot_id == InspectionSlot.id)
         .where(InspectionBooking.vehicle_id == vehicle_id, InspectionBooking.status == BookingStatus.BOOKED,
                InspectionSlot.starts_at > now)
     ).first()
     if existing is not None:
-        raise Refusal("already_booked", booking_id=existing.id, slot_id=existing.slot.slot_id,
+        raise Refusal(RefusalCode.ALREADY_BOOKED, booking_id=existing.id, slot_id=existing.slot.slot_id,
                       starts_at=existing.slot.starts_at)
 
     taken = session.execute(
@@ -153,7 +154,7 @@ def book(session: Session, clock: Clock, party: Party, vehicle_id: int, slot_id:
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        raise Refusal("slot_full", slot_id=slot.slot_id)
+        raise Refusal(RefusalCode.SLOT_FULL, slot_id=slot.slot_id)
     session.expire(slot, ["booked"])
 
     booking = InspectionBooking(vehicle_id=vehicle_id, slot_id=slot.id, status=BookingStatus.BOOKED,
@@ -170,16 +171,16 @@ def cancel(session: Session, clock: Clock, party: Party, booking_id: int, channe
     now = clock.now()
     booking = session.get(InspectionBooking, booking_id)
     if booking is None:
-        raise Refusal("no_such_booking", booking_id=booking_id)
+        raise Refusal(RefusalCode.NO_SUCH_BOOKING, booking_id=booking_id)
     try:
         _lock_vehicle(session, party, booking.vehicle_id)
     except Refusal:
-        raise Refusal("no_such_booking", booking_id=booking_id) from None
+        raise Refusal(RefusalCode.NO_SUCH_BOOKING, booking_id=booking_id) from None
     session.refresh(booking, with_for_update=True)
     if booking.status == BookingStatus.CANCELLED:
-        raise Refusal("already_cancelled", booking_id=booking_id)
+        raise Refusal(RefusalCode.ALREADY_CANCELLED, booking_id=booking_id)
     if booking.slot.starts_at <= now:
-        raise Refusal("slot_started", slot_id=booking.slot.slot_id, starts_at=booking.slot.starts_at)
+        raise Refusal(RefusalCode.SLOT_STARTED, slot_id=booking.slot.slot_id, starts_at=booking.slot.starts_at)
 
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
@@ -201,7 +202,7 @@ def _lock_vehicle(session: Session, party: Party, vehicle_id: int) -> Vehicle:
         .with_for_update().execution_options(populate_existing=True)
     ).first()
     if vehicle is None:
-        raise Refusal("not_your_vehicle", vehicle_id=vehicle_id)
+        raise Refusal(RefusalCode.NOT_YOUR_VEHICLE, vehicle_id=vehicle_id)
     return vehicle
 
 

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..db import ChangeKind, ExtensionApplication, ExtensionStatus, Licence, Person
+from ..domain.refusals import RefusalCode
 from .changefeed import record_change
 from .errors import NotPermitted, Refusal
 
@@ -72,11 +73,11 @@ class ExtensionView:
 def check_eligible(session: Session, party: Party) -> None:
     """Raise the refusal a channel should give before asking any question (window rule, licence)."""
     if party.kind != "person":
-        raise NotPermitted("persons_only", action="extension", account=party.account)
+        raise NotPermitted(RefusalCode.PERSONS_ONLY, action="extension", account=party.account)
     if party.account != "window":
-        raise NotPermitted("window_account_only", account=party.account)
+        raise NotPermitted(RefusalCode.WINDOW_ACCOUNT_ONLY, account=party.account)
     if session.scalar(select(Licence.id).where(Licence.person_id == party.id)) is None:
-        raise Refusal("no_licence")
+        raise Refusal(RefusalCode.NO_LICENCE)
 
 
 def applications(session: Session, party: Party) -> list[ExtensionView]:
@@ -109,13 +110,13 @@ def apply(
     """Open an extension application. Raises Refusal."""
     check_eligible(session, party)
     if kind not in KINDS:
-        raise Refusal("bad_kind", kind=kind)
+        raise Refusal(RefusalCode.BAD_KIND, kind=kind)
     if reason not in REASONS:
-        raise Refusal("bad_reason", reason=reason)
+        raise Refusal(RefusalCode.BAD_REASON, reason=reason)
     if isinstance(years, bool) or not isinstance(years, int) or not MIN_YEARS <= years <= MAX_YEARS:
-        raise Refusal("bad_years", years=years)
+        raise Refusal(RefusalCode.BAD_YEARS, years=years)
     if not acknowledged:
-        raise Refusal("not_acknowledged")
+        raise Refusal(RefusalCode.NOT_ACKNOWLEDGED)
     # Lock the person's row so two channels applying at once queue up here (SQLite serialises writers).
     person = session.scalar(select(Person).where(Person.id == party.id).with_for_update())
     _refuse_open(session, party.id, kind)
@@ -138,13 +139,13 @@ def apply(
 def cancel(session: Session, clock: Clock, party: Party, application_id: int, channel: str) -> ExtensionView:
     """Withdraw a pending application. Raises Refusal."""
     if party.kind != "person":
-        raise NotPermitted("persons_only", action="extension", account=party.account)
+        raise NotPermitted(RefusalCode.PERSONS_ONLY, action="extension", account=party.account)
     person = session.scalar(select(Person).where(Person.id == party.id).with_for_update())
     application = session.get(ExtensionApplication, application_id, populate_existing=True)
     if application is None or application.person_id != party.id:
-        raise Refusal("no_such_extension", application_id=application_id)
+        raise Refusal(RefusalCode.NO_SUCH_EXTENSION, application_id=application_id)
     if application.status != ExtensionStatus.PENDING:
-        raise Refusal("not_cancellable", status=application.status)
+        raise Refusal(RefusalCode.NOT_CANCELLABLE, status=application.status)
     now = clock.now()
     application.status = ExtensionStatus.CANCELLED
     application.cancelled_at = now
@@ -201,7 +202,7 @@ def _refuse_open(session: Session, person_id: int, kind: str) -> None:
         )
     )
     if open_id is not None:
-        raise Refusal("extension_open", kind=kind, application_id=open_id)
+        raise Refusal(RefusalCode.EXTENSION_OPEN, kind=kind, application_id=open_id)
 
 
 def _view(application: ExtensionApplication) -> ExtensionView:

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from hotline.clock import Clock, china_today
 from hotline.db import Licence, Person, Vehicle, Violation
-from hotline.validation import PLATE_SEPARATORS
 
+from ..domain.vehicles import PLATE_SEPARATORS
 from . import fines
 from .access import Action, query_action, require
 from .identity import Party

@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..domain.vehicles import PLATE_PROVINCES
 from .normalise import MAX_LENGTH, has_control_characters, normalise
 
 
@@ -132,8 +133,7 @@ _CJK_FILLERS = re.compile(
 )
 _LATIN_FILLERS = frozenset({"QUERY", "CHECK", "MY", "PLEASE", "PLS", "SHOW", "LIST", "PAGE", "REPLY", "SEND", "ME"})
 
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_PLATE_START = re.compile(rf"([{PROVINCES}]) ?([A-Z])")
+_PLATE_START = re.compile(rf"([{PLATE_PROVINCES}]) ?([A-Z])")
 _REGULAR_SERIAL = re.compile(r"[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳]")
 _NEV_SERIAL = re.compile(r"[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF]")
 _SERIAL_CHAR = re.compile(r"[A-Z0-9挂学警港澳]")

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from .. import metrics
 from ..clock import china_today
 from ..db import PhonePreference, database_unavailable
+from ..domain.refusals import RefusalCode
 from ..formatting import dialled
 from ..masking import mask_phone
 from ..runtime import Runtime
@@ -502,9 +503,10 @@ class _Dialogue:
             if candidate == {"kind": key["kind"], "id": key["id"]}:
                 return view
         if key["kind"] == "extension":
-            raise Refusal("no_such_extension", application_id=key["id"])
-        kind = "application" if key["kind"] == "exam" else "booking"
-        raise Refusal(f"no_such_{kind}", **{f"{kind}_id": key["id"]})
+            raise Refusal(RefusalCode.NO_SUCH_EXTENSION, application_id=key["id"])
+        if key["kind"] == "exam":
+            raise Refusal(RefusalCode.NO_SUCH_APPLICATION, application_id=key["id"])
+        raise Refusal(RefusalCode.NO_SUCH_BOOKING, booking_id=key["id"])
 
     def confirm(self, command: Command) -> str:
         action = self.conversation.take_pending(self.ref)

@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import event, func, select
 
 from hotline.cli.phone import HttpTransport, PhoneCall
-from hotline.db import Notice, VerificationAttempt, VerificationCode, VerificationOutcome
+from hotline.db import Notice, VerificationAttempt, VerificationCode
+from hotline.domain.verification import VerificationOutcome
 from hotline.services import identity
 from tests import factories as f
 from tests.e2e.voice_world import PIN, UNKNOWN_ID, WRONG_PIN, World, keyed

@@ -5,7 +5,8 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.sms.grammar import PROVINCES, Command, Verb, parse
+from hotline.domain.vehicles import PLATE_PROVINCES as PROVINCES
+from hotline.sms.grammar import Command, Verb, parse
 from hotline.sms.normalise import normalise
 
 # Pieces real texts are made of, so the search spends its time near the grammar, not only on noise.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.demo.numbers import FUJIAN_DISTRICTS, OTHER_DISTRICTS
-from hotline.regions import is_named, region_name
+from hotline.domain.regions import is_named, region_name
 
 
 @pytest.mark.parametrize("area", sorted(set(FUJIAN_DISTRICTS + OTHER_DISTRICTS)))

@@ -1,0 +1,19 @@
+"""Driving licences and learners: the classes, the exam subjects and the points a violation scores.
+
+The classes are those of 机动车驾驶证申领和使用规定 (MPS Order 162) art. 9; A1, A2, A3, B1 and B2 are the large
+and heavy classes (大中型客货车) whose holders are reviewed every year (art. 68) and wait longer between
+exam attempts (art. 43, services/exams.py).
+"""
+
+from __future__ import annotations
+
+LICENCE_CLASSES = ("A1", "A2", "A3", "B1", "B2", "C1", "C2", "C3", "C4", "C5", "C6", "D", "E", "F", "M", "N", "P")
+AB_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
+
+SUBJECTS = ("KM1", "KM2", "KM3", "KM3W")
+# Points one violation scores (道路交通安全违法行为记分管理办法 art. 8-12).
+VIOLATION_POINTS = (0, 1, 3, 6, 9, 12)
+
+# Licence status letters (GA code table, DATASET.md) that end the holder's business with renewals and
+# reviews: revoked (E 吊销), withdrawn (F 撤销), cancelled (G 注销, R 注销可恢复).
+INACTIVE_LICENCE = frozenset("EFGR")

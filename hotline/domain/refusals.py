@@ -1,0 +1,66 @@
+"""Why the business core says no: the stable codes a `Refusal` carries (services/errors.py).
+
+Channels map a code to a template (`sms_templates/`, `ivr_flows/`), so a code is part of the contract
+between the core and its channels: rename one only together with its templates. A StrEnum compares equal
+to its text, so `refusal.code == "slot_full"` and a template named after the code keep working.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RefusalCode(StrEnum):
+    # access (services/access.py): the account level or the kind of party does not allow the action
+    PERSONS_ONLY = "persons_only"
+    ORGANISATIONS_ONLY = "organisations_only"
+    REGISTER_FIRST = "register_first"
+    WINDOW_ACCOUNT_ONLY = "window_account_only"
+    # identity and verification
+    UNKNOWN_LANGUAGE = "unknown_language"
+    VERIFICATION_LOCKED = "verification_locked"
+    TOO_MANY_CODES = "too_many_codes"
+    # exams: applications, cancelling, allocation
+    NOT_A_LEARNER = "not_a_learner"
+    NO_SUCH_PLAN = "no_such_plan"
+    NO_SUCH_APPLICATION = "no_such_application"
+    BOOKING_CLOSED = "booking_closed"
+    BOOKING_OPEN = "booking_open"
+    CLASS_NOT_SERVED = "class_not_served"
+    ALREADY_OPEN = "already_open"
+    ALREADY_PASSED = "already_passed"
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+    NO_PERMIT = "no_permit"
+    PERMIT_EXPIRED = "permit_expired"
+    NO_ROAD_TEST = "no_road_test"
+    RETAKE_TOO_EARLY = "retake_too_early"
+    TOO_EARLY = "too_early"
+    TOO_LATE = "too_late"
+    WINDOW_ONLY = "window_only"
+    NOT_CANCELLABLE = "not_cancellable"
+    # inspections (Order 164: art. 54, 55, 76)
+    NOT_YOUR_VEHICLE = "not_your_vehicle"
+    NO_SUCH_SLOT = "no_such_slot"
+    NO_SUCH_BOOKING = "no_such_booking"
+    SLOT_STARTED = "slot_started"
+    SLOT_FULL = "slot_full"
+    ALREADY_BOOKED = "already_booked"
+    ALREADY_CANCELLED = "already_cancelled"
+    VEHICLE_STOLEN = "vehicle_stolen"
+    VEHICLE_DEREGISTERED = "vehicle_deregistered"
+    VEHICLE_SCRAPPED = "vehicle_scrapped"
+    VEHICLE_SEALED = "vehicle_sealed"
+    VEHICLE_TRANSFERRED_OUT = "vehicle_transferred_out"
+    INSPECTION_EXEMPT = "inspection_exempt"
+    INSPECTION_TOO_EARLY = "inspection_too_early"
+    # licence extensions (延期, Order 162 art. 75)
+    NO_LICENCE = "no_licence"
+    BAD_KIND = "bad_kind"
+    BAD_REASON = "bad_reason"
+    BAD_YEARS = "bad_years"
+    NOT_ACKNOWLEDGED = "not_acknowledged"
+    NO_SUCH_EXTENSION = "no_such_extension"
+    EXTENSION_OPEN = "extension_open"
+    # announcements
+    BAD_AREA = "bad_area"
+    NO_AREA = "no_area"
