@@ -33,6 +33,8 @@ class RefusalCode(StrEnum):
     NO_PERMIT = "no_permit"
     PERMIT_EXPIRED = "permit_expired"
     NO_ROAD_TEST = "no_road_test"
+    KM2_NOT_PASSED = "km2_not_passed"
+    KM3_NOT_PASSED = "km3_not_passed"
     RETAKE_TOO_EARLY = "retake_too_early"
     TOO_EARLY = "too_early"
     TOO_LATE = "too_late"
@@ -61,6 +63,11 @@ class RefusalCode(StrEnum):
     NOT_ACKNOWLEDGED = "not_acknowledged"
     NO_SUCH_EXTENSION = "no_such_extension"
     EXTENSION_OPEN = "extension_open"
+    # a person on the line: the voice queue and callbacks
+    CALL_FAILED = "call_failed"
+    CALLBACK_OPEN = "callback_open"
+    CALLBACK_NOT_WAITING = "callback_not_waiting"
+    NO_SUCH_CALLBACK = "no_such_callback"
     # announcements
     BAD_AREA = "bad_area"
     NO_AREA = "no_area"

@@ -32,6 +32,7 @@ from ..calendar import WorkCalendar
 from ..clock import CHINA, as_utc, at_china
 from ..db import CallbackRequest
 from ..domain.reaching_a_person import CALLBACK_ATTEMPTS, OPEN_CALLBACK_STATES, CallbackState
+from ..domain.refusals import RefusalCode
 from ..masking import mask_phone
 from .errors import Refusal
 from .identity import Party
@@ -133,7 +134,7 @@ def request(
     `party` is the verified caller, or None (the desk then knows the number alone)."""
     existing = open_for(session, number)
     if existing is not None:
-        raise Refusal("callback_open", due_at=as_utc(existing.due_at), callback_id=existing.id)
+        raise Refusal(RefusalCode.CALLBACK_OPEN, due_at=as_utc(existing.due_at), callback_id=existing.id)
     row = CallbackRequest(
         number=number,
         party_kind=party.kind if party else None,
@@ -155,7 +156,7 @@ def request(
         existing = open_for(session, number)
         if existing is None:
             raise
-        raise Refusal("callback_open", due_at=as_utc(existing.due_at), callback_id=existing.id) from None
+        raise Refusal(RefusalCode.CALLBACK_OPEN, due_at=as_utc(existing.due_at), callback_id=existing.id) from None
     return _view(row, now)
 
 
@@ -178,7 +179,7 @@ def cancel(
         if row is None:
             return None
     if row.state != CallbackState.WAITING:
-        raise Refusal("callback_not_waiting", callback_id=row.id, state=row.state)
+        raise Refusal(RefusalCode.CALLBACK_NOT_WAITING, callback_id=row.id, state=row.state)
     row.state = CallbackState.CANCELLED
     row.updated_at = now
     if staff_id is not None:
@@ -224,9 +225,9 @@ def call_now(rt, session: Session, callback_id: int, *, staff_id: int, agent_num
     now = rt.clock.now()
     row = session.get(CallbackRequest, callback_id, with_for_update=True)
     if row is None:
-        raise Refusal("no_such_callback", callback_id=callback_id)
+        raise Refusal(RefusalCode.NO_SUCH_CALLBACK, callback_id=callback_id)
     if row.state != CallbackState.WAITING:
-        raise Refusal("callback_not_waiting", callback_id=row.id, state=row.state)
+        raise Refusal(RefusalCode.CALLBACK_NOT_WAITING, callback_id=row.id, state=row.state)
     base = rt.settings.public_url.rstrip("/")
     try:
         call = rt.twilio.calls.create(
@@ -238,7 +239,7 @@ def call_now(rt, session: Session, callback_id: int, *, staff_id: int, agent_num
             status_callback_method="POST",
         )
     except Exception as error:  # the twilio library's errors, or the connection's
-        raise Refusal("call_failed", callback_id=row.id, reason=type(error).__name__) from None
+        raise Refusal(RefusalCode.CALL_FAILED, callback_id=row.id, reason=type(error).__name__) from None
     row.state = CallbackState.CALLING
     row.attempts += 1
     row.staff_id = staff_id

@@ -431,13 +431,13 @@ def _out_of_turn(learner: Learner, subject: str, settings: Settings) -> Refusal 
     if subject == "KM3" and learner.licence_class in NO_ROAD_TEST:
         return Refusal(RefusalCode.NO_ROAD_TEST, licence_class=learner.licence_class)  # art. 30 ¶3
     if subject == "KM3" and not settings.exam_parallel_booking and _km2_passed_on(learner) is None:
-        return Refusal("km2_not_passed")
+        return Refusal(RefusalCode.KM2_NOT_PASSED)
     if subject == "KM3W":
         # Art. 39: the safe-driving theory follows passing KM2 and the KM3 road test.
         if _km2_passed_on(learner) is None:
-            return Refusal("km2_not_passed")
+            return Refusal(RefusalCode.KM2_NOT_PASSED)
         if learner.licence_class not in NO_ROAD_TEST and _passed_on(learner, "KM3") is None:
-            return Refusal("km3_not_passed")
+            return Refusal(RefusalCode.KM3_NOT_PASSED)
     return None
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..clock import CHINA, as_utc, at_china
 from ..db import QueueEntry
 from ..domain.reaching_a_person import QueueOutcome
+from ..domain.refusals import RefusalCode
 from ..masking import mask_phone
 from .errors import Refusal
 from .identity import Party, party_by_key
@@ -259,7 +260,7 @@ def take_next(rt, session: Session, *, staff_id: int, agent_number: str) -> Take
             status_callback_method="POST",
         )
     except Exception as error:  # the twilio library's errors, or the connection's
-        raise Refusal("call_failed", entry_id=row.id, reason=type(error).__name__) from None
+        raise Refusal(RefusalCode.CALL_FAILED, entry_id=row.id, reason=type(error).__name__) from None
     row.left_at, row.outcome, row.staff_id, row.agent_call_sid = now, QueueOutcome.TAKEN, staff_id, call.sid
     session.flush()
     party = None

@@ -377,7 +377,7 @@ class _Dialogue:
         slot = next((s for s in inspections.open_slots(self.session, self.rt.clock, limit=200)
                      if s.slot_id == item["slot_id"]), None)
         if slot is None:
-            raise Refusal("slot_full", slot_id=item["slot_id"])
+            raise Refusal(RefusalCode.SLOT_FULL, slot_id=item["slot_id"])
         self.conversation.propose(self.ref, {"do": "book", "vehicle_id": vehicle.id, "slot_id": slot.slot_id})
         return self.say("confirm", do="book", plate=vehicle.plate, slot=slot)
 
@@ -459,7 +459,7 @@ class _Dialogue:
         reason = licence_extensions.REASONS[numbers[1] - 1]
         for view in licence_extensions.pending(self.session, self.party):
             if view.kind == kind:  # say it now, not after the Y (apply checks again)
-                raise Refusal("extension_open", kind=kind, application_id=view.id)
+                raise Refusal(RefusalCode.EXTENSION_OPEN, kind=kind, application_id=view.id)
         self.conversation.propose(self.ref, {"do": "extend", "kind": kind, "reason": reason, "years": numbers[2]})
         return self.say("confirm", do="extend", kind=kind, reason=reason, years=numbers[2])
 
@@ -483,8 +483,8 @@ class _Dialogue:
             return
         deadline = exams.window_deadline(self.rt.calendar, view.date)
         if deadline < china_today(self.rt.clock):
-            raise Refusal("too_late", exam_date=view.date)
-        raise Refusal("window_only", window_deadline=deadline, exam_date=view.date)
+            raise Refusal(RefusalCode.TOO_LATE, exam_date=view.date)
+        raise Refusal(RefusalCode.WINDOW_ONLY, window_deadline=deadline, exam_date=view.date)
 
     def _cancellable(self) -> list[tuple[dict[str, Any], Any]]:
         items: list[tuple[dict[str, Any], Any]] = []
