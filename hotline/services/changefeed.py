@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..db import OutboundChange
@@ -22,3 +22,9 @@ def record_change(session: Session, kind: str, payload: dict[str, Any], now: dat
     session.add(change)
     session.flush()
     return change
+
+
+def changes_after(session: Session, after: int, limit: int) -> list[OutboundChange]:
+    """The feed from the cursor `after` (exclusive), oldest first, at most `limit` changes."""
+    query = select(OutboundChange).where(OutboundChange.id > after).order_by(OutboundChange.id).limit(limit)
+    return list(session.scalars(query))

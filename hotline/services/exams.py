@@ -217,9 +217,14 @@ def window_deadline(calendar: WorkCalendar, exam_date: date) -> date:
 
 
 def open_plans(
-    session: Session, clock: Clock, subject: str | None = None, licence_class: str | None = None
+    session: Session, clock: Clock, subject: str | None = None, licence_class: str | None = None,
+    *, asker: Party | None = None,
 ) -> list[PlanView]:
-    """Plans still open for applications, soonest first, with the pending applications counted."""
+    """Plans still open for applications, soonest first, with the pending applications counted: public
+    information (PUBLIC_INFO), for anyone. An organisation named as `asker` is refused `persons_only`
+    instead: it takes no exams, and a list of plans would only invite it to apply."""
+    if asker is not None and asker.kind == "organisation":
+        require(asker, Action.EXAM_APPLICATION)
     now = clock.now()
     query = select(ExamPlan).where(ExamPlan.booking_closes_at > now, ExamPlan.allocated_at.is_(None))
     if subject:
@@ -235,9 +240,9 @@ def applications(
 ) -> list[ApplicationView]:
     """The party's own applications, soonest exam first; past exams only with `include_past`.
 
-    With a calendar, a seat whose booking has closed carries its window deadline."""
-    if party.kind != "person":
-        return []
+    With a calendar, a seat whose booking has closed carries its window deadline. Raises NotPermitted
+    (account level `none`: register first; an organisation: persons only)."""
+    require(party, Action.EXAM_APPLICATION)
     query = (select(ExamApplication).join(ExamPlan, ExamApplication.plan_id == ExamPlan.id)
              .where(ExamApplication.person_id == party.id))
     if not include_past:

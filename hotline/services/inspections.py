@@ -23,7 +23,7 @@ Services run in the caller's transaction and never commit.
 
 Refusal codes and their facts:
 - `register_first` (NotPermitted, facts action and account; raised by services/access.py): a person at
-  account level `none`
+  account level `none`, from every function that takes a party (the slots alone are public information)
 - `not_your_vehicle` (vehicle_id): no such vehicle, or not the caller's (the same answer for both)
 - `vehicle_stolen`, `vehicle_deregistered`, `vehicle_scrapped`, `vehicle_sealed`, `vehicle_transferred_out`
   (plate, status): the vehicle's status keeps it from being inspected
@@ -49,16 +49,20 @@ from sqlalchemy.orm import Session
 from ..clock import Clock, china_today
 from ..db import BookingStatus, ChangeKind, InspectionBooking, InspectionSlot, Vehicle
 from ..domain.refusals import RefusalCode
+from . import queries
 from .access import Action, require
 from .changefeed import record_change
 from .errors import Refusal
 from .inspection_rules import booking_refusal
-from .queries import owned_by
+from .queries import VehicleView, owned_by
 
 if TYPE_CHECKING:
     from .identity import Party
 
-__all__ = ["BookingView", "SlotView", "book", "bookings", "cancel", "check_bookable", "open_slots"]
+__all__ = [
+    "BookingView", "SlotView", "book", "bookable_slots", "bookings", "cancel", "check_bookable", "open_slots",
+    "vehicles",
+]
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,28 @@ def open_slots(session: Session, clock: Clock, limit: int = 20, station_code: st
     return [_slot_view(s) for s in session.scalars(query)]
 
 
+def bookable_slots(
+    session: Session, clock: Clock, party: Party, vehicle_id: int | None = None, limit: int = 20
+) -> list[SlotView]:
+    """The slots to offer `party` for booking, soonest first. With a vehicle, a car that cannot be inspected
+    now raises its refusal before any time is offered (Order 164). Raises NotPermitted like `book`."""
+    require(party, Action.INSPECTION_BOOKING)
+    if vehicle_id is not None:
+        check_bookable(session, clock, party, vehicle_id)
+    return open_slots(session, clock, limit=limit)
+
+
+def vehicles(session: Session, clock: Clock, party: Party) -> list[VehicleView]:
+    """The party's vehicles as booking sees them (each with why it cannot be inspected now, if so).
+    Raises NotPermitted like `book`: the list is the first step of a booking."""
+    require(party, Action.INSPECTION_BOOKING)
+    return queries.vehicles(session, clock, party)
+
+
 def bookings(session: Session, clock: Clock, party: Party, include_past: bool = False) -> list[BookingView]:
-    """The party's bookings: by default the open ones (booked, slot not started), soonest first."""
+    """The party's bookings: by default the open ones (booked, slot not started), soonest first. Raises
+    NotPermitted like `book`."""
+    require(party, Action.INSPECTION_BOOKING)
     query = (select(InspectionBooking).join(InspectionSlot, InspectionBooking.slot_id == InspectionSlot.id)
              .join(Vehicle, InspectionBooking.vehicle_id == Vehicle.id).where(owned_by(party)))
     if not include_past:

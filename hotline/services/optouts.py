@@ -19,6 +19,12 @@ def preference(session: Session, phone: str, now: datetime) -> PhonePreference:
     return pref
 
 
+def opted_out(session: Session, phone: str) -> bool:
+    """Whether `phone` has asked for no notices (a number never seen has not)."""
+    pref = session.get(PhonePreference, phone)
+    return bool(pref and pref.opted_out)
+
+
 def opt_out(session: Session, phone: str, now: datetime, *, source: str, provider_blocked: bool = False) -> bool:
     """Stop notices to `phone`. Returns False when it was already out (nothing changes, nothing is recorded)."""
     pref = preference(session, phone, now)

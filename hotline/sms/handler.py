@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from .. import metrics
 from ..clock import china_today
-from ..db import PhonePreference, database_unavailable
+from ..db import database_unavailable
 from ..domain.refusals import RefusalCode
 from ..formatting import dialled
 from ..masking import mask_phone
@@ -333,8 +333,8 @@ class _Dialogue:
             # a plate or a number asks for their records or a booking, which the table does not give them.
             if command.number is None and command.plate is None:
                 return self.public_slots()
-            access.require(self.party, access.Action.INSPECTION_BOOKING)
-        rows = queries.vehicles(self.session, self.rt.clock, self.party)
+        # The booking's own list of vehicles: the service refuses an account level that may not book.
+        rows = inspections.vehicles(self.session, self.rt.clock, self.party)
         if command.plate:
             rows = [v for v in rows if v.plate == command.plate]
             if not rows:
@@ -360,7 +360,6 @@ class _Dialogue:
         return text
 
     def propose_booking(self, command: Command, rows: list[queries.VehicleView]) -> str:
-        access.require(self.party, access.Action.INSPECTION_BOOKING)
         if len(rows) == 1:
             # A car that cannot be inspected now hears why first (Order 164), whatever number was sent, and
             # never a confirmation that YES would only meet with a refusal.
@@ -382,7 +381,6 @@ class _Dialogue:
         return self.say("confirm", do="book", plate=vehicle.plate, slot=slot)
 
     def exam_applications(self, command: Command) -> str:
-        access.require(self.party, access.Action.EXAM_APPLICATION)
         rows = exams.applications(self.session, self.rt.clock, self.party, self.rt.calendar)
         return self.replier().page("exams", rows, command.page, **self._common())
 
@@ -413,10 +411,9 @@ class _Dialogue:
                 raise offer.refusals[command.subject]
             rows = offer.plans
         else:
-            if party is not None and party.kind == "organisation":
-                access.require(party, access.Action.EXAM_APPLICATION)  # persons_only: it takes no exams
-            # Plans are public (PUBLIC_INFO): listed with no numbers to apply with.
-            rows = exams.open_plans(self.session, self.rt.clock, command.subject)
+            # Plans are public (PUBLIC_INFO): listed with no numbers to apply with (an organisation is told
+            # it takes no exams).
+            rows = exams.open_plans(self.session, self.rt.clock, command.subject, asker=party)
         text, shown = self.replier().first_fitting("plans", rows, subject=command.subject, can_apply=can_apply,
                                                    **self._common())
         if can_apply:
@@ -424,16 +421,15 @@ class _Dialogue:
         return text
 
     def cancel(self, command: Command) -> str:
-        access.require(self.party, access.Action.INSPECTION_BOOKING)
+        items = self._cancellable()  # first: the services refuse an account that may not cancel
         if command.number is not None:
             status, item = self.conversation.choice(self.ref, "cancel", command.number)
             if status != "ok":
                 return self.say("state", case=status, keyword="QX")
-            view = self._cancel_item(item)
+            view = self._cancel_item(item, items)
             self._refuse_window_only(view)
             self.conversation.propose(self.ref, {"do": "cancel", **item})
             return self.say("confirm", do="cancel", item=view)
-        items = self._cancellable()
         text, shown = self.replier().first_fitting("cancel_list", [i for _, i in items], **self._common())
         keys = [key for key, _ in items][: len(shown)]
         self._remember("cancel", keys)
@@ -471,10 +467,9 @@ class _Dialogue:
         view = announcements.subscribe(self.session, clock, self.phone, area=command.area, party=self.party,
                                        language=self.language())
         current = announcements.current(self.session, clock, view.area, limit=2)  # the most local first
-        pref = self.session.get(PhonePreference, self.phone)
         return self.say("announcements", case="on", area=view.area, own_region=command.area is None,
                         wider=announcements.levels(view.area)[1:], current=current,
-                        opted_out=bool(pref and pref.opted_out))
+                        opted_out=optouts.opted_out(self.session, self.phone))
 
     def _refuse_window_only(self, view: Any) -> None:
         """Say now, not after the `Y`, that a closed booking can only be given up at the window: a prompt
@@ -498,8 +493,8 @@ class _Dialogue:
             items.append(({"kind": "extension", "id": extension.id}, extension))
         return items
 
-    def _cancel_item(self, key: dict[str, Any]) -> Any:
-        for candidate, view in self._cancellable():
+    def _cancel_item(self, key: dict[str, Any], items: list[tuple[dict[str, Any], Any]]) -> Any:
+        for candidate, view in items:
             if candidate == {"kind": key["kind"], "id": key["id"]}:
                 return view
         if key["kind"] == "extension":

@@ -10,12 +10,11 @@ import json
 from datetime import datetime
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..db import OutboundChange
 from ..digits import whole_number
 from ..ingest import apply_records
+from ..services.changefeed import changes_after
 from .auth import bearer, runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -85,10 +84,8 @@ def changes():
     if limit is None or not 1 <= limit <= MAX_LIMIT:
         return _bad_request(f"limit must be a whole number from 1 to {MAX_LIMIT}")
     with runtime().transaction(read_only=True) as session:
-        rows = session.scalars(
-            select(OutboundChange).where(OutboundChange.id > after).order_by(OutboundChange.id).limit(limit)
-        ).all()
         page = [
-            {"cursor": row.id, "kind": row.kind, "at": _iso(row.created_at), "data": row.payload} for row in rows
+            {"cursor": row.id, "kind": row.kind, "at": _iso(row.created_at), "data": row.payload}
+            for row in changes_after(session, after, limit)
         ]
     return jsonify({"changes": page, "next": page[-1]["cursor"] if page else after})
