@@ -2,7 +2,9 @@
 
 Each kind names its trigger, urgency, recipient rule, template and the variables its template may use.
 The variables are the whole contract between a planner and a template: planners store exactly these in
-`Notice.variables` (dates as ISO strings, money in fen), and a test fails when a template uses any other.
+`Notice.variables`, each with the type `NoticeVariables` gives it (money in fen), and a test fails when a
+template uses any other. The type decides the JSON form: `stored` writes dates as ISO text and `typed` reads
+them back as dates, so a text that merely looks like a date (a tracking number, a title) stays text.
 
 A zh-CN text with the signature should fit one 70-character segment. Where it cannot (a violation notice
 must carry time, place and facts), `long_reason` says why, next to the kind.
@@ -11,6 +13,12 @@ must carry time, place and facts), `long_reason` says why, next to the kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any, get_type_hints
+
+from pydantic import ConfigDict, TypeAdapter, with_config
+from typing_extensions import TypedDict  # pydantic reads TypedDicts from here before Python 3.12
 
 CATEGORIES = ("vehicle", "licence", "violation")
 TRIGGERS = ("date", "change", "request", "allocation", "result")
@@ -105,6 +113,7 @@ _ALL = (
 
 KINDS: dict[str, NoticeKind] = {kind.code: kind for kind in _ALL}
 
+
 # Request kinds: the upstream names them in a notice_request record and gives their data.
 REQUEST_KINDS = frozenset(code for code, kind in KINDS.items() if kind.trigger == "request")
 # Request data fields that may be left out (null); every other declared variable is required.
@@ -124,3 +133,73 @@ EXTRA_KINDS: dict[str, NoticeKind] = {ANNOUNCEMENT.code: ANNOUNCEMENT}
 def kind(code: str) -> NoticeKind:
     """The kind for `code` (one of the 37 or an extra kind); KeyError names an unknown code."""
     return KINDS[code] if code in KINDS else EXTRA_KINDS[code]
+
+
+# Upstream text fields of request kinds are text even when the upstream sent a number.
+_CONFIG = ConfigDict(coerce_numbers_to_str=True, extra="ignore")
+
+
+@with_config(_CONFIG)
+class NoticeVariables(TypedDict, total=False):
+    """Every variable a notice template may use, with its type; a kind carries the ones it names."""
+
+    plate: str
+    due: date | None  # None: D06 for a review whose date the record does not give
+    deadline: date
+    restore_until: date
+    reason: str | None  # D04: "expired" | "certificate" | None
+    cycle_end: date
+    birthday: date
+    exam_date: date
+    pay_by: date | None
+    retake_from: date | None
+    occurred_at: datetime
+    location: str
+    description: str
+    fine: int | None  # fen
+    late_fee: int  # fen
+    points: int
+    carried: int | None
+    count: int
+    status: str  # a status letter
+    statuses: str  # status letters, e.g. "NPT"
+    classes: str  # licence classes run together, e.g. "A1B2"
+    stage: str
+    subject: str
+    session: str
+    site: str
+    allocated: bool
+    result: str
+    score: int | None
+    voided: bool
+    business: str
+    office: str
+    item: str
+    channel: str
+    tracking: str | None
+    applicant_name_masked: str
+    kind: str  # A01: announcement | publication
+    title: str
+    text: str
+
+
+def stored(code: str, values: NoticeVariables | dict[str, Any]) -> dict[str, Any]:
+    """Kind `code`'s variables as `Notice.variables` keeps them (JSON: dates as ISO text); a value of the
+    wrong type is refused here, when the notice is planned, not when it is sent."""
+    adapter = _adapter(code)
+    return adapter.dump_python(adapter.validate_python(values), mode="json")
+
+
+def typed(code: str, raw: dict[str, Any]) -> NoticeVariables:
+    """Kind `code`'s `Notice.variables` read back with their types: dates and times as `date` and
+    `datetime`. Variables the kind does not name are left out."""
+    return _adapter(code).validate_python(raw)
+
+
+@cache
+def _adapter(code: str) -> TypeAdapter:
+    # One small type per kind, holding only its variables: several times faster to check than the whole of
+    # NoticeVariables, and this runs for every notice planned and sent.
+    types = get_type_hints(NoticeVariables)
+    fields = {name: types[name] for name in kind(code).variables}
+    return TypeAdapter(with_config(_CONFIG)(TypedDict(f"{code}Variables", fields, total=False)))

@@ -1,37 +1,21 @@
 """A notice's text: the sender signature, then its template rendered in the recipient's language.
 
-Variables are stored as JSON (dates as ISO text, money in fen); they are turned back into dates and
-timestamps here so the templates' `day` and `moment` filters see real values.
+Variables are stored as JSON; the kind's types (catalogue.NoticeVariables) turn them back into dates and
+timestamps here, so the templates' `day` and `moment` filters see real values and text stays text.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from typing import Any
-
 from ..templates import addressed, render
 from .catalogue import kind as kind_of
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-
-
-def _revive(value: Any) -> Any:
-    if isinstance(value, str):
-        if _DATE.match(value):
-            return date.fromisoformat(value)
-        if _TIMESTAMP.match(value):
-            return datetime.fromisoformat(value)
-    return value
+from .catalogue import typed
 
 
 def render_body(code: str, variables: dict, language: str) -> str:
     """The template alone, without the signature."""
     kind = kind_of(code)
     # A declared variable left out is an error (StrictUndefined), not a hole in the text.
-    values = {name: _revive(variables[name]) for name in kind.variables if name in variables}
-    return render(language, kind.template, **values)
+    return render(language, kind.template, **typed(code, variables))
 
 
 def render_notice(notice_or_kind_and_vars, language: str, settings, addressee: str | None = None) -> str:

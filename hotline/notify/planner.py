@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import phones
 from ..db import Notice, NoticeState, Organisation, Person, PhonePreference, Vehicle, Violation
-from .catalogue import KINDS
+from .catalogue import KINDS, NoticeVariables, stored
 
 NO_MOBILE = "no mobile number"
 # Rows per INSERT statement: large enough to be fast, small enough for SQLite's variable limit.
@@ -39,7 +39,7 @@ class Planned:
     occasion: str
     recipient_kind: str  # person | organisation
     recipient_id: int
-    variables: dict = field(default_factory=dict)
+    variables: NoticeVariables | dict = field(default_factory=dict)  # typed when written (catalogue.stored)
 
 
 def is_mobile(phone: str | None) -> bool:
@@ -144,7 +144,7 @@ def _row(notice: Planned, contact: tuple[str | None, str] | None, now: datetime)
         "recipient_id": notice.recipient_id,
         "phone": phone if mobile else None,
         "language": language,
-        "variables": notice.variables,
+        "variables": stored(notice.kind, notice.variables),
         "urgent": KINDS[notice.kind].urgent,
         "state": NoticeState.PLANNED if mobile else NoticeState.SKIPPED,
         "skip_reason": None if mobile else NO_MOBILE,
