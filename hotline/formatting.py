@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 import phonenumbers
 
@@ -44,12 +45,16 @@ def offence(description: str) -> str:
     return description[:-1] if description.endswith("的") else description
 
 
+@lru_cache(maxsize=64)
 def dialled(number: str) -> str:
     """A number as a citizen dials it: `+8659212123` -> `0592-12123`, `+8613800138000` -> `138 0013 8000`.
 
     phonenumbers formats every ordinary number; a service number after a city's area code (12123 in
     Xiamen, 0592) is not one it knows, so its area code is read as Chinese area codes are laid out:
-    two digits after 1 or 2 (010 Beijing, 020-029), three otherwise (0592)."""
+    two digits after 1 or 2 (010 Beijing, 020-029), three otherwise (0592).
+
+    Cached: every SMS reply names the agent number, the same one each time, and parsing it with
+    phonenumbers was about 3 % of a `WZ` reply's CPU."""
     try:
         parsed = phonenumbers.parse(number, "CN")
     except phonenumbers.NumberParseException:
