@@ -96,13 +96,23 @@ class Server:
 
 def start_server(name: str, settings: dict[str, str], workers: int, threads: int) -> Server:
     port = free_port()
-    environment = env(**settings, HOTLINE_BIND=f"127.0.0.1:{port}", HOTLINE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-                      HOTLINE_WEB_WORKERS=str(workers), HOTLINE_WEB_THREADS=str(threads))
+    environment = env(
+        **settings,
+        HOTLINE_BIND=f"127.0.0.1:{port}",
+        HOTLINE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        HOTLINE_WEB_WORKERS=str(workers),
+        HOTLINE_WEB_THREADS=str(threads),
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     log_path = OUT / f"webhooks-{name}.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", APPS[name]],
-                                   cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", APPS[name]],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     wait_for_port(port, process=process)
     # The port opens before every worker has imported the app; one answered request per worker is enough.
     server = Server(name, process, port, log_path)
@@ -118,14 +128,31 @@ def _sid(prefix: str) -> str:
 
 
 def call_params(sid: str, caller: str, **extra: str) -> dict[str, str]:
-    return {"AccountSid": DEV_TWILIO_ACCOUNT_SID, "CallSid": sid, "From": caller, "To": HOTLINE_NUMBER,
-            "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01", **extra}
+    return {
+        "AccountSid": DEV_TWILIO_ACCOUNT_SID,
+        "CallSid": sid,
+        "From": caller,
+        "To": HOTLINE_NUMBER,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
 
 
 def sms_params(sender: str, body: str) -> dict[str, str]:
     sid = _sid("SM")
-    return {"AccountSid": DEV_TWILIO_ACCOUNT_SID, "MessageSid": sid, "SmsMessageSid": sid, "From": sender,
-            "To": HOTLINE_NUMBER, "Body": body, "NumMedia": "0", "NumSegments": "1", "ApiVersion": "2010-04-01"}
+    return {
+        "AccountSid": DEV_TWILIO_ACCOUNT_SID,
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "From": sender,
+        "To": HOTLINE_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "ApiVersion": "2010-04-01",
+    }
 
 
 def signed(server: Server, path: str, params: dict[str, str]) -> loadgen.PreparedRequest:
@@ -174,7 +201,8 @@ def last_code(database_url: str, phone: str) -> str:
     with engine.connect() as connection:
         body = connection.execute(
             text("SELECT body FROM notice WHERE kind = 'X01' AND phone = :phone ORDER BY id DESC LIMIT 1"),
-            {"phone": phone}).scalar()
+            {"phone": phone},
+        ).scalar()
     engine.dispose()
     match = re.search(r"(?<!\d)\d{6}(?!\d)", body or "")
     if match is None:
@@ -225,8 +253,9 @@ def licence_step_requests(server: Server, menus: list[AtMainMenu], count: int) -
         menu = menus[i % len(menus)]
         sid = _sid("CA")
         # The state the caller's own previous webhook left, and that webhook's answer, as the engine keeps them.
-        call_state.save(connection, sid, menu.step - 1, menu.state, menu.previous_answer, 3600,
-                        prefix=Settings.rq_queue_prefix)
+        call_state.save(
+            connection, sid, menu.step - 1, menu.state, menu.previous_answer, 3600, prefix=Settings.rq_queue_prefix
+        )
         requests.append(signed(server, f"/voice/step?n={menu.step}", call_params(sid, menu.caller, Digits="2")))
     connection.close()
     return requests
@@ -261,16 +290,21 @@ def _shape(args) -> tuple[int, int]:
 def max_run(server: Server, make_requests, args, seconds: float) -> loadgen.LoadResult:
     processes, threads = _shape(args)
     budget = int(args.request_budget * seconds)
-    result = loadgen.max_rate(server.url, make_requests(budget), seconds=seconds, processes=processes,
-                              threads=threads)
+    result = loadgen.max_rate(server.url, make_requests(budget), seconds=seconds, processes=processes, threads=threads)
     result.budget = budget
     return result
 
 
 def half_run(server: Server, make_requests, rate: float, args) -> loadgen.LoadResult:
     processes, threads = _shape(args)
-    return loadgen.fixed_rate(server.url, make_requests(int(rate * args.seconds) + 1), rate, seconds=args.seconds,
-                              processes=processes, threads=threads)
+    return loadgen.fixed_rate(
+        server.url,
+        make_requests(int(rate * args.seconds) + 1),
+        rate,
+        seconds=args.seconds,
+        processes=processes,
+        threads=threads,
+    )
 
 
 def median(values: list[float]) -> float:
@@ -300,8 +334,10 @@ def _measure_all(backend: str, url: str, servers: dict[str, Server], load_s: flo
     phones = callers(url, 200)
 
     def ivr_requests(server):
-        return lambda n: [signed(server, "/voice/incoming", call_params(_sid("CA"), phones[i % len(phones)]))
-                          for i in range(max(n, 1))]
+        return lambda n: [
+            signed(server, "/voice/incoming", call_params(_sid("CA"), phones[i % len(phones)]))
+            for i in range(max(n, 1))
+        ]
 
     hotline = servers["hotline"]
     menus = [drive_to_main_menu(hotline, url, caller) for caller in callers(url, args.callers)]
@@ -312,9 +348,13 @@ def _measure_all(backend: str, url: str, servers: dict[str, Server], load_s: flo
         "minimal": (servers["minimal"], ivr_requests(servers["minimal"])),
         "ivr_menu": (hotline, ivr_requests(hotline)),
         "licence_step": (hotline, lambda n: licence_step_requests(hotline, menus, max(n, 1))),
-        "sms_wz": (hotline, lambda n: [signed(hotline, "/sms/incoming",
-                                              sms_params(senders[next(sms_index) % len(senders)], "WZ"))
-                                       for _ in range(max(n, 1))]),
+        "sms_wz": (
+            hotline,
+            lambda n: [
+                signed(hotline, "/sms/incoming", sms_params(senders[next(sms_index) % len(senders)], "WZ"))
+                for _ in range(max(n, 1))
+            ],
+        ),
     }
     check_answers(hotline, {route: targets[route][1] for route in ROUTES})
     for server, maker in targets.values():
@@ -326,8 +366,12 @@ def _measure_all(backend: str, url: str, servers: dict[str, Server], load_s: flo
             result = max_run(server, maker, args, args.seconds)
             maxima[name].append(result.rate)
             repeated += max(0, result.requests + result.errors - result.budget)
-    results: dict = {"backend": backend, "demo_data_s": round(load_s, 1), "rounds": args.rounds,
-                     "repeated_requests": repeated}
+    results: dict = {
+        "backend": backend,
+        "demo_data_s": round(load_s, 1),
+        "rounds": args.rounds,
+        "repeated_requests": repeated,
+    }
     # Latency at half load in rounds too, interleaved the same way: one run's p99 is the 1 % worst of a few
     # thousand requests, and one stall of the machine (another process, a checkpoint) sets it; the median
     # of the rounds is reported, with every round's figure beside it.
@@ -338,10 +382,18 @@ def _measure_all(backend: str, url: str, servers: dict[str, Server], load_s: flo
     for name in targets:
         best, runs = median(maxima[name]), halves[name]
         half = {key: round(median([run[key] for run in runs]), 2) for key in ("p50_ms", "p90_ms", "p99_ms")}
-        half.update(p99_ms_rounds=[run["p99_ms"] for run in runs], requests=sum(run["requests"] for run in runs),
-                    errors=sum(run["errors"] for run in runs))
-        results[name] = {"max_rps": round(best, 1), "max_rps_rounds": [round(r, 1) for r in maxima[name]],
-                         "offered_rps": round(best / 2, 1), "half": half, "connections": runs[0]["connections"]}
+        half.update(
+            p99_ms_rounds=[run["p99_ms"] for run in runs],
+            requests=sum(run["requests"] for run in runs),
+            errors=sum(run["errors"] for run in runs),
+        )
+        results[name] = {
+            "max_rps": round(best, 1),
+            "max_rps_rounds": [round(r, 1) for r in maxima[name]],
+            "offered_rps": round(best / 2, 1),
+            "half": half,
+            "connections": runs[0]["connections"],
+        }
     for route in ROUTES:
         ratios = [r / m for r, m in zip(maxima[route], maxima["minimal"], strict=True) if m]
         results[route]["ratio"] = round(median(ratios), 3) if ratios else 0.0
@@ -373,14 +425,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="each maximum-rate run and each half-load run")
     parser.add_argument("--rounds", type=int, default=3, help="maximum-rate runs per target, interleaved")
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1,
-                        help="HOTLINE_WEB_WORKERS for every app (default: gunicorn.conf.py's, 2 x cores + 1)")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="HOTLINE_WEB_THREADS for every app (default: gunicorn.conf.py's)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=multiprocessing.cpu_count() * 2 + 1,
+        help="HOTLINE_WEB_WORKERS for every app (default: gunicorn.conf.py's, 2 x cores + 1)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=2, help="HOTLINE_WEB_THREADS for every app (default: gunicorn.conf.py's)"
+    )
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections of the load client")
     parser.add_argument("--callers", type=int, default=50, help="calls driven to the main menu for the licence step")
-    parser.add_argument("--request-budget", type=int, default=3000,
-                        help="distinct requests prepared per second of each run (above any rate reached)")
+    parser.add_argument(
+        "--request-budget",
+        type=int,
+        default=3000,
+        help="distinct requests prepared per second of each run (above any rate reached)",
+    )
     args = parser.parse_args(argv)
     rows = [run_backend(backend, args) for backend in args.backends.split(",")]
     worst_ratio, worst_p99, worst_at, worst_rps, worst_noise = float("inf"), 0.0, "", 0.0, 0.0
@@ -390,29 +451,45 @@ def main(argv: list[str] | None = None) -> None:
             entry = row[name]
             half = entry["half"]
             ratio = entry.get("ratio")
-            line = (f"  {backend:10} {name:13} max {entry['max_rps']:8.1f} req/s"
-                    f" | at {entry['offered_rps']:.0f} req/s: p50 {half['p50_ms']:.1f} p90 {half['p90_ms']:.1f}"
-                    f" p99 {half['p99_ms']:.1f} ms (rounds {', '.join(f'{v:.1f}' for v in half['p99_ms_rounds'])})"
-                    f" | {entry['connections']} connections"
-                    + (f" | ratio {ratio:.2f} x minimal (+/- {entry['ratio_noise']:.2f})" if ratio is not None
-                       else ""))
+            line = (
+                f"  {backend:10} {name:13} max {entry['max_rps']:8.1f} req/s"
+                f" | at {entry['offered_rps']:.0f} req/s: p50 {half['p50_ms']:.1f} p90 {half['p90_ms']:.1f}"
+                f" p99 {half['p99_ms']:.1f} ms (rounds {', '.join(f'{v:.1f}' for v in half['p99_ms_rounds'])})"
+                f" | {entry['connections']} connections"
+                + (f" | ratio {ratio:.2f} x minimal (+/- {entry['ratio_noise']:.2f})" if ratio is not None else "")
+            )
             print(line, flush=True)
             if ratio is not None:
                 if ratio < worst_ratio:
                     worst_ratio, worst_at = ratio, f"{name} on {backend}"
                     worst_rps, worst_noise = entry["max_rps"], entry["ratio_noise"]
                 worst_p99 = max(worst_p99, half["p99_ms"])
-        print(f"  {backend:10} web worker RSS after the runs: {row['web_worker_rss_mib']} MiB; "
-              f"{row['sms_queries_per_sender']} WZ texts per sender from {row['sms_senders']} numbers", flush=True)
+        print(
+            f"  {backend:10} web worker RSS after the runs: {row['web_worker_rss_mib']} MiB; "
+            f"{row['sms_queries_per_sender']} WZ texts per sender from {row['sms_senders']} numbers",
+            flush=True,
+        )
         if row["sms_limit_reached"]:
-            print(f"  {backend:10} WARNING: some senders passed the per-number query limit: use more --people",
-                  flush=True)
+            print(
+                f"  {backend:10} WARNING: some senders passed the per-number query limit: use more --people", flush=True
+            )
     met = worst_ratio >= ROUTE_GOAL and worst_p99 < P99_GOAL_MS
-    print(summary_line(f"webhooks, worst route {worst_at}", worst_rps, "req/s", ratio=worst_ratio,
-                       baseline=f"minimal webhook (+/- {worst_noise:.2f}); worst p99 at half load {worst_p99:.1f} ms",
-                       goal=">= 0.70 and p99 < 20 ms", met=met), flush=True)
-    record("webhooks", {"args": vars(args), "rows": rows, "worst_ratio": worst_ratio, "worst_p99_ms": worst_p99,
-                        "met": met})
+    print(
+        summary_line(
+            f"webhooks, worst route {worst_at}",
+            worst_rps,
+            "req/s",
+            ratio=worst_ratio,
+            baseline=f"minimal webhook (+/- {worst_noise:.2f}); worst p99 at half load {worst_p99:.1f} ms",
+            goal=">= 0.70 and p99 < 20 ms",
+            met=met,
+        ),
+        flush=True,
+    )
+    record(
+        "webhooks",
+        {"args": vars(args), "rows": rows, "worst_ratio": worst_ratio, "worst_p99_ms": worst_p99, "met": met},
+    )
 
 
 if __name__ == "__main__":
