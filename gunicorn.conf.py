@@ -42,3 +42,6 @@ def post_worker_init(worker):
     import gc
 
     gc.freeze()
+    # One line per worker once it can answer: the port opens long before (the app takes a second or two
+    # to import, much longer on a busy machine), and the benchmarks wait for every worker's line.
+    worker.log.info("Worker ready (pid: %s)", worker.pid)

@@ -69,6 +69,7 @@ ROUTE_GOAL = 0.70
 P99_GOAL_MS = 20.0
 APPS = {"bare": "bench.apps.bare:app", "minimal": "bench.apps.minimal:app", "hotline": "app:app"}
 ROUTES = ("ivr_menu", "licence_step", "sms_wz")
+READY_SECONDS = 300
 
 
 @dataclass
@@ -114,11 +115,17 @@ def start_server(name: str, settings: dict[str, str], workers: int, threads: int
             stderr=subprocess.STDOUT,
         )
     wait_for_port(port, process=process)
-    # The port opens before every worker has imported the app; one answered request per worker is enough.
+    # The port opens before the workers have imported the app (a second or two on a quiet machine, over a
+    # minute on a busy one, where the first request used to time out): wait for every worker's line saying
+    # it is ready (gunicorn.conf.py's post_worker_init).
     server = Server(name, process, port, log_path)
-    deadline = time.monotonic() + 30
-    while len(children(process.pid)) < workers and time.monotonic() < deadline:
-        time.sleep(0.05)
+    deadline = time.monotonic() + READY_SECONDS
+    while log_path.read_text(errors="replace").count("Worker ready") < workers:
+        if process.poll() is not None:
+            raise SystemExit(f"{name}: gunicorn exited with code {process.returncode}; see {log_path}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{name}: not every worker was ready after {READY_SECONDS} s; see {log_path}")
+        time.sleep(0.1)
     return server
 
 
