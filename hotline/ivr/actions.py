@@ -73,6 +73,8 @@ def plain(value: Any) -> Any:
     """
     if value is None or type(value) in _PLAIN_SCALARS:
         return value
+    if type(value) in _DATES:
+        return value.isoformat()
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, bool):
@@ -81,8 +83,11 @@ def plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, float):
         return float(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    names = _FIELD_NAMES.get(type(value))
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[type(value)] = tuple(field.name for field in dataclasses.fields(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -93,6 +98,9 @@ def plain(value: Any) -> Any:
 
 
 _PLAIN_SCALARS = (str, int, float, bool)
+_DATES = (date, datetime, time)  # exactly these: a subclass takes the isinstance path below
+# A view's field names per class: `dataclasses.fields` builds its tuple on every call (20 fields a licence).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
