@@ -1,14 +1,175 @@
-"""The agent's page: the callers waiting for a person, the caller taken, and the callbacks to make."""
+"""The agent's page: the callers waiting for a person, the caller taken, and the callbacks to make.
+
+The queue and the callbacks list hold only masked names and numbers; the page polls `live.json` for them.
+The taken caller's records (licence, vehicles, violations, bookings) are shown only on the page itself,
+and each showing writes an audit record: who looked, whose data, when and why.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from pathlib import Path
 
-from ..auth import staff
+from flask import flash, g, jsonify, redirect, render_template, send_from_directory, session, url_for
+
+from ...masking import mask_phone
+from ...services import callbacks, queue
+from ...services import staff as staff_service
+from ...services.caller_context import caller_context
+from ...services.errors import Refusal
+from ...services.identity import party_by_key
+from ..auth import runtime, staff
 from . import bp
+
+STATIC = Path(__file__).parent / "static"
+# How often the agent's page asks for the queue (milliseconds).
+POLL_MS = 3000
+
+
+def _agent_number() -> str:
+    """Where the hotline rings this agent: their own phone, else the hotline's agent line."""
+    return g.staff.phone or runtime().settings.agent_number
+
+
+def _live(db, now) -> dict:
+    waiting = queue.waiting(db, now)
+    open_callbacks = callbacks.open_list(db, now)
+    return {
+        "queue": [
+            {
+                "entry": c.entry_id,
+                "position": c.position,
+                "waited_seconds": c.waited_seconds,
+                "verified": c.verified,
+                "name": c.name_masked or "",
+                "number": c.number_masked,
+                "menu": c.menu_node,
+                "language": c.language,
+            }
+            for c in waiting
+        ],
+        "callbacks": [
+            {
+                "id": c.id,
+                "number": c.number_masked,
+                "verified": c.verified,
+                "menu": c.menu_node,
+                "language": c.language,
+                "requested_at": c.requested_at.isoformat(),
+                "due_at": c.due_at.isoformat(),
+                "due": c.due,
+                "state": c.state,
+                "attempts": c.attempts,
+            }
+            for c in open_callbacks
+        ],
+    }
 
 
 @bp.route("")
 @staff()
 def agent():
-    return render_template("desk/agent.html", title="Callers", page="agent")
+    rt = runtime()
+    now = rt.clock.now()
+    taken = session.get("taken")
+    context = None
+    with rt.transaction() as db:
+        live = _live(db, now)
+        if taken and taken.get("party"):
+            kind, party_id = taken["party"]
+            party = party_by_key(db, kind, party_id)
+            if party is not None:
+                context = caller_context(db, rt.clock, party, rt.calendar)
+                staff_service.audit(
+                    db,
+                    g.staff.id,
+                    subject_kind=kind,
+                    subject_id=party_id,
+                    reason=taken["why"],
+                    page="agent: caller's context",
+                    now=now,
+                )
+    return render_template(
+        "desk/agent.html", title="Callers", page="agent", live=live, taken=taken, context=context, poll_ms=POLL_MS
+    )
+
+
+@bp.route("/live.json")
+@staff()
+def live():
+    rt = runtime()
+    with rt.transaction(read_only=True) as db:
+        return jsonify(_live(db, rt.clock.now()))
+
+
+@bp.route("/take-next", methods=["POST"])
+@staff()
+def take_next():
+    rt = runtime()
+    try:
+        with rt.transaction() as db:
+            call = queue.take_next(rt, db, staff_id=g.staff.id, agent_number=_agent_number())
+            party = [call.party.kind, call.party.id] if call is not None and call.party is not None else None
+    except Refusal as refusal:
+        flash(f"The call could not be placed ({refusal.facts.get('reason', refusal.code)}); the caller still waits.")
+        return redirect(url_for("desk.agent"))
+    if call is None:
+        flash("Nobody is waiting.")
+        return redirect(url_for("desk.agent"))
+    session["taken"] = {
+        "how": "queue",
+        "number": call.number_masked,
+        "verified": call.verified,
+        "menu": call.menu_node,
+        "language": call.language,
+        "waited_seconds": call.waited_seconds,
+        "party": party,
+        "why": "caller taken from the voice queue",
+    }
+    flash(f"Your phone ({_masked_agent_number()}) rings now: answer it to talk to the caller.")
+    return redirect(url_for("desk.agent"))
+
+
+@bp.route("/callbacks/<int:callback_id>/call", methods=["POST"])
+@staff()
+def call_back(callback_id: int):
+    rt = runtime()
+    try:
+        with rt.transaction() as db:
+            view = callbacks.call_now(rt, db, callback_id, staff_id=g.staff.id, agent_number=_agent_number())
+            party = callbacks.party_of(db, callback_id)
+    except Refusal as refusal:
+        reasons = {
+            "no_such_callback": "There is no such callback.",
+            "callback_not_waiting": "Someone is already calling back, or the callback is settled.",
+        }
+        flash(reasons.get(refusal.code, f"The call could not be placed ({refusal.facts.get('reason', '')})."))
+        return redirect(url_for("desk.agent"))
+    session["taken"] = {
+        "how": "callback",
+        "number": view.number_masked,
+        "verified": view.verified,
+        "menu": view.menu_node,
+        "language": view.language,
+        "waited_seconds": None,
+        "party": [party.kind, party.id] if party is not None else None,
+        "why": "calling back at the citizen's request",
+    }
+    flash(f"Calling {view.number_masked}; when they answer, your phone ({_masked_agent_number()}) rings.")
+    return redirect(url_for("desk.agent"))
+
+
+@bp.route("/done", methods=["POST"])
+@staff()
+def done():
+    session.pop("taken", None)
+    return redirect(url_for("desk.agent"))
+
+
+@bp.route("/static/<path:filename>")
+@staff()
+def static(filename: str):
+    return send_from_directory(STATIC, filename, max_age=3600)
+
+
+def _masked_agent_number() -> str:
+    return mask_phone(_agent_number())
