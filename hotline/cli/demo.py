@@ -56,6 +56,7 @@ def register(app: Flask) -> None:
             click.echo(f"demo data: nothing added, {error.people} people are already there "
                        "(--reset starts over)")
             click.echo(_cast_table(rt))
+            click.echo(_desk_logins(rt))
             return
         counts = ", ".join(f"{count} {kind}" for kind, count in sorted(result.counts.items()))
         click.echo(f"demo data for {now.astimezone(CHINA).date()}: {counts}")
@@ -63,6 +64,7 @@ def register(app: Flask) -> None:
                    f"exam applications: {'; '.join(result.applications)}")
         click.echo(f"in {time.monotonic() - started:.1f} s")
         click.echo(_cast_table(rt))
+        click.echo(_desk_logins(rt))
 
     app.cli.add_command(demo_data)
 
@@ -111,4 +113,23 @@ def _cast_table(rt) -> str:
             who += [f"{name} (code …{key[-4:]}, organisation)" for name, key in orgs]
             verify = f"PIN {pins[phone]}" if phone in pins else "SMS code"
             lines.append(f"  {phone}  {verify:10}  " + "; ".join(who))
+    return "\n".join(lines)
+
+
+def _desk_logins(rt) -> str:
+    """The demo's staff accounts (made once; never in production) and where the desk is."""
+    from ..demo.cast import DESK_STAFF
+    from ..services import staff as staff_service
+
+    if rt.settings.production:
+        return ""
+    with rt.transaction() as session:
+        for name, role, password in DESK_STAFF:
+            try:
+                staff_service.add_staff(session, name, role, password, pepper=rt.settings.pin_pepper,
+                                        now=rt.clock.now())
+            except staff_service.StaffError:
+                pass  # made by an earlier run
+    lines = [f"staff desk: {rt.settings.public_url.rstrip('/')}/desk/login"]
+    lines += [f"  {role:10}  name {name}  password {password}" for name, role, password in DESK_STAFF]
     return "\n".join(lines)

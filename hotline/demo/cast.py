@@ -328,3 +328,9 @@ def _exam_result(b: _Builder) -> None:
     b.add("exam_plan", plan_id=pid, subject="KM3", classes=["C1", "C2"], site_code=site_code, site_name=site_name,
           date=day.isoformat(), session="AM", capacity=40, booking_closes_at=stamp(booking_closes(b.calendar, day)))
     b.add("exam_result", id_number=b.marks["liu"], plan_id=pid, result="fail", score=72, updated_at=b.recently)
+
+# The desk's demo logins (flask demo-data makes them; never in production): (name, role, password).
+DESK_STAFF = (
+    ("demo-agent", "agent", "desk-demo-agent"),
+    ("demo-supervisor", "supervisor", "desk-demo-supervisor"),
+)

@@ -52,6 +52,6 @@ def install(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
-    from . import agent, signin, supervisor  # noqa: F401  (their routes join bp)
+    from . import agent, announcement, signin, supervisor  # noqa: F401  (their routes join bp)
 
     app.register_blueprint(bp)

@@ -1,0 +1,105 @@
+"""Screenshots of the staff desk's pages for the README (docs/desk-*.png), taken in a real Chromium.
+
+    python scripts/desk_screenshots.py
+
+Builds a throwaway demo (a temporary SQLite database with the demo people, two callers waiting, a
+callback asked for), serves the app on a free loopback port with the loopback Twilio behind it, signs in
+as the demo supervisor and photographs each page. Needs Redis on 127.0.0.1:6379 (scripts/services.sh)
+and Debian's chromium and chromium-driver.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from werkzeug.serving import make_server  # noqa: E402
+
+from hotline.clock import CHINA, FixedClock  # noqa: E402
+from hotline.config import Settings  # noqa: E402
+from hotline.db.migrate import upgrade  # noqa: E402
+from hotline.demo import cast  # noqa: E402
+from hotline.demo.fill import fill_database  # noqa: E402
+from hotline.runtime import Runtime  # noqa: E402
+from hotline.sandbox.loopback_twilio import Loopback  # noqa: E402
+from hotline.services import callbacks, queue  # noqa: E402
+from hotline.services.identity import identify  # noqa: E402
+from hotline.web import create_app  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+from tests.desk.browser import chromium  # noqa: E402
+
+NOW = datetime(2026, 11, 24, 10, 30, tzinfo=CHINA)  # a working Tuesday, in office hours
+PAGES = [("agent", "/desk"), ("supervisor", "/desk/supervisor"), ("menu", "/desk/menu"),
+         ("announcement", "/desk/announcement"), ("audit", "/desk/audit")]
+
+
+def world(rt: Runtime) -> None:
+    fill_database(rt, people=20, seed=12123, now=NOW - timedelta(hours=2))
+    with rt.transaction() as session:
+        lin = identify(session, cast.LIN_PHONE)[0]
+        queue.join(session, NOW - timedelta(minutes=6), call_sid="CA" + "1" * 32, number=cast.LIN_PHONE,
+                   party=lin, verified=True, menu_node="violations", language="zh-CN")
+        queue.join(session, NOW - timedelta(minutes=2), call_sid="CA" + "2" * 32, number="+8613912345678",
+                   party=None, verified=False, menu_node="main_menu", language="en")
+        callbacks.request(session, NOW - timedelta(minutes=20), rt.calendar, rt.settings.office_hours,
+                          number=cast.ENGLISH_PHONE, party=identify(session, cast.ENGLISH_PHONE)[0],
+                          menu_node="vehicles", language="en")
+
+
+def main() -> None:
+    out = ROOT / "docs"
+    twilio = Loopback(callbacks=False).start()
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        settings = Settings(database_url=f"sqlite:///{folder}/desk.db", public_url=f"http://127.0.0.1:{port}",
+                            rq_queue_prefix=f"desk-shots-{port}", twilio_api_url=twilio.url, log_json=False)
+        upgrade(settings.database_url)
+        clock = FixedClock(NOW)
+        rt = Runtime.from_settings(settings, clock=clock)
+        world(rt)
+        app = create_app(settings, clock=clock)
+        with app.app_context():
+            from hotline.cli.demo import _desk_logins
+
+            print(_desk_logins(app.extensions["hotline"]))
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        browser = chromium(1280, 1000)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            browser.get(base + "/desk/login")
+            browser.save_screenshot(str(out / "desk-login.png"))
+            name, _, password = cast.DESK_STAFF[1]
+            browser.find_element("id", "name").send_keys(name)
+            browser.find_element("id", "password").send_keys(password)
+            browser.find_element("id", "sign-in").click()
+            browser.find_element("id", "take-next").click()  # the caller's context, as an agent sees it
+            for page, path in PAGES:
+                if page != "agent":
+                    browser.get(base + path)
+                if page == "menu":
+                    for _ in range(100):
+                        if browser.execute_script("return document.body.dataset.diagram") == "drawn":
+                            break
+                        time.sleep(0.1)
+                height = browser.execute_script("return document.body.scrollHeight")
+                browser.set_window_size(1280, min(max(height + 160, 800), 5000))
+                browser.save_screenshot(str(out / f"desk-{page}.png"))
+                print(f"docs/desk-{page}.png")
+        finally:
+            browser.quit()
+            server.shutdown()
+            twilio.stop()
+            rt.engine.dispose()
+            app.extensions["hotline"].engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
