@@ -36,21 +36,49 @@ from tests.conftest import free_port  # noqa: E402
 from tests.desk.browser import chromium  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=CHINA)  # a working Tuesday, in office hours
-PAGES = [("agent", "/desk"), ("supervisor", "/desk/supervisor"), ("menu", "/desk/menu"),
-         ("announcement", "/desk/announcement"), ("audit", "/desk/audit")]
+PAGES = [
+    ("agent", "/desk"),
+    ("supervisor", "/desk/supervisor"),
+    ("menu", "/desk/menu"),
+    ("announcement", "/desk/announcement"),
+    ("audit", "/desk/audit"),
+]
 
 
 def world(rt: Runtime) -> None:
     fill_database(rt, people=20, seed=12123, now=NOW - timedelta(hours=2))
     with rt.transaction() as session:
         lin = identify(session, cast.LIN_PHONE)[0]
-        queue.join(session, NOW - timedelta(minutes=6), call_sid="CA" + "1" * 32, number=cast.LIN_PHONE,
-                   party=lin, verified=True, menu_node="violations", language="zh-CN")
-        queue.join(session, NOW - timedelta(minutes=2), call_sid="CA" + "2" * 32, number="+8613912345678",
-                   party=None, verified=False, menu_node="main_menu", language="en")
-        callbacks.request(session, NOW - timedelta(minutes=20), rt.calendar, rt.settings.office_hours,
-                          number=cast.ENGLISH_PHONE, party=identify(session, cast.ENGLISH_PHONE)[0],
-                          menu_node="vehicles", language="en")
+        queue.join(
+            session,
+            NOW - timedelta(minutes=6),
+            call_sid="CA" + "1" * 32,
+            number=cast.LIN_PHONE,
+            party=lin,
+            verified=True,
+            menu_node="violations",
+            language="zh-CN",
+        )
+        queue.join(
+            session,
+            NOW - timedelta(minutes=2),
+            call_sid="CA" + "2" * 32,
+            number="+8613912345678",
+            party=None,
+            verified=False,
+            menu_node="main_menu",
+            language="en",
+        )
+        callbacks.request(
+            session,
+            NOW - timedelta(minutes=20),
+            rt.calendar,
+            rt.settings.office_hours,
+            number=cast.ENGLISH_PHONE,
+            party=identify(session, cast.ENGLISH_PHONE)[0],
+            menu_node="vehicles",
+            language="en",
+        )
 
 
 def main() -> None:
@@ -58,8 +86,13 @@ def main() -> None:
     twilio = Loopback(callbacks=False).start()
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        settings = Settings(database_url=f"sqlite:///{folder}/desk.db", public_url=f"http://127.0.0.1:{port}",
-                            rq_queue_prefix=f"desk-shots-{port}", twilio_api_url=twilio.url, log_json=False)
+        settings = Settings(
+            database_url=f"sqlite:///{folder}/desk.db",
+            public_url=f"http://127.0.0.1:{port}",
+            rq_queue_prefix=f"desk-shots-{port}",
+            twilio_api_url=twilio.url,
+            log_json=False,
+        )
         upgrade(settings.database_url)
         clock = FixedClock(NOW)
         rt = Runtime.from_settings(settings, clock=clock)

@@ -15,6 +15,9 @@
 # (trust authentication, listening on 127.0.0.1 only), otherwise PostgreSQL is installed with apt-get.
 # The tests connect as `postgres` without a password, so a server we start must trust loopback.
 #
+# Chromium (the desk's browser tests): Debian's `chromium` and `chromium-driver`, installed with apt-get when
+# missing (tests only; nothing is downloaded by selenium at run time).
+#
 # REDIS_PORT and PG_PORT (default 6379 and 5432) exist so that this script can be tried on spare ports.
 set -euo pipefail
 
@@ -201,5 +204,15 @@ ensure_postgres() {
     fail "could not start PostgreSQL on 127.0.0.1:$PG_PORT"
 }
 
+ensure_chromium() {
+    if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+        say "chromium and chromedriver are installed"
+        return
+    fi
+    apt_install chromium chromium-driver fonts-noto-cjk \
+        || fail "chromium and chromium-driver are not installed and cannot be installed here (not root?)"
+}
+
 ensure_redis
 ((DEMO)) || ensure_postgres
+((DEMO)) || ensure_chromium

@@ -26,12 +26,36 @@ def test_the_agent_sees_the_queue_longest_first_masked_and_the_callbacks(app, cl
         store(session, driver)
         lin = identify(session, "+8613800138000")[0]
         now = clock.now()
-        queue.join(session, now - timedelta(minutes=6), call_sid="CA" + "1" * 32, number="+8613800138000",
-                   party=lin, verified=True, menu_node="violations", language="zh-CN")
-        queue.join(session, now - timedelta(minutes=2), call_sid="CA" + "2" * 32, number="+8613912345678",
-                   party=None, verified=False, menu_node="main_menu", language="en")
-        callbacks.request(session, now - timedelta(minutes=1), rt.calendar, rt.settings.office_hours,
-                          number="+8613700137000", party=None, menu_node="vehicles", language="zh-CN")
+        queue.join(
+            session,
+            now - timedelta(minutes=6),
+            call_sid="CA" + "1" * 32,
+            number="+8613800138000",
+            party=lin,
+            verified=True,
+            menu_node="violations",
+            language="zh-CN",
+        )
+        queue.join(
+            session,
+            now - timedelta(minutes=2),
+            call_sid="CA" + "2" * 32,
+            number="+8613912345678",
+            party=None,
+            verified=False,
+            menu_node="main_menu",
+            language="en",
+        )
+        callbacks.request(
+            session,
+            now - timedelta(minutes=1),
+            rt.calendar,
+            rt.settings.office_hours,
+            number="+8613700137000",
+            party=None,
+            menu_node="vehicles",
+            language="zh-CN",
+        )
     _signed_in(app, client, AGENT)
     page = BeautifulSoup(client.get("/desk").get_data(as_text=True), "html.parser")
     rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in page.select("#queue tbody tr")]
@@ -55,16 +79,29 @@ def test_take_next_with_nobody_waiting_says_so(app, client):
 
 
 def test_the_supervisor_sees_the_days_notices_by_kind_and_state_failures_with_reasons_and_the_hourly_chart(
-        app, client, clock):
+    app, client, clock
+):
     rt = app.extensions["hotline"]
     now = clock.now()  # 10:00 China time
     with rt.transaction() as session:
-        for n, (state, reason) in enumerate([("delivered", None), ("delivered", None), ("failed", "30003 unreachable"),
-                                             ("planned", None)]):
-            session.add(Notice(kind="W01", subject_kind="person", subject_id=n, occasion=f"violation:{n}",
-                               phone="+8613800138000", state=state, failure_reason=reason, planned_at=now,
-                               not_before=now, accepted_at=now if state != "planned" else None,
-                               finished_at=now + timedelta(minutes=5) if state != "planned" else None))
+        for n, (state, reason) in enumerate(
+            [("delivered", None), ("delivered", None), ("failed", "30003 unreachable"), ("planned", None)]
+        ):
+            session.add(
+                Notice(
+                    kind="W01",
+                    subject_kind="person",
+                    subject_id=n,
+                    occasion=f"violation:{n}",
+                    phone="+8613800138000",
+                    state=state,
+                    failure_reason=reason,
+                    planned_at=now,
+                    not_before=now,
+                    accepted_at=now if state != "planned" else None,
+                    finished_at=now + timedelta(minutes=5) if state != "planned" else None,
+                )
+            )
     _signed_in(app, client)
     page = BeautifulSoup(client.get("/desk/supervisor").get_data(as_text=True), "html.parser")
     notices = page.select_one("#notices")
@@ -83,18 +120,26 @@ def test_the_supervisor_sees_the_days_notices_by_kind_and_state_failures_with_re
 
 
 def test_composing_an_announcement_shows_both_texts_segments_and_recipients_then_broadcasts_on_confirm(
-        app, client, clock):
+    app, client, clock
+):
     rt = app.extensions["hotline"]
     with rt.transaction() as session:
         for n, area in enumerate(["350203", "350206", "350100"]):  # two in Xiamen (3502..), one in Fuzhou
             announcements.subscribe(session, clock, f"+861380013810{n}", area=area, party=None, language="zh-CN")
     _signed_in(app, client)
     token = csrf_token(client.get("/desk/announcement").get_data(as_text=True))
-    form = {"csrf_token": token, "announcement_id": "DESK-1", "kind": "notice", "area": "350200",
-            "title": "环岛路周末交通管制", "text": "12月每周六、周日8时至18时，环岛路部分路段禁止机动车通行，请绕行。周末出行请提前规划路线。",
-            "valid_until": "2026-12-31"}
-    preview = BeautifulSoup(client.post("/desk/announcement", data={**form, "action": "preview"}).get_data(True),
-                            "html.parser")
+    form = {
+        "csrf_token": token,
+        "announcement_id": "DESK-1",
+        "kind": "notice",
+        "area": "350200",
+        "title": "环岛路周末交通管制",
+        "text": "12月每周六、周日8时至18时，环岛路部分路段禁止机动车通行，请绕行。周末出行请提前规划路线。",
+        "valid_until": "2026-12-31",
+    }
+    preview = BeautifulSoup(
+        client.post("/desk/announcement", data={**form, "action": "preview"}).get_data(True), "html.parser"
+    )
     texts = {pre["lang"]: pre.get_text() for pre in preview.select("pre.sms")}
     assert texts["zh-CN"].startswith("【交管12123】") and "环岛路周末交通管制" in texts["zh-CN"]
     assert "环岛路周末交通管制" in texts["en"]
@@ -114,8 +159,15 @@ def test_composing_an_announcement_shows_both_texts_segments_and_recipients_then
 def test_an_announcement_with_a_bad_area_is_refused_with_the_reason_and_nothing_saved(app, client):
     _signed_in(app, client)
     token = csrf_token(client.get("/desk/announcement").get_data(as_text=True))
-    form = {"csrf_token": token, "announcement_id": "DESK-2", "kind": "notice", "area": "35",
-            "title": "t", "text": "x", "valid_until": "not a date"}
+    form = {
+        "csrf_token": token,
+        "announcement_id": "DESK-2",
+        "kind": "notice",
+        "area": "35",
+        "title": "t",
+        "text": "x",
+        "valid_until": "not a date",
+    }
     for action in ("preview", "send"):
         response = client.post("/desk/announcement", data={**form, "action": action})
         assert response.status_code == 200

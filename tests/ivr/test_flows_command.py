@@ -49,9 +49,9 @@ def test_graph_writes_mermaid_with_every_node(runner, tmp_path):
 
 
 def test_the_readme_shows_the_current_menu():
-    from hotline.ivr.diagram import mermaid
     from hotline.config import ROOT
     from hotline.ivr import actions
+    from hotline.ivr.diagram import mermaid
     from hotline.ivr.loader import load_flow
 
     drawn = mermaid(load_flow(FLOW_DIR / "main.yaml", actions.declared()))
