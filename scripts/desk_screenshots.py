@@ -36,6 +36,7 @@ from tests.conftest import free_port  # noqa: E402
 from tests.desk.browser import chromium  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=CHINA)  # a working Tuesday, in office hours
+ANNOUNCEMENT = "12月每周六、周日8时至18时，环岛路部分路段禁止机动车通行，请绕行。"
 PAGES = [
     ("agent", "/desk"),
     ("supervisor", "/desk/supervisor"),
@@ -108,7 +109,6 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             browser.get(base + "/desk/login")
-            browser.save_screenshot(str(out / "desk-login.png"))
             name, _, password = cast.DESK_STAFF[1]
             browser.find_element("id", "name").send_keys(name)
             browser.find_element("id", "password").send_keys(password)
@@ -117,6 +117,13 @@ def main() -> None:
             for page, path in PAGES:
                 if page != "agent":
                     browser.get(base + path)
+                if page == "announcement":  # what a supervisor checks before sending
+                    browser.find_element("id", "area").send_keys("350200")
+                    browser.find_element("id", "title").send_keys("环岛路周末交通管制")
+                    browser.find_element("id", "text").send_keys(
+                        "12月每周六、周日8时至18时，环岛路部分路段禁止机动车通行，请绕行。"
+                    )
+                    browser.find_element("id", "preview").click()
                 if page == "menu":
                     for _ in range(100):
                         if browser.execute_script("return document.body.dataset.diagram") == "drawn":
