@@ -89,6 +89,9 @@ sends (codes, replies, notices) is printed in this terminal. In a second termina
   flask phone sms +8613800138000 WZ      violations by text (try JSZ, CL, JY, YY KM2, BZ, EN)
   flask notices scan                     plan today's date-triggered notices; they go out within a minute
 
+The staff desk: http://127.0.0.1:$WEB_PORT/desk/login as demo-agent (password desk-demo-agent) or
+demo-supervisor (desk-demo-supervisor); press 0 in a call to wait for a person and see the caller there.
+
 The demo people are listed above (after "demo people"); the README tells their stories. Ctrl-C stops it all.
 
 TRY
