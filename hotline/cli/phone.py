@@ -9,6 +9,7 @@ to the same group (`phone_group`).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import secrets
 import urllib.error
@@ -100,6 +101,7 @@ class Turn:
     action: str | None = None  # where the Gather or Dial posts
     gather: dict[str, str] = field(default_factory=dict)
     dialled: list[str] = field(default_factory=list)
+    wait_url: str | None = None  # an <Enqueue>'s waitUrl: what the caller hears while in the queue
 
     @property
     def text(self) -> str:
@@ -127,6 +129,12 @@ def parse(status: int, body: str) -> Turn:
             if verb.get("action"):
                 turn.waiting, turn.action = "dial", verb.get("action")
                 return turn
+        elif verb.tag == "Enqueue":
+            turn.waiting, turn.action, turn.wait_url = "queue", verb.get("action"), verb.get("waitUrl")
+            return turn
+        elif verb.tag == "Leave":
+            turn.waiting = "leave"
+            return turn
         elif verb.tag == "Hangup":
             turn.waiting = "hangup"
             return turn
@@ -149,6 +157,7 @@ class PhoneCall:
         self.turn: Turn | None = None
         self.turns: list[Turn] = []
         self.last_request: tuple[str, dict[str, str]] | None = None
+        self.queued: Turn | None = None  # the <Enqueue> the call waits in, while it does
 
     def _params(self, **extra: str) -> dict[str, str]:
         return {
@@ -166,6 +175,8 @@ class PhoneCall:
             turn = parse(status, body)
         self.turn = turn
         self.turns.append(turn)
+        if turn.waiting == "queue":
+            self.queued = turn
         return turn
 
     def start(self) -> Turn:
@@ -190,8 +201,29 @@ class PhoneCall:
         return self._post(turn.action, self._params(SpeechResult=words, Confidence=confidence))
 
     def dial_result(self, status: str = "no-answer") -> Turn:
+        """How the wait for a person ended, as a Dial status: from the queue, `completed` is a call bridged
+        to a person and anything else Twilio giving up on the queue (`error`)."""
+        if self.turn is not None and self.turn.waiting == "queue":
+            return self.leave_queue("bridged" if status == "completed" else "error")
         turn = self._expect("dial")
         return self._post(turn.action, self._params(DialCallStatus=status, DialCallSid="CA" + secrets.token_hex(16)))
+
+    def hold(self, position: int = 1, *, size: int | None = None, waited: int = 0, average: int = 0) -> Turn:
+        """Twilio asks the queue's wait URL (at entry, and again each time its TwiML has played out)."""
+        if self.queued is None or not self.queued.wait_url:
+            raise RuntimeError("the call is not waiting in a queue")
+        queue = {"QueueSid": "QU" + "0" * 32, "QueuePosition": str(position),
+                 "CurrentQueueSize": str(size or position), "QueueTime": str(waited), "AvgQueueTime": str(average)}
+        return self._post(self.queued.wait_url, self._params(**queue))
+
+    def leave_queue(self, result: str = "leave", waited: int = 0) -> Turn:
+        """The call left the queue (`leave` after <Leave/>, `bridged` after talking to a person, `hangup`):
+        Twilio asks the <Enqueue> action with QueueResult, and the menu goes on from there."""
+        if self.queued is None:
+            raise RuntimeError("the call is not waiting in a queue")
+        queued, self.queued = self.queued, None
+        return self._post(queued.action, self._params(QueueResult=result, QueueSid="QU" + "0" * 32,
+                                                      QueueTime=str(waited)))
 
     def repeat_last(self) -> Turn:
         """Post the previous webhook again, as Twilio does when our answer did not reach it."""
@@ -225,6 +257,8 @@ def _show(turn: Turn) -> None:
         click.echo(f"  ... waits for {how}" + (f", ended by {finish}" if finish else ""))
     elif turn.waiting in ("hangup", "end"):
         click.echo("  (the hotline hangs up)")
+    elif turn.waiting == "queue":
+        click.echo("  (the call waits in the queue for a person)")
 
 
 class _Keys:
@@ -274,8 +308,17 @@ def _call(transport: Transport, number: str, settings, keys: str | None, dial_st
     turn = phone.start()
     _show(turn)
     source = _Keys(keys)
-    while turn.waiting in ("gather", "dial"):
-        if turn.waiting == "dial":
+    line = _QueueLine(settings, phone.call_sid)
+    while turn.waiting in ("gather", "dial", "queue", "leave"):
+        if turn.waiting == "queue":
+            # In the queue: Twilio asks the wait URL with the caller's place (the loopback keeps the queue).
+            click.echo("< (waiting in the queue for a person)")
+            turn = phone.hold(**line.place())
+        elif turn.waiting == "leave":
+            line.leave()
+            click.echo("< (the caller leaves the queue)")
+            turn = phone.leave_queue("leave")
+        elif turn.waiting == "dial":
             # How the person's line ends is not a key: the script may name it, else --dial-status.
             status = source.next() if source.peek() in DIAL_STATUSES else dial_status
             click.echo(f"< (the person's line: {status})")
@@ -284,15 +327,48 @@ def _call(transport: Transport, number: str, settings, keys: str | None, dial_st
             token = source.next()
             if token is None:
                 break
-            if token in ("", SILENCE):
+            if token in ("", SILENCE) and phone.queued is not None:
+                click.echo("< (silence: the wait repeats)")
+                turn = phone.hold(**line.place())
+            elif token in ("", SILENCE):
                 click.echo("< (silence)")
                 turn = phone.silence()
             else:
                 click.echo(f"< {token}")
                 turn = phone.press(token)
         _show(turn)
+    line.leave()
     phone.hangup()
     click.echo("> call ended")
+
+
+class _QueueLine:
+    """The caller's place in the queue, from the loopback Twilio when one runs (HOTLINE_TWILIO_API_URL),
+    which keeps every caller's place as Twilio would; else first in line."""
+
+    def __init__(self, settings, call_sid: str) -> None:
+        self.base = (settings.twilio_api_url or "").rstrip("/")
+        self.queue = f"{settings.rq_queue_prefix}-agents"
+        self.call_sid = call_sid
+
+    def _control(self, path: str, body: dict) -> dict | None:
+        if not self.base:
+            return None
+        req = urllib.request.Request(self.base + path, data=json.dumps(body).encode(), method="POST",  # noqa: S310
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as response:  # noqa: S310 - the configured loopback
+                return json.loads(response.read())
+        except (OSError, ValueError):
+            return None
+
+    def place(self) -> dict[str, int]:
+        found = self._control("/_loopback/queues/enter", {"queue": self.queue, "call_sid": self.call_sid}) or {}
+        return {"position": int(found.get("QueuePosition", 1)), "size": int(found.get("CurrentQueueSize", 1)),
+                "waited": int(found.get("QueueTime", 0)), "average": int(found.get("AvgQueueTime", 0))}
+
+    def leave(self) -> None:
+        self._control("/_loopback/queues/leave", {"call_sid": self.call_sid})
 
 
 def register(app: Flask) -> None:

@@ -301,9 +301,76 @@ def office_hours(rt: Runtime) -> tuple[bool, datetime, datetime]:
 
 @action("office_hours", "open", "closed")
 def office_hours_action(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services.callbacks import next_opening
+
     open_now, opens, closes = office_hours(rt)
-    hours = {"start": opens.isoformat(), "end": closes.isoformat()}
+    # When a callback asked for now would come: the next working day's opening (holidays skipped).
+    following = next_opening(rt.calendar, rt.settings.office_hours, rt.clock.now()).astimezone(opens.tzinfo)
+    hours = {"start": opens.isoformat(), "end": closes.isoformat(), "next_opening": following.isoformat()}
     return ("open" if open_now else "closed"), {"hours": hours}
+
+
+def menu_left(state: dict) -> str:
+    """The menu the caller left for a person: where they pressed 0, or where their retries ran out."""
+    for source, kind, *_ in reversed(state.get("trail") or []):
+        if kind in ("agent", "no_input_exit", "wrong_input_exit"):
+            return str(source)
+    return str(state.get("node") or "agent")
+
+
+def caller_party(state: dict):
+    """The verified caller's party, or None (a callback or queue entry then knows the number alone)."""
+    if not state["vars"].get("verified") or not state["vars"].get("party"):
+        return None
+    return _party(state)
+
+
+def ask_callback(rt: Runtime, *, number: str, party, menu_node: str, language: str,
+                 whose: str | None = None) -> tuple[str, datetime | None]:
+    """Open a callback request and queue its confirming text (with how to cancel: QX) in one transaction.
+
+    Returns ("ok", due), ("open", due of the request already open) or ("no_number", None) for a caller
+    whose number we cannot call (withheld)."""
+    from ..notify import outbox, sender
+    from ..phones import from_twilio
+    from ..services import callbacks
+    from ..sms.replies import clip
+    from ..templates import addressed, render
+
+    read = from_twilio(number)
+    if read is None or not read.valid:
+        return "no_number", None
+    now = rt.clock.now()
+    with rt.transaction() as session:
+        try:
+            view = callbacks.request(session, now, rt.calendar, rt.settings.office_hours, number=number,
+                                     party=party, menu_node=menu_node, language=language)
+        except errors.Refusal as refusal:
+            if refusal.code != "callback_open":
+                raise
+            return "open", refusal.facts["due_at"]
+        text_ids = []
+        if read.mobile:  # a landline is called back all the same; it cannot take the text
+            body = render(language, "texts/callback", case="requested", due_at=view.due_at, now=view.due)
+            signed = clip(rt.settings.sms_signature + addressed(language, whose, body), language)
+            text_ids.append(outbox.queue_text(session, now, to=number, purpose="callback", body=signed))
+    sender.enqueue_quietly(rt, text_ids, urgent=True)
+    return "ok", view.due_at
+
+
+@action("request_callback", "ok", "open", "no_number")
+def request_callback(rt: Runtime, params: dict, state: dict) -> Result:
+    """Outside office hours: a person calls back at the next working day's opening."""
+    outcome, due = ask_callback(rt, number=state["caller"], party=caller_party(state), menu_node=menu_left(state),
+                                language=state["language"], whose=state["vars"].get("whose"))
+    return outcome, {"callback_due": plain(at_china_moment(due)) if due else None}
+
+
+def at_china_moment(moment: datetime) -> datetime:
+    """A timestamp as China wall-clock time, for the words that say it."""
+    from ..clock import CHINA
+
+    return moment.astimezone(CHINA)
 
 
 # --- queries --------------------------------------------------------------------------------------

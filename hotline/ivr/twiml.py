@@ -14,6 +14,12 @@ from ..config import Settings
 
 STEP_PATH = "/voice/step"
 DIAL_PATH = "/voice/dial"
+QUEUE_WAIT_PATH = "/voice/queue/wait"
+
+
+def queue_name(settings: Settings) -> str:
+    """The Twilio queue callers wait in for a person; per deployment, like the Redis keys."""
+    return f"{settings.rq_queue_prefix}-agents"
 
 
 def voice_for(settings: Settings, language: str) -> dict[str, str]:
@@ -93,8 +99,10 @@ def from_actions(actions: list[dict], settings: Settings, call_language: str = "
             _say(response, settings, say["say"], say["language"])
         pending = []
         if "dial" in action:
-            response.dial(settings.agent_number, action=f"{DIAL_PATH}?n={action['step']}", method="POST",
-                          timeout=action.get("timeout", 20))
+            # A person: the caller waits in the queue (hearing their place at the wait URL) until an agent
+            # takes them; how they left comes back to the dial URL as QueueResult (web/voice.py).
+            response.enqueue(queue_name(settings), action=f"{DIAL_PATH}?n={action['step']}", method="POST",
+                             wait_url=QUEUE_WAIT_PATH, wait_url_method="POST")
         elif "hangup" in action:
             response.hangup()
     for say in pending:

@@ -1,7 +1,7 @@
 """Transactional texts: a one-time code, a copy of an answer the caller asked for by SMS, or the
 confirmation of a booking made by phone (the citizen's record of it).
 
-They ride the same rails as notices (a `Notice` row of kind X01, X02 or X03, attempts, receipts, the sweep),
+They ride the same rails as notices (a `Notice` row of kind X01 to X04, attempts, receipts, the sweep),
 so a code is never lost and never sent twice, but they are urgent, go out at any hour, are not capped by the
 per-number daily rule nor stopped by an opt-out from notices (the person asked for them, or for what they
 confirm; only the carrier's STOP blocks them), and are still rate-limited by the token bucket.
@@ -23,14 +23,14 @@ from ..runtime import Runtime
 from . import sender
 from .segments import segments
 
-PURPOSES = {"code": "X01", "answer": "X02", "booking": "X03"}
+PURPOSES = {"code": "X01", "answer": "X02", "booking": "X03", "callback": "X04"}
 
 
 def send_text(rt: Runtime, *, to: str, body: str, purpose: str) -> int:
     """Persist the text and enqueue it on the urgent queue; returns the notice id.
 
-    `purpose` is "code" (a one-time code, X01), "answer" (a copy of a voice answer, X02) or "booking" (the
-    confirmation of a booking made by phone, X03).
+    `purpose` is "code" (a one-time code, X01), "answer" (a copy of a voice answer, X02), "booking" (the
+    confirmation of a booking made by phone, X03) or "callback" (a callback request confirmed, or missed, X04).
     """
     with rt.transaction() as session:
         notice_id = queue_text(session, rt.clock.now(), to=to, body=body, purpose=purpose)

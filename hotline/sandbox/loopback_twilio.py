@@ -10,9 +10,19 @@ What it speaks:
 - `GET /2010-04-01/Accounts/{sid}/Messages.json?To=…&DateSent>=…` and `GET …/Messages/{sid}.json`:
   Twilio's paging shape, newest first, for reconciliation.
 - Status callbacks posted back to each message's StatusCallback, signed with the auth token like Twilio.
+- `POST /2010-04-01/Accounts/{sid}/Calls.json` (To, From, Url or Twiml, StatusCallback): 201 with a call
+  resource (`sid` "CA…", `status` "queued"); `GET …/Calls/{sid}.json`. Nobody's phone rings: a test (or
+  `/_loopback/calls/answer` and `/_loopback/calls/end`) plays the person called. `answer(sid)` fetches the
+  call's Url, signed, as Twilio does when the callee picks up, and returns the TwiML; `end(sid, status)`
+  posts the status callback (`completed` after an answer, or `no-answer`, `busy`, `failed`).
 
 What it remembers and what it can be told (Python: the `Loopback` object; over HTTP: `/_loopback/...`):
 - `messages()` every message it created, in order; `requests_seen` every create it answered.
+- `calls()` every call it created, in order, each with the TwiML its Url answered.
+- queues: `enter(queue, call_sid)` puts a caller in a named queue and gives their place, the queue's size
+  and the average wait of those who left it (`QueuePosition`, `CurrentQueueSize`, `AvgQueueTime`, as
+  Twilio posts them to a wait URL); `leave(call_sid)` takes them out. `flask phone call` uses these over
+  HTTP (`/_loopback/queues/enter`, `/_loopback/queues/leave`) to hear the queue as a caller would.
 - `fail_next(count, status, code)`: answer the next `count` creates with an error *without* creating.
 - `fail_for(to, code, status=400)`: answer creates to one recipient with a Twilio error code.
 - `latency` seconds before answering a create.
@@ -92,6 +102,35 @@ class Message:
 
 
 @dataclass
+class Call:
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    url: str | None
+    twiml: str | None
+    status_callback: str | None
+    date_created: datetime
+    status: str = "queued"
+    answered: list[str] = field(default_factory=list)  # the TwiML the Url gave at each answer
+
+    def resource(self) -> dict:
+        stamp = format_datetime(self.date_created, usegmt=True)
+        return {
+            "sid": self.sid,
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "date_created": stamp,
+            "date_updated": stamp,
+            "direction": "outbound-api",
+            "from": self.from_,
+            "to": self.to,
+            "status": self.status,
+            "uri": f"{API_PREFIX}{self.account_sid}/Calls/{self.sid}.json",
+        }
+
+
+@dataclass
 class Script:
     """What the loopback has been told to do; changed under the server's lock."""
 
@@ -126,6 +165,9 @@ class Loopback:
         self.lock = threading.Lock()
         self._messages: list[Message] = []
         self._by_sid: dict[str, Message] = {}
+        self._calls: list[Call] = []
+        self._queues: dict[str, list[tuple[str, float]]] = {}  # name -> [(call sid, entered, monotonic)]
+        self._queue_waits: dict[str, list[float]] = {}  # name -> seconds waited by those who left
         self.requests_seen = 0  # creates answered, errors included
         self.callbacks_posted = 0
         self._release = threading.Event()
@@ -206,6 +248,9 @@ class Loopback:
             self.script = Script()
             self._messages.clear()
             self._by_sid.clear()
+            self._calls.clear()
+            self._queues.clear()
+            self._queue_waits.clear()
             self.requests_seen = 0
             self.callbacks_posted = 0
 
@@ -278,6 +323,93 @@ class Loopback:
 
     def wait_held(self) -> None:
         self._release.wait(self.script.hold_seconds)
+
+    # -- calls --------------------------------------------------------------------------------------
+    def create_call(self, account_sid: str, form: dict[str, str]) -> tuple[int, dict]:
+        to = form.get("To", "")
+        if not to:
+            return 400, _error(400, 21201, "No 'To' number is specified")
+        if not form.get("From"):
+            return 400, _error(400, 21213, "No 'From' number is specified")
+        if not form.get("Url") and not form.get("Twiml"):
+            return 400, _error(400, 21205, "Url parameter is required.")
+        with self.lock:
+            if self.script.failures:
+                status, code = self.script.failures.pop(0)
+                return status, _error(status, code, "scripted failure")
+            call = Call(sid="CA" + secrets.token_hex(16), account_sid=account_sid, to=to, from_=form["From"],
+                        url=form.get("Url"), twiml=form.get("Twiml"), status_callback=form.get("StatusCallback"),
+                        date_created=datetime.now(UTC).replace(microsecond=0))
+            self._calls.append(call)
+        return 201, call.resource()
+
+    def calls(self, to: str | None = None) -> list[Call]:
+        with self.lock:
+            return [c for c in self._calls if to is None or c.to == to]
+
+    def find_call(self, sid: str) -> Call | None:
+        with self.lock:
+            return next((c for c in self._calls if c.sid == sid), None)
+
+    def _call_params(self, call: Call, status: str) -> dict[str, str]:
+        return {"AccountSid": call.account_sid, "CallSid": call.sid, "From": call.from_, "To": call.to,
+                "CallStatus": status, "Direction": "outbound-api", "ApiVersion": "2010-04-01"}
+
+    def _post_signed(self, url: str, params: dict[str, str]) -> requests.Response:
+        signature = self._validator.compute_signature(url, params)
+        return requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
+
+    def answer(self, sid: str) -> str:
+        """The person called picks up: the call's TwiML (its Url fetched, signed, as Twilio does)."""
+        call = self.find_call(sid)
+        if call is None:
+            raise KeyError(sid)
+        with self.lock:
+            call.status = "in-progress"
+        twiml = call.twiml or ""
+        if call.url:
+            twiml = self._post_signed(call.url, self._call_params(call, "in-progress")).text
+        with self.lock:
+            call.answered.append(twiml)
+        return twiml
+
+    def end(self, sid: str, status: str = "completed", duration: int = 60) -> int | None:
+        """The call ends with `status` (`completed` after an answer; `no-answer`, `busy`, `failed`): its
+        status callback is posted, signed; returns the hotline's HTTP status (None without a callback)."""
+        call = self.find_call(sid)
+        if call is None:
+            raise KeyError(sid)
+        with self.lock:
+            call.status = status
+        if not call.status_callback:
+            return None
+        params = self._call_params(call, status)
+        params["CallDuration"] = str(duration if status == "completed" else 0)
+        return self._post_signed(call.status_callback, params).status_code
+
+    # -- queues -------------------------------------------------------------------------------------
+    def enter(self, queue_name: str, call_sid: str) -> dict[str, int]:
+        """Put `call_sid` in the queue (or find it there): its place, the queue's size, the average wait."""
+        with self.lock:
+            members = self._queues.setdefault(queue_name, [])
+            if call_sid not in [sid for sid, _ in members]:
+                members.append((call_sid, time.monotonic()))
+            position = [sid for sid, _ in members].index(call_sid) + 1
+            waits = self._queue_waits.get(queue_name) or []
+            entered = dict(members)[call_sid]
+            return {"QueuePosition": position, "CurrentQueueSize": len(members),
+                    "QueueTime": int(time.monotonic() - entered),
+                    "AvgQueueTime": int(sum(waits) / len(waits)) if waits else 0}
+
+    def leave(self, call_sid: str) -> bool:
+        with self.lock:
+            for name, members in self._queues.items():
+                for sid, entered in members:
+                    if sid == call_sid:
+                        members.remove((sid, entered))
+                        self._queue_waits.setdefault(name, []).append(time.monotonic() - entered)
+                        return True
+        return False
 
     # -- status callbacks ---------------------------------------------------------------------------
     def _post_callbacks(self) -> None:
@@ -389,14 +521,16 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path.startswith("/_loopback/"):
             return self._control(parts.path, body)
         found = self._account(parts.path)
-        if found is None or found[1] != "Messages.json":
+        if found is None or found[1] not in ("Messages.json", "Calls.json"):
             return self._send_json(404, _error(404, 20404, "The requested resource was not found"))
-        account, _ = found
+        account, resource = found
         with loopback.lock:
             loopback.requests_seen += 1
         if not self._check_auth(account):
             return None
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
+        if resource == "Calls.json":
+            return self._send_json(*loopback.create_call(account, form))
         latency = loopback.script.latency
         if latency:
             time.sleep(latency)
@@ -410,6 +544,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/_loopback/messages":
             return self._send_json(200, [m.resource() for m in loopback.messages()])
+        if parts.path == "/_loopback/calls":
+            return self._send_json(200, [{**c.resource(), "answered": c.answered} for c in loopback.calls()])
         if parts.path == "/_loopback/stats":
             return self._send_json(200, {"created": len(loopback.messages()), "requests": loopback.requests_seen,
                                          "callbacks": loopback.callbacks_posted})
@@ -426,6 +562,11 @@ class _Handler(BaseHTTPRequestHandler):
             if message is None:
                 return self._send_json(404, _error(404, 20404, "The requested resource was not found"))
             return self._send_json(200, message.resource())
+        if rest.startswith("Calls/") and rest.endswith(".json"):
+            call = loopback.find_call(rest[len("Calls/"):-len(".json")])
+            if call is None:
+                return self._send_json(404, _error(404, 20404, "The requested resource was not found"))
+            return self._send_json(200, call.resource())
         return self._send_json(404, _error(404, 20404, "The requested resource was not found"))
 
     def _list(self, account: str, parts) -> None:
@@ -476,6 +617,15 @@ class _Handler(BaseHTTPRequestHandler):
                     loopback.set_latency(float(args["seconds"]))
                 case "/_loopback/outcomes":
                     loopback.set_outcomes(list(args["statuses"]), args.get("to"))
+                case "/_loopback/queues/enter":
+                    return self._send_json(200, loopback.enter(str(args["queue"]), str(args["call_sid"])))
+                case "/_loopback/queues/leave":
+                    return self._send_json(200, {"left": loopback.leave(str(args["call_sid"]))})
+                case "/_loopback/calls/answer":
+                    return self._send_json(200, {"twiml": loopback.answer(str(args["sid"]))})
+                case "/_loopback/calls/end":
+                    answered = loopback.end(str(args["sid"]), str(args.get("status", "completed")))
+                    return self._send_json(200, {"ok": True, "hotline_status": answered})
                 case _:
                     return self._send_json(404, {"error": "no such control"})
         except (KeyError, TypeError, ValueError) as error:
@@ -492,7 +642,7 @@ def print_message(message: Message) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="A Twilio-compatible Messages API on loopback.")
+    parser = argparse.ArgumentParser(description="A Twilio-compatible Messages and Calls API on loopback.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--account-sid", default=DEV_TWILIO_ACCOUNT_SID)

@@ -36,7 +36,17 @@ from ..domain.refusals import RefusalCode
 from ..formatting import dialled
 from ..masking import mask_phone
 from ..runtime import Runtime
-from ..services import access, announcements, exams, identity, inspections, licence_extensions, optouts, queries
+from ..services import (
+    access,
+    announcements,
+    callbacks,
+    exams,
+    identity,
+    inspections,
+    licence_extensions,
+    optouts,
+    queries,
+)
 from ..services.errors import Refusal
 from ..services.identity import Party
 from . import held, optout, ratelimit
@@ -64,8 +74,10 @@ WRITING_VERBS = frozenset({*optout.OPT_VERBS, Verb.LANGUAGE, Verb.CONFIRM, Verb.
 
 
 def writes(command: Command, opt_out_type: str | None) -> bool:
-    """Whether answering this text may write to the database, decided before the transaction opens."""
-    return command.verb in WRITING_VERBS or (opt_out_type or "").upper() in ("STOP", "START")
+    """Whether answering this text may write to the database, decided before the transaction opens.
+    A bare QX may withdraw a callback request (services/callbacks.py) when nothing else is open."""
+    return (command.verb in WRITING_VERBS or (opt_out_type or "").upper() in ("STOP", "START")
+            or (command.verb is Verb.CANCEL and command.number is None))
 
 
 def answer(rt: Runtime, phone: str, body: str, opt_out_type: str | None = None) -> str | None:
@@ -207,6 +219,10 @@ class _Dialogue:
         if command.verb is Verb.LANGUAGE:
             return self.set_language(command.language or "zh-CN")
 
+        if command.verb is Verb.CANCEL and command.number is None:
+            withdrawn = self.withdraw_callback()
+            if withdrawn is not None:
+                return withdrawn
         if command.verb is Verb.ANNOUNCEMENTS and (command.off or command.area or not self.parties):
             # A subscription belongs to the number: anyone may name an area or stop, no record needed
             # (a number on no record that names no area is asked for one).
@@ -470,6 +486,27 @@ class _Dialogue:
         return self.say("announcements", case="on", area=view.area, own_region=command.area is None,
                         wider=announcements.levels(view.area)[1:], current=current,
                         opted_out=optouts.opted_out(self.session, self.phone))
+
+    def withdraw_callback(self) -> str | None:
+        """QX withdraws the number's callback request when nothing else is open to cancel for anyone on it
+        (else the list of those comes first, as before); None when there is no callback to withdraw."""
+        row = callbacks.open_for(self.session, self.phone)
+        if row is None:
+            return None
+        for party in self.parties:
+            self.party = party
+            if access.allowed(party, access.Action.INSPECTION_BOOKING) and self._cancellable():
+                self.party = None
+                return None
+        self.party = self.parties[0] if len(self.parties) == 1 else None
+        # A number on no record answers in the language the caller chose on the phone.
+        language = self.language() if self.parties or self.texter.language else row.language
+        case = "cancelled"
+        try:
+            callbacks.cancel(self.session, self.now, number=self.phone)
+        except Refusal:  # the call is ringing now: it settles by itself
+            case = "calling"
+        return Replier(language, self.rt.settings.sms_signature).text("callback", case=case, **self._common())
 
     def _refuse_window_only(self, view: Any) -> None:
         """Say now, not after the `Y`, that a closed booking can only be given up at the window: a prompt

@@ -33,9 +33,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             return Response("the query string is not UTF-8\n", status=400, mimetype="text/plain")
         return None
 
-    from . import api, ops, receipts, sms, unavailable, voice
+    from . import api, ops, receipts, sms, unavailable, voice, voice_queue
 
-    for blueprint in (voice.bp, sms.bp, api.bp, ops.bp, receipts.bp):
+    for blueprint in (voice.bp, voice_queue.bp, sms.bp, api.bp, ops.bp, receipts.bp):
         app.register_blueprint(blueprint)
     unavailable.install(app)
     from . import desk

@@ -2,7 +2,8 @@
 
 - `POST /voice/incoming` — the Voice URL: a new call
 - `POST /voice/step?n=N` — what a Gather collected (the step number makes Twilio's retries recognisable)
-- `POST /voice/dial?n=N` — how the transfer to a person ended (`DialCallStatus`)
+- `POST /voice/dial?n=N` — how the wait for a person ended: the `<Enqueue>` action (`QueueResult`; the
+  queue itself: web/voice_queue.py), or a `<Dial>`'s `DialCallStatus`
 - `POST /voice/status` — the call's status callback; a finished call's state is dropped
 
 Signature validation comes first on every route, then the door: a webhook without a CallSid of Twilio's
@@ -107,10 +108,36 @@ def step():
     return _answer(_step_number(), event)
 
 
+# How a caller left the queue, as the menu's transfer reads it: talked to a person or chose a callback (and
+# heard its confirmation) both end the call politely; anything else is "no one answered".
+QUEUE_RESULT_STATUS = {"bridged": "completed", "leave": "completed", "hangup": "canceled"}
+
+
 @bp.post("/dial")
 @twilio_signed
 def dial():
-    return _answer(_step_number(), {"type": "dial", "status": request.form.get("DialCallStatus", "")})
+    result = request.form.get("QueueResult")
+    if result is None:
+        return _answer(_step_number(), {"type": "dial", "status": request.form.get("DialCallStatus", "")})
+    sid = _call_sid()
+    if sid is not None:
+        _record_queue_result(sid, result)
+    return _answer(_step_number(), {"type": "dial", "status": QUEUE_RESULT_STATUS.get(result, "failed")})
+
+
+def _record_queue_result(sid: str, result: str) -> None:
+    """The queue's record of how the caller left: a bridged call ended (its handling time measured), or
+    the caller gone without a person (hung up, the queue full or failing). A callback was recorded when 1
+    was pressed."""
+    from ..domain.reaching_a_person import QueueOutcome
+    from ..services import queue
+
+    rt = runtime()
+    with rt.transaction() as session:
+        if result == "bridged":
+            queue.ended(session, rt.clock.now(), sid)
+        elif result != "leave":
+            queue.left(session, rt.clock.now(), sid, QueueOutcome.ABANDONED)
 
 
 @bp.post("/status")
@@ -121,6 +148,7 @@ def status():
         if sid is not None:
             rt = runtime()
             state.drop(rt.redis, sid, prefix=rt.settings.rq_queue_prefix)
+            _record_queue_result(sid, "hangup")  # still waiting in the queue when the call ended: abandoned
     return Response("", status=204)
 
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
+from hotline.clock import CHINA
 from hotline.db import Notice
-from hotline.ivr import actions, engine, loader
+from hotline.ivr import actions, engine, loader, queue_twiml
 from hotline.ivr.twiml import from_actions
 from hotline.notify.catalogue import KINDS
 from hotline.notify.notice_text import render_notice
@@ -31,6 +33,7 @@ from hotline.services import exams, identity, inspections, licence_extensions, q
 from hotline.sms import replies
 from hotline.sms.replies import MAX_SEGMENTS
 from hotline.templates import TEMPLATE_ROOT
+from hotline.templates import render as render_template
 from tests import factories as f
 from tests.e2e.test_spoken_wording import choice_labels
 from tests.e2e.voice_world import World
@@ -109,6 +112,7 @@ def call_vars(rt, flow, someone: dict, language: str) -> dict:
         assert outcome not in ("none", "refused"), f"the worst-case caller has nothing for {name}: {outcome}"
         state["vars"].update(updates)
     state["vars"]["locked_until"] = "2026-11-24T10:15:00+08:00"
+    state["vars"]["callback_due"] = "2026-11-25T08:30:00+08:00"  # what request_callback sets
     for node in flow.nodes.values():
         if node.kind == "choice":
             items = state["vars"].get(node.items) or []
@@ -184,6 +188,41 @@ def test_every_prompt_with_worst_case_values_reads_right_in_both_languages(app, 
     assert not problems, "\n".join(dict.fromkeys(problems))
 
 
+def test_the_queue_and_callback_words_read_right_in_both_languages(settings, flow):
+    """What a caller hears in the queue (every place in line and expected wait, from none to over an
+    hour), and around a callback; the texts of a callback (confirmed now or later, missed, QX)."""
+    problems: list[str] = []
+    for language in LANGUAGES:
+        answers = {f"wait {position} {expected}": queue_twiml.wait(settings, flow, language, position, expected)
+                   for position in (1, 2, 3, 99) for expected in (None, 30, 60, 61, 4500)}
+        answers["callback"] = queue_twiml.left_for_callback(settings, flow, language, "queue_callback")
+        answers["callback open"] = queue_twiml.left_for_callback(settings, flow, language, "queue_callback_open",
+                                                                 callback_due="2026-11-25T08:30:00+08:00")
+        answers["no number"] = queue_twiml.say_then_wait(settings, flow, language, "queue_no_number")
+        answers["connecting"] = queue_twiml.connecting(settings, flow, language)
+        answers["called back"] = queue_twiml.callback_connect(settings, flow, language, "+8659212123")
+        for name, twiml in answers.items():
+            spoken = says(twiml)
+            assert spoken, f"{language} {name}: says nothing"
+            for voice, words_said in spoken:
+                if voice == settings.voice_en and CJK.search(words_said):
+                    problems.append(f"{language} {name}: Chinese read by the English voice: {words_said!r}")
+                if voice == settings.voice_zh and (ENGLISH_WORD.findall(words_said) or "12123" in words_said):
+                    problems.append(f"{language} {name}: English or 12123 read by the Mandarin voice: {words_said!r}")
+            heard = " ".join(said for _, said in spoken)
+            if BAD_PLURAL.search(heard):
+                problems.append(f"{language} {name}: a wrong plural: {heard!r}")
+        due = datetime(2026, 11, 25, 8, 30, tzinfo=CHINA)
+        texts = [render_template(language, "texts/callback", case="requested", due_at=due, now=now)
+                 for now in (True, False)]
+        texts.append(render_template(language, "texts/callback", case="missed"))
+        texts += [replies.Replier(language, settings.sms_signature).text("callback", case=case, agent_number="12123")
+                  for case in ("cancelled", "calling")]
+        for body in texts:
+            problems += reply_problems(f"{language} callback text", settings.sms_signature + body)
+    assert not problems, "\n".join(problems)
+
+
 def reply_problems(where: str, reply: str) -> list[str]:
     problems = []
     if segments(reply) > MAX_SEGMENTS:
@@ -201,6 +240,8 @@ NOT_REACHED = {
     "failure": "said when answering fails (tests/e2e/test_sms_guards.py)",
     "limited": "the rate limit's warning (tests/sms/test_ratelimit.py)",
     "who": "a number that is on no record or shared (tests/e2e/test_sms_keywords.py)",
+    "callback": "QX from a number whose only open request is a callback (tests/e2e/test_voice_queue.py, and "
+                "test_the_queue_and_callback_words_read_right_in_both_languages below)",
 }
 
 

@@ -69,7 +69,7 @@ def test_wrong_keys_get_a_short_reprompt_then_a_person(world, dial, settings):
         turn = call.press("7")
         assert turn.text.startswith("对不起，您的输入有误。") and turn.waiting == "gather"
     turn = call.press("7")
-    assert turn.waiting == "dial" and turn.dialled == [settings.agent_number]
+    assert turn.waiting == "queue" and turn.wait_url == "/voice/queue/wait"
 
 
 def test_silence_until_the_exit_outside_office_hours_hears_the_hours(world, dial, clock):
@@ -79,18 +79,19 @@ def test_silence_until_the_exit_outside_office_hours_hears_the_hours(world, dial
         assert call.silence().text.startswith("对不起，没有听到您的按键。")
     turn = call.silence()
     assert "非工作时间" in turn.text and "上午8点30分至下午5点30分" in turn.text and "短信" in turn.text
-    assert turn.waiting == "hangup"
+    assert "回电，请按1" in turn.text  # a callback at the next opening is offered
+    assert call.silence().waiting == "hangup"
 
 
-def test_star_repeats_hash_goes_back_and_zero_dials_a_person(world, dial, settings):
+def test_star_repeats_hash_goes_back_and_zero_queues_for_a_person(world, dial, settings):
     call = at_main_menu(dial, world.full())
     menu = call.press("4")
     assert "预约考试请按2" in menu.text
     assert call.press("*").text == menu.text
     assert "交通违法查询请按1" in call.press("#").text
     turn = call.press("0")
-    assert turn.waiting == "dial" and turn.dialled == [settings.agent_number]
-    turn = call.dial_result("busy")
+    assert turn.waiting == "queue"
+    turn = call.leave_queue("queue-full")  # Twilio could not queue the call
     assert "人工座席正忙" in turn.text and "短信" in turn.text and turn.waiting == "hangup"
 
 
@@ -118,7 +119,7 @@ def test_five_wrong_pins_lock_verification_and_offer_a_person(world, dial, setti
     turn = call.press(WRONG_PIN)
     assert "验证失败次数过多" in turn.text and "上午10点15分以后再试" in turn.text  # locked at 10:00 for 15 minutes
     assert "转人工服务请按0" in turn.text
-    assert call.press("0").dialled == [settings.agent_number]
+    assert call.press("0").waiting == "queue"
 
     later = dial(caller.phone)  # calling back at once does not get another try
     turn = later.press("1")

@@ -16,8 +16,42 @@ def test_a_scripted_call_in_process_prints_what_is_said(app, settings):
     out = result.output
     assert "[cmn-CN] 您好，欢迎致电交管幺二幺二三服务热线" in out and "[en-US] For English, press 9." in out
     assert "您的驾驶证准驾车型C1" in out
-    assert f"(dialling {settings.agent_number})" in out and "< (the person's line: busy)" in out
-    assert "人工座席正忙" in out and "> call ended" in out
+    assert "< (waiting in the queue for a person)" in out
+    assert "您是下一位" in out and "如需挂机并由人工回电，请按1" in out and "> call ended" in out
+
+
+def test_keys_0_show_the_queue_as_a_caller_hears_it_with_the_loopback_keeping_the_queue(settings, clock):
+    import dataclasses
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from hotline.sandbox.loopback_twilio import Loopback
+    from hotline.web import create_app
+    from tests.conftest import free_port
+
+    loopback = Loopback(callbacks=False).start()
+    port = free_port()
+    served = create_app(dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}",
+                                            twilio_api_url=loopback.url), clock=clock)
+    server = make_server("127.0.0.1", port, served, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        loopback.enter(f"{settings.rq_queue_prefix}-agents", "CA" + "1" * 32)  # someone already waits
+        caller = World(served.extensions["hotline"]).full()
+        result = served.test_cli_runner().invoke(args=["phone", "call", caller.phone, "--keys", "0,_,1"])
+        assert result.exit_code == 0, result.output
+        out = result.output
+        assert "正在为您转接人工服务" in out and "< (waiting in the queue for a person)" in out
+        assert out.count("您前面还有1位来电") == 2  # heard again at the repeat
+        assert "如需挂机并由人工回电，请按1" in out
+        assert "人工将尽快给您回电" in out and "< (the caller leaves the queue)" in out
+        assert "感谢您的来电，再见" in out and "> call ended" in out
+        assert loopback.enter(f"{settings.rq_queue_prefix}-agents", "CA" + "1" * 32)["QueuePosition"] == 1
+    finally:
+        server.shutdown()
+        loopback.stop()
+        served.extensions["hotline"].engine.dispose()
 
 
 def test_a_call_over_http_is_signed_like_twilio_and_reads_keys_from_stdin(served_app):

@@ -148,7 +148,7 @@ class Explorer:
         turn = self._sync(phone, phone.start(), 0)
         current, trail_at = self._record(persona, phone, 0)
         inputs = 0
-        while turn.waiting in ("gather", "dial") and inputs < (BUDGET if not burn else 200):
+        while turn.waiting in ("gather", "dial", "queue") and inputs < (BUDGET if not burn else 200):
             choice = self.choose(persona, caller, current, turn, language, burn)
             if choice is None:
                 break
@@ -192,7 +192,7 @@ class Explorer:
 
     def candidates(self, caller: Caller, current: dict, turn: Turn, language: str, burn: bool) -> list[Candidate]:
         node = self.flow.nodes[current["node"]]
-        if turn.waiting == "dial":
+        if turn.waiting in ("dial", "queue"):  # how the wait for a person ends (web/voice.py maps QueueResult)
             return [Candidate("dial", "completed"), Candidate("dial", "no-answer")]
         if node.name == self.flow.start and language == "en":
             return [Candidate("press", "9")]

@@ -234,6 +234,22 @@ class World:
         self.store(someone)
         return Caller(f.valid_phone(), self._id_entries(someone))
 
+    def withheld(self) -> Caller:
+        """A withheld number (Twilio's `anonymous`): asked for an ID number; cannot be called back."""
+        someone = f.person()
+        self.store(someone)
+        return Caller("anonymous", self._id_entries(someone))
+
+    def callback_waiting(self) -> Caller:
+        """A caller who already asked to be called back (the request still open)."""
+        from hotline.services import callbacks
+
+        caller = self.full(pin=False)
+        with self.rt.transaction() as session:
+            callbacks.request(session, self.rt.clock.now(), self.rt.calendar, self.rt.settings.office_hours,
+                              number=caller.phone, party=None, menu_node="main_menu", language="zh-CN")
+        return caller
+
     def _id_entries(self, someone: dict) -> dict:
         return {
             "ask_id": [(keyed(someone["id_number"]), "sent"), (keyed(UNKNOWN_ID), "sent"), (keyed(BAD_ID), "invalid")],
@@ -298,6 +314,8 @@ class World:
             Persona("locked_number", World.locked_number),
             Persona("no_more_codes", World.no_more_codes),
             Persona("full_at_night", partial(World.full, pin=False), at=NIGHT),
+            Persona("withheld_at_night", World.withheld, at=NIGHT),
+            Persona("callback_waiting_at_night", World.callback_waiting, at=NIGHT),
             Persona("full_too_late", partial(World.full, pin=False), at=AFTER_EVERYTHING),
             Persona("unregistered_too_late", World.unregistered, at=AFTER_EVERYTHING),
             Persona("database_fails", partial(World.full, pin=False), fault=World.table_missing),

@@ -35,7 +35,9 @@ def test_every_route_has_exactly_one_known_auth_marker(app):
     public = {path for path, marker in found.items() if marker == "public"}
     assert public <= PUBLIC_ONLY, f"only {PUBLIC_ONLY} may be public, not {public - PUBLIC_ONLY}"
     voice = {path for path in found if path.startswith("/voice/")}
-    assert {"/voice/incoming", "/voice/step", "/voice/dial", "/voice/status"} <= voice
+    assert {"/voice/incoming", "/voice/step", "/voice/dial", "/voice/status", "/voice/queue/wait", "/voice/queue/key",
+            "/voice/queue/agent", "/voice/queue/connected", "/voice/queue/agent-status", "/voice/callbacks/connect",
+            "/voice/callbacks/status"} <= voice
     assert all(found[path] == "twilio" for path in found if path.startswith(("/voice/", "/sms/")))
     assert all(found[path] == "bearer:api_token" for path in found if path.startswith("/api/"))
     desk = {path for path in found if path == "/desk" or path.startswith("/desk/")}
