@@ -3,7 +3,7 @@ looks like a date or a time (a tracking number, an announcement's title)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import get_type_hints
 
 import pytest
@@ -26,7 +26,7 @@ def test_dates_are_stored_as_iso_text_and_read_back_as_dates():
     assert typed("W02", values)["pay_by"] == date(2026, 12, 9)
     moment = typed("W01", {"plate": "闽D12345", "occurred_at": "2026-12-31T15:59:00+00:00",
                            "location": "湖滨南路", "description": "违停"})["occurred_at"]
-    assert moment == datetime(2026, 12, 31, 15, 59, tzinfo=timezone.utc)
+    assert moment == datetime(2026, 12, 31, 15, 59, tzinfo=UTC)
 
 
 def test_a_title_that_looks_like_a_time_is_sent_as_written():
