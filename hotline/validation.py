@@ -460,3 +460,25 @@ def subject(value: Any, field: str = "subject") -> str:
 
 def language(value: Any, field: str = "language") -> str:
     return choice(value, field, ("zh-CN", "en"))
+
+
+_DECISION_NUMBER = re.compile(r"[0-9A-Za-z\u3400-\u9fff〔〕()（）\[\]\-]{1,40}")
+
+
+def decision_number(value: Any, field: str = "decision_number") -> str:
+    """A penalty decision's number (处罚决定书编号): up to 40 letters, digits, Chinese characters, brackets or
+    hyphens, e.g. `3502031900012345` or `厦公交决字〔2026〕第001234号`."""
+    text_value = _string(value, field).strip()
+    if not _DECISION_NUMBER.fullmatch(text_value):
+        raise InvalidValue(
+            field, f"a decision number is 1–40 letters, digits or Chinese characters, not {_shown(value)}"
+        )
+    return text_value
+
+
+def payment_reference(value: Any, field: str = "payment_reference") -> str:
+    """The reference a fine is paid under (缴款编号): 10 to 30 digits."""
+    text_value = _string(value, field).strip()
+    if not text_value.isascii() or not text_value.isdigit() or not 10 <= len(text_value) <= 30:
+        raise InvalidValue(field, f"a payment reference is 10 to 30 digits, not {_shown(value)}")
+    return text_value

@@ -23,6 +23,7 @@ from .records import (
 )
 from .session import database_unavailable, make_engine, make_sessionmaker, transaction
 from .staff import AuditRecord, Staff, StaffRole
+from .violation_handling import ViolationRequest, ViolationRequestKind, ViolationRequestStatus
 
 __all__ = [
     "Announcement",
@@ -59,6 +60,9 @@ __all__ = [
     "VerificationAttempt",
     "VerificationCode",
     "Violation",
+    "ViolationRequest",
+    "ViolationRequestKind",
+    "ViolationRequestStatus",
     "make_engine",
     "make_sessionmaker",
     "transaction",

@@ -23,6 +23,9 @@ class ChangeKind:
     OPT_IN = "opt_in"
     EXTENSION_APPLICATION = "extension_application"
     EXTENSION_CANCELLATION = "extension_cancellation"
+    VIOLATION_HANDLING = "violation_handling"
+    VIOLATION_DEFERRAL = "violation_deferral"
+    VIOLATION_OBJECTION = "violation_objection"
 
 
 class OutboundChange(Base):

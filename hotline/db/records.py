@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -137,6 +137,14 @@ class Violation(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     paid: Mapped[bool] = mapped_column(Boolean)
     driver_id_number: Mapped[str | None] = mapped_column(String(18), index=True)  # a driver's own violations
+    # Recorded by a traffic-technology monitoring device (非现场, art. 19), not by an officer on the spot.
+    camera: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    decision_number: Mapped[str | None] = mapped_column(String(40))  # 处罚决定书编号, once handled
+    payment_reference: Mapped[str | None] = mapped_column(String(40))  # 缴款编号, once handled
+    # The upstream's answer to a request made on the hotline (violation_request.id) and its outcome.
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    request_outcome: Mapped[str | None] = mapped_column(String(10))
+    deferred_until: Mapped[date | None] = mapped_column()
     # derived: first China date on which the late fee accrues (decision date + 15 days + 1), W05
     late_fee_from: Mapped[date | None] = mapped_column(index=True)
     upstream_updated_at: Mapped[datetime | None] = mapped_column()

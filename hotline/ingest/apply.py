@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ..notify import change_planner
 from ..security import check_pin, hash_pin
-from ..services import licence_extensions, review
+from ..services import licence_extensions, review, violation_handling
 from . import tables
 from .changes import ImportResult, RecordChange, RecordError
 from .jsonl import Malformed
@@ -245,6 +245,8 @@ class _Importer:
             return  # everything will be rolled back: planning notices would be wasted work
         # The upstream's answers to extension applications (a licence gaining N, T or P), baseline or not.
         licence_extensions.settle_from_changes(self.session, changes, now=self.now)
+        # The answers to violation requests (handling, deferral, objection) made on the hotline.
+        violation_handling.settle_from_changes(self.session, changes, now=self.now)
         self.result.planned += change_planner.plan_changes(
             self.session, changes, now=self.now, baseline=self.baseline
         )

@@ -154,6 +154,9 @@ VEHICLE: Fields = {
     "inspection_valid_until": (True, _DATE),
     "scrap_deadline": (False, _DATE),
 }
+# The answers to a request made on the hotline (docs/records.md, "Answers to the hotline's requests"):
+# decided / refused for handling, granted / refused for a deferral, upheld / rejected for an objection.
+REQUEST_OUTCOMES = ("decided", "refused", "granted", "upheld", "rejected")
 VIOLATION: Fields = {
     "ref": (True, _text(40)),
     "plate": (True, v.plate),
@@ -170,6 +173,12 @@ VIOLATION: Fields = {
     "revoked": (False, v.boolean),
     "paid": (True, v.boolean),
     "driver_id_number": (False, v.id_number),
+    "camera": (False, v.boolean),
+    "decision_number": (False, v.decision_number),
+    "payment_reference": (False, v.payment_reference),
+    "request_id": (False, _int(1, 2**31 - 1)),
+    "request_outcome": (False, _choice(*REQUEST_OUTCOMES)),
+    "deferred_until": (False, _DATE),
 }
 LEARNER: Fields = {
     "id_number": (True, v.id_number),
@@ -412,6 +421,19 @@ def _violation(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
         raise InvalidValue("decided_at", "given while handled is false")
     if f["recorded_at"] < f["occurred_at"]:
         raise InvalidValue("recorded_at", "is before occurred_at")
+    for name in ("decision_number", "payment_reference"):
+        if f[name] is not None and not f["handled"]:
+            raise InvalidValue(name, "given while handled is false")
+    if f["request_id"] is not None and f["request_outcome"] is None:
+        raise InvalidValue("request_outcome", "is required with request_id")
+    if f["request_outcome"] is not None and f["request_id"] is None:
+        raise InvalidValue("request_id", "is required with request_outcome")
+    if f["request_outcome"] == "decided" and not f["handled"]:
+        raise InvalidValue("request_outcome", "is decided while handled is false")
+    if (f["request_outcome"] == "granted") != (f["deferred_until"] is not None):
+        if f["deferred_until"] is None:
+            raise InvalidValue("deferred_until", "is required when request_outcome is granted")
+        raise InvalidValue("deferred_until", "given while request_outcome is not granted")
     values = {
         "ref": f["ref"],
         "occurred_at": f["occurred_at"],
@@ -426,6 +448,12 @@ def _violation(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
         "revoked": bool(f["revoked"]),
         "paid": f["paid"],
         "driver_id_number": f["driver_id_number"],
+        "camera": f["camera"] is not False,  # absent: a camera record, as every record before the field was
+        "decision_number": f["decision_number"],
+        "payment_reference": f["payment_reference"],
+        "request_id": f["request_id"],
+        "request_outcome": f["request_outcome"],
+        "deferred_until": f["deferred_until"],
         # The fine is due within 15 days of the decision being served; from the 16th day 3 % a day.
         "late_fee_from": fines.late_fee_from(decided_at) if decided_at else None,
     }
