@@ -617,6 +617,93 @@ def cancel_inspection(rt: Runtime, params: dict, state: dict) -> Result:
 
 
 
+# --- violations: handling, paying, deferring, objecting (services/violation_handling.py) -----------------
+
+
+def _chosen_ref(state: dict) -> str:
+    return str(state["vars"]["violation"]["ref"])
+
+
+@action("violation_options", "ok", "refused")
+def violation_options(rt: Runtime, params: dict, state: dict) -> Result:
+    """Before the caller picks a violation to act on: the account rule, and the deferral lengths (art. 53)."""
+    from ..services import violation_handling
+
+    violation_handling.check_allowed(_verified_party(state), paying=bool(params.get("paying")))
+    months = range(1, violation_handling.MAX_DEFERRAL_MONTHS + 1)
+    return "ok", {"deferral_lengths": [{"months": m} for m in months]}
+
+
+@action("check_handling", "ok", "refused")
+def check_handling(rt: Runtime, params: dict, state: dict) -> Result:
+    """The facts the caller confirms by key before a handling request is made (art. 58, 52)."""
+    from ..services import violation_handling
+
+    with rt.transaction(read_only=True) as session:
+        facts = violation_handling.check_handle(session, rt.clock, _verified_party(state), _chosen_ref(state))
+    return "ok", {"handling": plain(facts)}
+
+
+@action("request_handling", "ok", "refused")
+def request_handling(rt: Runtime, params: dict, state: dict) -> Result:
+    """Reached only from the prompt that read the facts and asked the caller to confirm they drove, by 1."""
+    from ..services import violation_handling
+
+    with rt.transaction() as session:
+        made = violation_handling.request_handling(session, rt.clock, _verified_party(state), _chosen_ref(state),
+                                                   "voice")
+    return "ok", {"violation_request": plain(made)}
+
+
+@action("load_payment", "ok", "refused")
+def load_payment(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import violation_handling
+
+    with rt.transaction(read_only=True) as session:
+        view = violation_handling.payment(session, rt.clock, _verified_party(state), _chosen_ref(state))
+    return "ok", {"payment": plain(view)}
+
+
+@action("check_deferral", "ok", "refused")
+def check_deferral(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import violation_handling
+
+    months = int(state["vars"]["deferral_length"]["months"])
+    with rt.transaction(read_only=True) as session:
+        facts = violation_handling.check_defer(session, rt.clock, _verified_party(state), _chosen_ref(state), months)
+    return "ok", {"deferral": plain(facts)}
+
+
+@action("request_deferral", "ok", "refused")
+def request_deferral(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import violation_handling
+
+    months = int(state["vars"]["deferral_length"]["months"])
+    with rt.transaction() as session:
+        made = violation_handling.request_deferral(session, rt.clock, _verified_party(state), _chosen_ref(state),
+                                                   months, "voice")
+    return "ok", {"violation_request": plain(made)}
+
+
+@action("check_objection", "ok", "refused")
+def check_objection(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import violation_handling
+
+    with rt.transaction(read_only=True) as session:
+        facts = violation_handling.check_object(session, rt.clock, _verified_party(state), _chosen_ref(state))
+    return "ok", {"objection": plain(facts)}
+
+
+@action("request_objection", "ok", "refused")
+def request_objection(rt: Runtime, params: dict, state: dict) -> Result:
+    from ..services import violation_handling
+
+    with rt.transaction() as session:
+        made = violation_handling.request_objection(session, rt.clock, _verified_party(state), _chosen_ref(state),
+                                                    "voice")
+    return "ok", {"violation_request": plain(made)}
+
+
 # --- extensions (延期) and announcements (公告) ---------------------------------------------------------
 
 

@@ -13,6 +13,10 @@ What people type, after `normalise`:
                                                       3 physical certificate, reason 1 military 2 abroad
                                                       3 other, 1-3 years (`YQ 1 2 3`); fewer numbers ask
                                                       for the next one
+    处理 / BL / HANDLE n                              handle violation n of the WZ list (自助处理)
+    缴款 / JK / PAY [n]                               how to pay the decided fines (or fine n of WZ)
+    延期处理 / HC / DEFER n [months]                  defer handling violation n by 1-3 months
+    异议 / SS / OBJECT n                              object to the record of violation n
     公告 / GG [area | TD]                             subscribe to announcements (a 6-digit region code,
                                                       default the sender's own); GG TD unsubscribes
     帮助 / BZ / HELP                                  the short help
@@ -47,6 +51,10 @@ class Verb(StrEnum):
     CANCEL = "cancel"
     EXTENSION = "extension"  # YQ / 延期
     ANNOUNCEMENTS = "announcements"  # GG / 公告
+    HANDLE = "handle"  # BL / 处理: self-service handling of a camera record
+    PAY = "pay"  # JK / 缴款: how to pay a decided fine
+    DEFER = "defer"  # HC / 延期处理
+    OBJECT = "object"  # SS / 异议
     HELP = "help"
     OPT_OUT = "opt_out"  # TD / 退订 / T: our own opt-out
     OPT_IN = "opt_in"  # 订阅
@@ -120,6 +128,10 @@ for _words, _verb in (
     (("延期办理", "申请延期", "延期", "YQ", "EXTENSION", "EXTEND"), Verb.EXTENSION),
     (("公告", "公布", "GG", "ANNOUNCEMENTS", "ANNOUNCEMENT", "NEWS"), Verb.ANNOUNCEMENTS),
     (("帮助", "菜单", "BZ", "HELP", "INFO", "MENU", "H"), Verb.HELP),
+    (("自助处理", "处理违法", "违法处理", "处理", "BL", "HANDLE"), Verb.HANDLE),
+    (("缴纳罚款", "交罚款", "缴罚款", "缴款", "缴费", "交款", "JK", "PAY"), Verb.PAY),
+    (("延期处理", "暂缓处理", "HC", "DEFER"), Verb.DEFER),
+    (("异议", "申诉", "SS", "OBJECT", "DISPUTE"), Verb.OBJECT),
 ):
     for _word in _words:
         _KEYWORDS[_word] = _verb
@@ -311,4 +323,17 @@ def _announcements(verb: Verb, hint: str | None, rest: str) -> Command:
     return Command(Verb.UNKNOWN, hint=hint, problem=Problem.UNRECOGNISED)
 
 
-_OWN_ARGUMENTS = {Verb.EXTENSION: _extension, Verb.ANNOUNCEMENTS: _announcements}
+def _violation_and_months(verb: Verb, hint: str | None, rest: str) -> Command:
+    """`HC 2 3`: the violation's number in the WZ list, then the months (1-3) when given; `个月` may follow."""
+    numbers: list[int] = []
+    for token in _TOKEN.findall(rest.replace("个月", " ").replace("月", " ")):
+        token = token.strip()
+        if not token:
+            continue
+        if not (token.isascii() and token.isdigit()) or len(token) > 3 or len(numbers) == 2:
+            return Command(Verb.UNKNOWN, hint=hint, problem=Problem.UNRECOGNISED)
+        numbers.append(int(token))
+    return Command(verb, hint=hint, number=numbers[0] if numbers else None, numbers=tuple(numbers))
+
+
+_OWN_ARGUMENTS = {Verb.EXTENSION: _extension, Verb.ANNOUNCEMENTS: _announcements, Verb.DEFER: _violation_and_months}

@@ -46,6 +46,7 @@ from ..services import (
     licence_extensions,
     optouts,
     queries,
+    violation_handling,
 )
 from ..services.errors import Refusal
 from ..services.identity import Party
@@ -59,6 +60,8 @@ log = logging.getLogger("hotline.sms")
 CHANNEL = "sms"
 # Open inspection slots looked at for one JY reply; those that fit in 4 segments are numbered.
 SLOT_CANDIDATES = 8
+# Violations of a WZ list that BL / JK / HC / SS can name by number.
+VIOLATION_CHOICES = 100
 
 
 # Replies about no one's record, said without a name even on a shared number: who is chosen (it names them
@@ -304,6 +307,10 @@ class _Dialogue:
             Verb.CANCEL: self.cancel,
             Verb.EXTENSION: self.extension,
             Verb.ANNOUNCEMENTS: self.announcements,
+            Verb.HANDLE: self.handle_violation,
+            Verb.PAY: self.payment,
+            Verb.DEFER: self.defer_violation,
+            Verb.OBJECT: self.object_to_violation,
             Verb.CONFIRM: self.confirm,
             Verb.DECLINE: self.decline,
         }
@@ -329,6 +336,8 @@ class _Dialogue:
             return self.say("state", case="not_your_plate", plate=command.plate)
         open_rows = [v for v in rows if not (v.paid or v.revoked)]
         due = sum(v.total_due_fen for v in open_rows)
+        # The numbers of the list, for BL / JK / HC / SS n within 10 minutes (numbered across pages).
+        self._remember("violations", [{"ref": v.ref} for v in rows[:VIOLATION_CHOICES]])
         return self.replier().page("violations", rows, command.page, plate=command.plate, due_fen=due,
                                    open_count=len(open_rows), unhandled=sum(1 for v in rows if not v.handled),
                                    **self._common())
@@ -508,6 +517,64 @@ class _Dialogue:
             case = "calling"
         return Replier(language, self.rt.settings.sms_signature).text("callback", case=case, **self._common())
 
+    # --- violations: handling (BL), paying (JK), deferring (HC), objecting (SS) ------------------------------
+
+    def _chosen_violation(self, command: Command, keyword: str) -> str | tuple[str]:
+        """The ref of violation n of the sender's last WZ list, or the reply that says why there is none."""
+        violation_handling.check_allowed(self.party, paying=keyword == "JK")
+        if command.number is None:
+            return self.say("state", case="which_violation", keyword=keyword)
+        status, item = self.conversation.choice(self.ref, "violations", command.number)
+        if status != "ok":
+            return self.say("state", case=status, keyword="WZ")
+        return (item["ref"],)
+
+    def handle_violation(self, command: Command) -> str:
+        """`BL n`: the facts of violation n and the points it brings; `Y` sends the handling request."""
+        chosen = self._chosen_violation(command, "BL")
+        if isinstance(chosen, str):
+            return chosen
+        facts = violation_handling.check_handle(self.session, self.rt.clock, self.party, chosen[0])
+        self.conversation.propose(self.ref, {"do": "handle", "ref": chosen[0]})
+        return self.say("confirm", do="handle", facts=facts)
+
+    def defer_violation(self, command: Command) -> str:
+        """`HC n months`: defer handling violation n (art. 53 ¶2); `Y` sends the application."""
+        chosen = self._chosen_violation(command, "HC")
+        if isinstance(chosen, str):
+            return chosen
+        if len(command.numbers) < 2:
+            return self.say("state", case="which_months", number=command.number)
+        months = command.numbers[1]
+        facts = violation_handling.check_defer(self.session, self.rt.clock, self.party, chosen[0], months)
+        self.conversation.propose(self.ref, {"do": "defer", "ref": chosen[0], "months": months})
+        return self.say("confirm", do="defer", facts=facts)
+
+    def object_to_violation(self, command: Command) -> str:
+        """`SS n`: object to the camera record of violation n (art. 5 ¶3); `Y` sends the objection."""
+        chosen = self._chosen_violation(command, "SS")
+        if isinstance(chosen, str):
+            return chosen
+        facts = violation_handling.check_object(self.session, self.rt.clock, self.party, chosen[0])
+        self.conversation.propose(self.ref, {"do": "object", "ref": chosen[0]})
+        return self.say("confirm", do="object", facts=facts)
+
+    def payment(self, command: Command) -> str:
+        """`JK`: how to pay each decided, unpaid fine; `JK n`: violation n of the WZ list."""
+        clock = self.rt.clock
+        violation_handling.check_allowed(self.party, paying=True)
+        if command.number is not None:
+            chosen = self._chosen_violation(command, "JK")
+            if isinstance(chosen, str):
+                return chosen
+            views = [violation_handling.payment(self.session, clock, self.party, chosen[0])]
+        else:
+            rows = queries.violations(self.session, clock, self.party)
+            views = [violation_handling.payment(self.session, clock, self.party, v.ref)
+                     for v in rows if v.handled and not v.paid and not v.revoked]
+        text, _ = self.replier().first_fitting("payment", views, today=china_today(clock), **self._common())
+        return text
+
     def _refuse_window_only(self, view: Any) -> None:
         """Say now, not after the `Y`, that a closed booking can only be given up at the window: a prompt
         must not promise what the service will refuse (exams.cancel makes the same check again)."""
@@ -554,6 +621,13 @@ class _Dialogue:
                 view = licence_extensions.apply(self.session, clock, self.party, kind=action["kind"],
                                                 reason=action["reason"], years=action["years"], acknowledged=True,
                                                 channel=CHANNEL)
+            elif action["do"] == "handle":
+                view = violation_handling.request_handling(self.session, clock, self.party, action["ref"], CHANNEL)
+            elif action["do"] == "defer":
+                view = violation_handling.request_deferral(self.session, clock, self.party, action["ref"],
+                                                           action["months"], CHANNEL)
+            elif action["do"] == "object":
+                view = violation_handling.request_objection(self.session, clock, self.party, action["ref"], CHANNEL)
             elif action["do"] == "book":
                 view = inspections.book(self.session, clock, self.party, action["vehicle_id"], action["slot_id"],
                                         CHANNEL)

@@ -46,6 +46,16 @@ REFUSALS = {
     "bad_reason": {"reason": "x"}, "bad_years": {"years": 4}, "not_acknowledged": {},
     "extension_open": {"kind": "renewal", "application_id": 1}, "no_such_extension": {"application_id": 1},
     "no_area": {}, "bad_area": {"area": "12"},
+    # violation handling, deferral, objection, paying (services/violation_handling.py)
+    "no_such_violation": {"ref": "R"}, "another_driver": {"ref": "R"}, "not_camera": {"ref": "R"},
+    "revoked": {"ref": "R"}, "already_handled": {"ref": "R", "decided_at": AT},
+    "general_procedure": {"ref": "R", "fine_fen": 50000, "limit_fen": 20000}, "no_licence_to_handle": {},
+    "points_limit": {"points": 9, "pending_points": 3, "violation_points": 6, "limit": 12},
+    "handling_open": {"ref": "R", "request_id": 1}, "objection_open": {"ref": "R", "request_id": 1},
+    "deferral_open": {"ref": "R", "request_id": 1},
+    "already_deferred": {"ref": "R", "deferred_until": date(2027, 3, 1)},
+    "bad_months": {"months": 4}, "deferral_too_late": {"ref": "R", "deadline": date(2026, 11, 1)},
+    "not_decided": {"ref": "R"}, "already_paid": {"ref": "R"},
 }
 
 # The texts that carry no record data: English ones must stay GSM-7 (160 characters a segment).
@@ -57,7 +67,9 @@ STATIC = (
     + [("who", {"case": "unknown"}), ("who", {"case": "choose", "held": True}),
        ("who", {"case": "choose", "held": False}), ("who", {"case": "no_match"})]
     + [("state", {"case": c, "keyword": "YY KM2"}) for c in
-       ("try_later", "expired", "no_such", "no_vehicle", "which_subject", "nothing_pending", "declined")]
+       ("try_later", "expired", "no_such", "no_vehicle", "which_subject", "nothing_pending", "declined",
+        "which_violation")]
+    + [("state", {"case": "which_months", "number": 2})]
     + [("refusal", {"code": code, "facts": facts}) for code, facts in REFUSALS.items()]
     + [("refusal", {"code": "window_account_only", "facts": {"account": "none"}})]
     + [("extension", {"step": step, "numbers": numbers, "wrong": wrong, "open_kinds": ["renewal"]})
