@@ -31,7 +31,7 @@ from sqlalchemy import JSON, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..notify import change_planner
+from ..notify import change_planner, violation_answers
 from ..security import check_pin, hash_pin
 from ..services import licence_extensions, review, violation_handling
 from . import tables
@@ -245,8 +245,11 @@ class _Importer:
             return  # everything will be rolled back: planning notices would be wasted work
         # The upstream's answers to extension applications (a licence gaining N, T or P), baseline or not.
         licence_extensions.settle_from_changes(self.session, changes, now=self.now)
-        # The answers to violation requests (handling, deferral, objection) made on the hotline.
-        violation_handling.settle_from_changes(self.session, changes, now=self.now)
+        # The answers to violation requests (handling, deferral, objection) made on the hotline, and their
+        # notices (with the fines newly paid) unless this is a baseline import.
+        answered = violation_handling.settle_from_changes(self.session, changes, now=self.now)
+        if not self.baseline:
+            self.result.planned += violation_answers.plan(self.session, answered, changes, now=self.now)
         self.result.planned += change_planner.plan_changes(
             self.session, changes, now=self.now, baseline=self.baseline
         )

@@ -104,7 +104,9 @@ _ALL = (
     # Traffic violations (交通违法业务告知)
     _kind("W01", "电子监控违法记录", "change", ("plate", "occurred_at", "location", "description"),
           long_reason=_VIOLATION_FACTS),
-    _kind("W02", "违法处理决定及记分", "change", ("plate", "points", "fine", "pay_by"), recipient="driver"),
+    _kind("W02", "违法处理决定及记分", "change", ("plate", "points", "fine", "pay_by", "payment_reference"),
+          recipient="driver",
+          long_reason="a decision that carries its payment reference (缴款编号, up to 30 digits) says how to pay"),
     _kind("W03", "累积过多未处理违法", "change", ("plate", "count")),
     _kind("W04", "单位车辆未处理违法", "change", ("plate", "occurred_at", "location", "description"),
           long_reason=_VIOLATION_FACTS),
@@ -127,7 +129,16 @@ ANNOUNCEMENT = NoticeKind(
     "A01", "announcement", "交管公告/公布", "announcement", False, "subscriber", ("kind", "title", "text"),
     long_reason="an announcement's text is the upstream's; it is cut to a few segments, not to one",
 )
-EXTRA_KINDS: dict[str, NoticeKind] = {ANNOUNCEMENT.code: ANNOUNCEMENT}
+# The answers to what a person asked on the hotline about a violation (services/violation_handling.py),
+# planned by hotline/notify/violation_answers.py; a decided handling request is W02 above. The recipient is
+# the person who asked (`requester`), or for a payment the driver (the owner when the driver is not known).
+VIOLATION_ANSWERS = (
+    NoticeKind("W06", "violation", "罚款缴纳成功", "change", False, "driver", ("plate", "fine", "decision_number")),
+    NoticeKind("W07", "violation", "违法延期处理审核结果", "change", False, "requester", ("plate", "outcome", "until")),
+    NoticeKind("W08", "violation", "违法记录异议审查结果", "change", False, "requester", ("plate", "outcome")),
+    NoticeKind("W09", "violation", "违法自助处理未受理", "change", False, "requester", ("plate",)),
+)
+EXTRA_KINDS: dict[str, NoticeKind] = {ANNOUNCEMENT.code: ANNOUNCEMENT} | {k.code: k for k in VIOLATION_ANSWERS}
 
 
 def kind(code: str) -> NoticeKind:
@@ -152,6 +163,10 @@ class NoticeVariables(TypedDict, total=False):
     birthday: date
     exam_date: date
     pay_by: date | None
+    payment_reference: str | None  # W02: 缴款编号, when the decision carries one
+    decision_number: str | None  # W06
+    outcome: str  # W07: granted | refused; W08: upheld | rejected
+    until: date | None  # W07: the date handling is deferred to
     retake_from: date | None
     occurred_at: datetime
     location: str

@@ -187,7 +187,8 @@ class _ChangePlanner:
             if fine and not new["paid"] and new.get("decided_at") is not None:
                 pay_by = fines.pay_by(new["decided_at"]).isoformat()
             yield Planned("W02", "vehicle", vehicle_id, occasion, *recipient,
-                          {"plate": new["plate"], "points": new["points"], "fine": fine, "pay_by": pay_by})
+                          {"plate": new["plate"], "points": new["points"], "fine": fine, "pay_by": pay_by,
+                           "payment_reference": new.get("payment_reference") if pay_by else None})
 
     def many_unhandled(self, changes: list) -> Iterator[Planned]:
         """W03: a vehicle's unhandled violations reach 5 through news (old records found late do not count)."""

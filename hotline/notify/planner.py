@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from .. import phones
 from ..db import Notice, NoticeState, Organisation, Person, PhonePreference, Vehicle, Violation
-from .catalogue import KINDS, NoticeVariables, stored
+from .catalogue import NoticeVariables, stored
+from .catalogue import kind as notice_kind
 
 NO_MOBILE = "no mobile number"
 # Rows per INSERT statement: large enough to be fast, small enough for SQLite's variable limit.
@@ -145,7 +146,7 @@ def _row(notice: Planned, contact: tuple[str | None, str] | None, now: datetime)
         "phone": phone if mobile else None,
         "language": language,
         "variables": stored(notice.kind, notice.variables),
-        "urgent": KINDS[notice.kind].urgent,
+        "urgent": notice_kind(notice.kind).urgent,
         "state": NoticeState.PLANNED if mobile else NoticeState.SKIPPED,
         "skip_reason": None if mobile else NO_MOBILE,
         "planned_at": now,

@@ -114,6 +114,8 @@ class ViolationView:
     pay_by: date | None  # last China date without a late fee (decision date + 15)
     late_fee_fen: int  # owed today
     total_due_fen: int  # fine + late fee still to pay; 0 when paid or revoked
+    decision_number: str | None = None  # 处罚决定书编号, once decided (services/violation_handling.py)
+    payment_reference: str | None = None  # 缴款编号: what the fine is paid under
 
 
 # --- licence --------------------------------------------------------------------------------------
@@ -309,6 +311,8 @@ def _violation_view(violation: Violation, plate: str, plate_type: str, today: da
         pay_by=due_by,
         late_fee_fen=late_fee,
         total_due_fen=0 if settled else violation.fine_fen + late_fee,
+        decision_number=violation.decision_number,
+        payment_reference=violation.payment_reference,
     )
 
 

@@ -225,7 +225,7 @@ def test_jk_gives_the_reference_the_ways_to_pay_and_todays_amount(client, settin
         },
     )
     reply = text(client, settings, phone, "JK")
-    assert "缴款编号350200260001234567" in reply and "决定书3502031900012345" in reply
+    assert "缴款编号3502 0026 0001 2345 67" in reply and "决定书3502031900012345" in reply
     assert "今日应缴200元" in reply and "不收取任何款项" in reply and "银行" in reply
 
 
@@ -243,7 +243,7 @@ def test_jk_adds_the_late_fee_of_art60(client, settings, session, owner):
     text(client, settings, owner["phone"], "WZ")
     reply = text(client, settings, owner["phone"], "JK 1")
     assert "含加处罚款" in reply
-    assert "缴款编号350200260001234567" in reply
+    assert "缴款编号3502 0026 0001 2345 67" in reply
 
 
 def test_jk_of_an_undecided_violation_offers_handling(client, settings, session, owner):

@@ -227,7 +227,8 @@ def test_decision_goes_to_the_driver_when_known(session, settings):
     change(session, decided)
     [notice] = notices(session)
     assert (notice.kind, notice.recipient_id, notice.phone) == ("W02", person_id(session, driver), driver["phone"])
-    assert notice.variables == {"plate": car["plate"], "points": 6, "fine": 20000, "pay_by": "2026-12-09"}
+    assert notice.variables == {"plate": car["plate"], "points": 6, "fine": 20000, "pay_by": "2026-12-09",
+                                "payment_reference": None}
     assert "2026年12月09日前缴纳" in render_notice(notice, "zh-CN", settings)
 
 

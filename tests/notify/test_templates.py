@@ -28,6 +28,7 @@ WORST: dict[str, list] = {
     "reason": ["certificate", "expired", None],
     "exam_date": ["2026-12-31"],
     "pay_by": ["2026-12-31", None],
+    "payment_reference": ["350200260001234567890123456789", None],
     "retake_from": ["2026-12-31", None],
     "occurred_at": ["2026-12-31T15:59:00+00:00"],  # 23:59 in China
     "location": ["厦门市湖里区枋湖北二路与金湖路交叉口往金山方向约一百五十米处东侧路段天桥"[:40]],
