@@ -72,8 +72,9 @@ def test_order163_art17_reaching_12_points_goes_to_a_window(app, settings, world
 def test_art53_defer_by_up_to_three_months(app, settings, world):
     call, _ = call_about_a_violation(app, settings, world)
     lengths = call.press("3").text
-    assert "延期处理最长三个月" in lengths and "延期3个月，请按3" in lengths
-    confirm = call.press("3").text
+    assert "延期处理最长三个月" in lengths and "延期2个月，请按2" in lengths
+    assert "延期3个月，请按1" in call.press("9").text
+    confirm = call.press("1").text
     assert "延期处理3个月" in confirm and "2027年3月25日" in confirm
     assert "延期处理申请已提交" in call.press("1").text
     assert requests(app) == [("defer", "pending", "voice", 3)]
