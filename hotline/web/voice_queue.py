@@ -49,7 +49,7 @@ def _sid(field: str = "CallSid") -> str | None:
 
 
 def _arg(name: str) -> int | None:
-    return whole_number(request.args.get(name, ""), max_digits=12)
+    return whole_number(request.args.get(name, ""), max_digits=9)  # within an INTEGER column
 
 
 def _language(value: str | None) -> str:

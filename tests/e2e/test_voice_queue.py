@@ -5,12 +5,12 @@ outside office hours the callback comes at the next working day's opening."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from hotline.clock import CHINA
-from hotline.db import CallbackRequest, Notice, QueueEntry
+from hotline.db import CallbackRequest, QueueEntry
 from tests.e2e.test_voice_calls import at_main_menu, texts_to
 from tests.e2e.voice_world import NIGHT
 from tests.sms.helpers import text
@@ -165,19 +165,6 @@ def test_a_withheld_number_cannot_be_called_back(app, world, dial, clock):
 
 def test_the_queue_wait_url_checks_the_signature(client):
     assert client.post("/voice/queue/wait", data={"CallSid": "CA" + "0" * 32}).status_code == 403
-
-
-def test_texts_to_the_callback_number_are_x04(app, world, dial):
-    rt = app.extensions["hotline"]
-    caller = world.full()
-    call = at_main_menu(dial, caller)
-    call.press("0")
-    call.hold()
-    call.press("1")
-    with rt.transaction(read_only=True) as session:
-        kinds = session.scalars(select(Notice.kind).where(Notice.phone == caller.phone)).all()
-    assert "X04" in kinds
-    assert requests(rt)[0].requested_at == rt.clock.now() - timedelta(0)
 
 
 def test_qx_by_text_withdraws_the_callback_when_nothing_else_is_open(app, client, settings, world, dial):
