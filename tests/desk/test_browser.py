@@ -84,12 +84,12 @@ def test_an_agent_takes_a_waiting_caller_sees_their_records_and_calls_another_ba
 
     caller_waiting(desk, first.phone)
     # The page polls: the caller appears without a reload.
-    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "queue-count").text == "1")
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "queue-count").text == "1")
     (row,) = rows(browser, "queue")
     assert "verified" in row and first.phone[-4:] in row and first.phone[3:] not in row
 
     browser.find_element(By.ID, "take-next").click()
-    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "taken"))
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "taken"))
     (agent_leg,) = loopback.calls(to=AGENT_PHONE)
     assert "/voice/queue/agent" in agent_leg.url
     # The agent answers: Twilio fetches the leg's TwiML, which dials the queue the caller waits in.
@@ -108,9 +108,9 @@ def test_an_agent_takes_a_waiting_caller_sees_their_records_and_calls_another_ba
     call = caller_waiting(desk, second.phone)
     assert call.press("1").waiting == "leave"  # 1 while waiting: a callback instead
     call.leave_queue("leave")
-    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "callback-count").text == "1")
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "callback-count").text == "1")
     browser.find_element(By.CSS_SELECTOR, "#callbacks button.call-now").click()
-    WebDriverWait(browser, 15).until(lambda b: "Calling " in b.find_element(By.TAG_NAME, "main").text)
+    WebDriverWait(browser, 30).until(lambda b: "Calling " in b.find_element(By.TAG_NAME, "main").text)
     (callback_call,) = loopback.calls(to=second.phone)
     assert "/voice/callbacks/connect" in callback_call.url
     assert "calling" in rows(browser, "callbacks")[0]
