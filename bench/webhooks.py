@@ -241,7 +241,7 @@ def drive_to_main_menu(server: Server, database_url: str, caller: str) -> AtMain
     if status != 200 or "请按2" not in twiml and "press 2" not in twiml:
         raise SystemExit(f"the call did not reach the main menu: {twiml[:400]}")
     connection = redis_client.Redis.from_url(server_redis_url)
-    current = call_state.load(connection, sid, prefix=Settings.rq_queue_prefix)  # the server's default
+    current = call_state.load(connection, sid, prefix=Settings().rq_queue_prefix)  # the server's default
     connection.close()
     if current is None or not current.get("vars", {}).get("verified"):
         raise SystemExit("the driven call is not verified at the main menu")
@@ -261,7 +261,7 @@ def licence_step_requests(server: Server, menus: list[AtMainMenu], count: int) -
         sid = _sid("CA")
         # The state the caller's own previous webhook left, and that webhook's answer, as the engine keeps them.
         call_state.save(
-            connection, sid, menu.step - 1, menu.state, menu.previous_answer, 3600, prefix=Settings.rq_queue_prefix
+            connection, sid, menu.step - 1, menu.state, menu.previous_answer, 3600, prefix=Settings().rq_queue_prefix
         )
         requests.append(signed(server, f"/voice/step?n={menu.step}", call_params(sid, menu.caller, Digits="2")))
     connection.close()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -97,7 +96,7 @@ class WorkCalendar:
 @functools.cache
 def official() -> WorkCalendar:
     """The process's calendar for rules computed where no Runtime reaches (the import's derived columns,
-    the scan): the file `HOTLINE_HOLIDAYS_FILE` names, else the shipped one, the same as `Settings`."""
+    the scan): the settings' `holidays_file`, read from the environment as the app reads it."""
     from .config import Settings
 
-    return WorkCalendar.load(os.environ.get("HOTLINE_HOLIDAYS_FILE") or Settings().holidays_file)
+    return WorkCalendar.load(Settings.from_env().holidays_file)

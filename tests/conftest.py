@@ -8,7 +8,6 @@ a skip: the suite's promise is that it ran on both.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import shutil
@@ -294,7 +293,7 @@ def served_app(settings, clock):
     from hotline.web import create_app
 
     port = free_port()
-    served = create_app(dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}"), clock=clock)
+    served = create_app(settings.replace(public_url=f"http://127.0.0.1:{port}"), clock=clock)
     server = make_server("127.0.0.1", port, served, threaded=True)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import date
-from datetime import time as clock_time
 
 from rq import Queue
 
@@ -41,8 +40,7 @@ class Scheduler:
         took: list[str] = []
         now = self.rt.clock.now()
         local = china_now(self.rt.clock)
-        scan_at = clock_time.fromisoformat(settings.scan_at)
-        scan_due = local.time() >= scan_at and local.date() != self.leave_scan_on
+        scan_due = local.time() >= settings.scan_at and local.date() != self.leave_scan_on
         if scan_due and self._take(f"scan:{local.date().isoformat()}", DAILY_LOCK_SECONDS):
             self._enqueue("workers.jobs.scan", local.date().isoformat(), job_id=f"scan-{local.date().isoformat()}")
             took.append(f"scan:{local.date().isoformat()}")

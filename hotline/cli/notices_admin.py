@@ -44,7 +44,7 @@ def retry_command() -> None:
     from ..notify.retry import requeue_failed
 
     rt = current_app.extensions["hotline"]
-    codes = {c.strip() for c in rt.settings.notice_retry_error_codes.split(",") if c.strip()}
+    codes = rt.settings.notice_retry_error_codes
     with rt.transaction() as session:
         count = requeue_failed(session, rt.clock.now(), codes)
     click.echo(f"{count} failed notices planned again (temporary failures: {', '.join(sorted(codes))})")

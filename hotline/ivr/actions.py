@@ -15,7 +15,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .. import metrics
@@ -291,10 +291,13 @@ def party_kind(rt: Runtime, params: dict, state: dict) -> Result:
 def office_hours(rt: Runtime) -> tuple[bool, datetime, datetime]:
     """Whether a person answers now (office hours on a working day, China time), and today's hours."""
     now = china_now(rt.clock)
-    start_text, _, end_text = rt.settings.office_hours.partition("-")
-    start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+    hours = rt.settings.office_hours
     today = now.date()
-    opens, closes = at_china(today, start.hour, start.minute), at_china(today, end.hour, end.minute)
+    opens = at_china(today, hours.start.hour, hours.start.minute)
+    if hours.end is None:  # 24:00
+        closes = at_china(today + timedelta(days=1), 0, 0)
+    else:
+        closes = at_china(today, hours.end.hour, hours.end.minute)
     open_now = rt.calendar.is_working_day(today) and opens <= now < closes
     return open_now, opens, closes
 

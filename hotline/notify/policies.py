@@ -18,7 +18,6 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from datetime import time as clock_time
 
 import redis
 from sqlalchemy import select
@@ -40,24 +39,13 @@ TRANSACTIONAL_PREFIX = "X"
 
 
 # -- window -----------------------------------------------------------------------------------------
-def parse_window(text: str) -> tuple[clock_time, clock_time | None]:
-    """"08:00-21:00" -> (08:00, 21:00); an end of "24:00" is midnight (None)."""
-    start_text, _, end_text = text.partition("-")
-    start = clock_time.fromisoformat(start_text.strip())
-    end_text = end_text.strip()
-    end = None if end_text in ("24:00", "") else clock_time.fromisoformat(end_text)
-    return start, end
-
-
 def in_window(settings: Settings, at: datetime) -> bool:
-    start, end = parse_window(settings.send_window)
-    local = at.astimezone(CHINA).time()
-    return local >= start and (end is None or local < end)
+    return at.astimezone(CHINA).time() in settings.send_window
 
 
 def next_opening(settings: Settings, at: datetime) -> datetime:
     """The next moment the window opens after `at` (today's opening if still ahead, else tomorrow's)."""
-    start, _ = parse_window(settings.send_window)
+    start = settings.send_window.start
     local = at.astimezone(CHINA)
     opening = local.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
     if opening <= local:

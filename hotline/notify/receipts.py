@@ -44,8 +44,8 @@ class Receipt:
     attempt_id: int | None = None
 
 
-def retry_codes(rt: Runtime) -> set[str]:
-    return {c.strip() for c in rt.settings.notice_retry_error_codes.split(",") if c.strip()}
+def retry_codes(rt: Runtime) -> frozenset[str]:
+    return rt.settings.notice_retry_error_codes
 
 
 def apply_receipt(rt: Runtime, receipt: Receipt) -> str:

@@ -7,8 +7,6 @@ from the other's state.
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from hotline.cli.phone import FlaskTransport, PhoneCall
@@ -18,7 +16,7 @@ from tests.e2e.voice_world import PIN, World
 
 @pytest.fixture
 def two_hotlines(settings, clock):
-    apps = [create_app(dataclasses.replace(settings, rq_queue_prefix=prefix), clock=clock)
+    apps = [create_app(settings.replace(rq_queue_prefix=prefix), clock=clock)
             for prefix in ("city-a", "city-b")]
     yield apps
     for app in apps:

@@ -3,7 +3,6 @@ and a Redis outage."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -101,7 +100,7 @@ def test_control_characters_get_help(client, settings, family):
 def test_the_rate_limit_answers_once_then_stays_silent_until_the_window_passes(app, client, settings, clock):
     p = person()
     rt = app.extensions["hotline"]
-    rt.settings = dataclasses.replace(rt.settings, sms_query_limit=3, sms_query_window_seconds=600)
+    rt.settings = rt.settings.replace(sms_query_limit=3, sms_query_window_seconds=600)
     with rt.sessions() as session:
         store(session, p)
     # Stand at the start of a window so that the test does not straddle two.
@@ -137,7 +136,7 @@ def test_redis_down_queries_still_answer_and_actions_say_try_later(client, setti
 def test_a_broken_database_still_gets_an_apology_not_a_500(settings, clock, tmp_path):
     from hotline.web import create_app
 
-    broken = dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'missing' / 'hotline.db'}")
+    broken = settings.replace(database_url=f"sqlite:///{tmp_path / 'missing' / 'hotline.db'}")
     app = create_app(broken, clock=clock)
     try:
         reply = text(app.test_client(), broken, "+8613800138000", "WZ")

@@ -3,7 +3,6 @@ pointed at the loopback Twilio, and a burst worker run in this process."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import datetime
 
@@ -24,7 +23,7 @@ def sending_settings(settings, loopback=None, **overrides):
     if loopback is not None:
         values["twilio_api_url"] = loopback.url
     values.update(overrides)
-    return dataclasses.replace(settings, **values)
+    return settings.replace(**values)
 
 
 def sending_runtime(settings, clock, loopback=None, **overrides) -> Runtime:

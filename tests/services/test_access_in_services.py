@@ -139,9 +139,7 @@ def test_account_table_an_organisation_asking_for_exam_plans_is_told_it_takes_no
 
 def test_account_table_public_exam_plans_and_inspection_slots_for_level_none(rt, session, unregistered):
     """The first row of the table: at level `none` the open plans and slots are still there to read."""
-    assert [p.plan_id for p in exams.open_plans(session, rt.clock, asker=unregistered.party)] == [
-        unregistered.plan_id
-    ]
+    assert [p.plan_id for p in exams.open_plans(session, rt.clock, asker=unregistered.party)] == [unregistered.plan_id]
     assert [s.slot_id for s in inspections.open_slots(session, rt.clock)] == [unregistered.slot_id]
 
 

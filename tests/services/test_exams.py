@@ -1,6 +1,5 @@
 """Exam applications: eligibility, sort time, cancellation, on fixed dates (the holiday file's 2026)."""
 
-from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -172,7 +171,7 @@ def test_subjects_in_turn_follow_the_order_of_the_exams_order162_art30_art39(rt,
 
     km2 = {"KM1": "2026-09-01", "KM2": "2026-11-02"}
     assert in_turn() == ["KM2", "KM3"]  # parallel booking: KM2 and the KM3 road test, not KM3W
-    assert in_turn(replace(rt.settings, exam_parallel_booking=False)) == ["KM2"]
+    assert in_turn(rt.settings.replace(exam_parallel_booking=False)) == ["KM2"]
     assert in_turn(passed=km2) == ["KM3"]
     assert in_turn(passed={**km2, "KM3": "2026-11-16"}) == ["KM3W"]
     # C6: KM2, then the safe-driving theory; never a KM3 road test (art. 30 ¶3).
@@ -201,14 +200,14 @@ def test_km3_before_km2_is_passed_with_parallel_booking(rt, session):
 
 @pytest.mark.parametrize("subject", ["KM3", "KM3W"])
 def test_km3_needs_km2_passed_without_parallel_booking(rt, session, subject):
-    sequential = replace(rt.settings, exam_parallel_booking=False)
+    sequential = rt.settings.replace(exam_parallel_booking=False)
     party = new_learner(session)
     plan_id = new_plan(session, subject=subject)
     assert refusal(apply, rt, session, party, plan_id, sequential).code == "km2_not_passed"
 
 
 def test_sequential_km3_ranks_from_the_km2_pass(rt, session):
-    sequential = replace(rt.settings, exam_parallel_booking=False)
+    sequential = rt.settings.replace(exam_parallel_booking=False)
     party = new_learner(session, passed={"KM1": "2026-09-01", "KM2": "2026-10-20"})
     plan_id = new_plan(session, subject="KM3")
     view = apply(rt, session, party, plan_id, sequential)
@@ -216,7 +215,7 @@ def test_sequential_km3_ranks_from_the_km2_pass(rt, session):
 
 
 def test_sequential_km3_counts_a_km2_pass_from_an_exam_result(rt, session):
-    sequential = replace(rt.settings, exam_parallel_booking=False)
+    sequential = rt.settings.replace(exam_parallel_booking=False)
     p = person()
     km2 = exam_plan(date="2026-10-27", booking_closes_at="2026-10-22T17:00:00+08:00")
     store(session, p, learner(p), km2, exam_result(p, km2, result="pass"))

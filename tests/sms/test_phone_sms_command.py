@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -45,7 +44,7 @@ def test_over_http_to_the_running_hotline(app, someone):
         # Signed for the URL it posts to, which the hotline checks against its public URL.
         url = f"http://127.0.0.1:{server.server_port}"
         rt = app.extensions["hotline"]
-        rt.settings = dataclasses.replace(rt.settings, public_url=url)
+        rt.settings = rt.settings.replace(public_url=url)
         result = app.test_cli_runner().invoke(args=["phone", "sms", "+8613800138000", "ｗｚ"])
         assert result.exit_code == 0, result.output
         assert "没有违法记录" in result.output
@@ -56,7 +55,7 @@ def test_over_http_to_the_running_hotline(app, someone):
 
 def test_a_refused_signature_is_an_error(app, someone):
     rt = app.extensions["hotline"]
-    rt.settings = dataclasses.replace(rt.settings, public_url="https://hotline.elsewhere")
+    rt.settings = rt.settings.replace(public_url="https://hotline.elsewhere")
     server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
