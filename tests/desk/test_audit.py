@@ -3,7 +3,6 @@ page), and supervisors read them in the audit log; the queue and callback lists 
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 from bs4 import BeautifulSoup
@@ -19,7 +18,7 @@ from tests.factories import person, store
 def test_each_view_of_the_taken_callers_records_is_audited_and_listed_for_supervisors(settings, clock, loopback):
     from hotline.web import create_app
 
-    app = create_app(dataclasses.replace(settings, twilio_api_url=loopback.url), clock=clock)
+    app = create_app(settings.replace(twilio_api_url=loopback.url), clock=clock)
     rt = app.extensions["hotline"]
     try:
         driver = person(name="林小明", phone="+8613800138000")

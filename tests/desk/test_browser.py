@@ -5,7 +5,6 @@ API. The app is served over HTTP on a free port, with a real database and the lo
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import xml.etree.ElementTree as ET
 
@@ -32,7 +31,7 @@ def desk(settings, clock, loopback):
 
     port = free_port()
     served = create_app(
-        dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}", twilio_api_url=loopback.url), clock=clock
+        settings.replace(public_url=f"http://127.0.0.1:{port}", twilio_api_url=loopback.url), clock=clock
     )
     server = make_server("127.0.0.1", port, served, threaded=True)
     server.daemon_threads = True

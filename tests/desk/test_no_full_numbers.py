@@ -4,7 +4,6 @@ a caller taken with their records on screen, an announcement checked, the audit 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import timedelta
 
@@ -35,7 +34,7 @@ def _forbidden(session) -> set[str]:
 def test_no_desk_page_shows_a_whole_id_number_or_phone_number(settings, clock, loopback):
     from hotline.web import create_app
 
-    app = create_app(dataclasses.replace(settings, twilio_api_url=loopback.url), clock=clock)
+    app = create_app(settings.replace(twilio_api_url=loopback.url), clock=clock)
     rt = app.extensions["hotline"]
     try:
         fill_database(rt, people=20, seed=12123, now=clock.now() - timedelta(hours=2))

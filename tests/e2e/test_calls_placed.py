@@ -5,7 +5,6 @@ ringing the agent with TwiML that dials the queue."""
 
 from __future__ import annotations
 
-import dataclasses
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ CITIZEN = "+8613912345678"
 @pytest.fixture
 def settings(settings, loopback):
     """The hotline's REST calls go to the loopback Twilio."""
-    return dataclasses.replace(settings, twilio_api_url=loopback.url)
+    return settings.replace(twilio_api_url=loopback.url)
 
 
 @pytest.fixture

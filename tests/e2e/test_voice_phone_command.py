@@ -21,7 +21,6 @@ def test_a_scripted_call_in_process_prints_what_is_said(app, settings):
 
 
 def test_keys_0_show_the_queue_as_a_caller_hears_it_with_the_loopback_keeping_the_queue(settings, clock):
-    import dataclasses
     import threading
 
     from werkzeug.serving import make_server
@@ -32,7 +31,7 @@ def test_keys_0_show_the_queue_as_a_caller_hears_it_with_the_loopback_keeping_th
 
     loopback = Loopback(callbacks=False).start()
     port = free_port()
-    served = create_app(dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}",
+    served = create_app(settings.replace(public_url=f"http://127.0.0.1:{port}",
                                             twilio_api_url=loopback.url), clock=clock)
     server = make_server("127.0.0.1", port, served, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
