@@ -21,7 +21,7 @@ Refusal codes:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from ..calendar import WorkCalendar
 from ..clock import CHINA, as_utc, at_china
+from ..config import DailyHours
 from ..db import CallbackRequest
 from ..domain.reaching_a_person import CALLBACK_ATTEMPTS, OPEN_CALLBACK_STATES, CallbackState
 from ..domain.refusals import RefusalCode
@@ -80,25 +81,19 @@ def _view(row: CallbackRequest, now: datetime) -> CallbackView:
 # --- office hours ------------------------------------------------------------------------------------
 
 
-def _hours(office_hours: str) -> tuple[time, time]:
-    start, _, end = office_hours.partition("-")
-    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
-
-
-def within_office_hours(calendar: WorkCalendar, office_hours: str, now: datetime) -> bool:
+def within_office_hours(calendar: WorkCalendar, office_hours: DailyHours, now: datetime) -> bool:
     """Whether a person answers at `now`: a working day (the holiday calendar) inside the hours, China time."""
-    opens, closes = _hours(office_hours)
     local = now.astimezone(CHINA)
-    return calendar.is_working_day(local.date()) and opens <= local.time() < closes
+    return calendar.is_working_day(local.date()) and local.time() in office_hours
 
 
-def next_opening(calendar: WorkCalendar, office_hours: str, now: datetime) -> datetime:
+def next_opening(calendar: WorkCalendar, office_hours: DailyHours, now: datetime) -> datetime:
     """The next moment a person answers after `now` (itself if it is in office hours): today's opening
     before it on a working day, else the opening of the next working day (holidays skipped, make-up
     working days counted)."""
     if within_office_hours(calendar, office_hours, now):
         return now
-    opens, _ = _hours(office_hours)
+    opens = office_hours.start
     today = now.astimezone(CHINA).date()
     if calendar.is_working_day(today) and now.astimezone(CHINA).time() < opens:
         day = today
@@ -122,7 +117,7 @@ def request(
     session: Session,
     now: datetime,
     calendar: WorkCalendar,
-    office_hours: str,
+    office_hours: DailyHours,
     *,
     number: str,
     party: Party | None,

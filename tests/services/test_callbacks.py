@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.clock import CHINA
+from hotline.config import Settings
 from hotline.db import CallbackRequest
 from hotline.domain.reaching_a_person import CallbackState
 from hotline.services import callbacks
@@ -16,7 +17,7 @@ from hotline.services.errors import Refusal
 from hotline.services.identity import party_by_id_number
 from tests.factories import person, store
 
-HOURS = "08:30-17:30"
+HOURS = Settings(office_hours="08:30-17:30").office_hours
 NUMBER = "+8613900139000"
 
 
