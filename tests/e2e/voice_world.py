@@ -144,6 +144,17 @@ class World:
         self.store(someone, *(f.vehicle(someone, **car) for car in cars))
         return Caller(someone["phone"], self.pin_entries() if pin else self.code_entries("ask_code", someone["phone"]))
 
+    def decided_fine(self) -> Caller:
+        """One camera record, already decided and unpaid with its payment reference: paying is read out;
+        handling, deferring and objecting are refused (services/violation_handling.py)."""
+        someone = f.person(account="internet")
+        car = f.vehicle(someone)
+        decided = f.violation(car, handled=True, decided_at="2026-11-21T10:00:00+08:00",
+                              decision_number="3502031900012345", payment_reference="350200260001234567",
+                              driver_id_number=someone["id_number"])
+        self.store(someone, f.licence(someone), car, decided)
+        return Caller(someone["phone"], self.code_entries("ask_code", someone["phone"]))
+
     def stolen_car(self) -> Caller:
         """A car recorded as stolen (Order 164 art. 76): inspection booking is refused before any time."""
         return self.owner({"status": "C"}, pin=False)
@@ -310,6 +321,7 @@ class World:
             Persona("window_only", World.window_only),
             Persona("extending", World.extending),
             Persona("stolen_car", World.stolen_car),
+            Persona("decided_fine", World.decided_fine),
             Persona("locked_person", World.locked_person),
             Persona("locked_number", World.locked_number),
             Persona("no_more_codes", World.no_more_codes),
