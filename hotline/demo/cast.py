@@ -11,13 +11,15 @@ Main cast (the README's "Try it"; `flask demo-data` prints it with the ID number
 
 - +8613800138000 林小明 (internet account, PIN 135790): 9 points this cycle (D11), a 12-year-old car due
   for inspection in 30 days (V01), a fine decided 20 days ago and unpaid (late fee, W05), a camera record
-  from two days ago (W01), a new-energy car with nothing due.
+  from two days ago (W01) that he may not handle by phone or text (9 + 3 points would reach 12), a new-energy
+  car with nothing due.
 - +8613800138001 the Chen family, one phone, verified by SMS code; the caller chooses by ID last 4:
   陈建国 (window account, A2 licence, review due in 30 days, D05), 陈美 (licence expires in 30 days, D01),
   陈子涵 (learner with a permit, may apply for KM2; applied for the one-seat demo plan, D19).
 - +8613800138002 厦门鹭岛运输有限公司 (organisation, PIN 246810): a lorry with five unhandled violations
   (W04, W03), a lorry whose inspection ran out yesterday (V03), an electric bus.
-- +8613800138003 王芳 (replies in English, PIN 112233): an inspection-exempt car due in 90 days (V02).
+- +8613800138003 王芳 (replies in English, PIN 112233): an inspection-exempt car due in 90 days (V02), and a
+  camera record she may handle herself (BL 1 after WZ, then Y; or by phone 1, 2, 1, 1).
 - +8613800138004 张伟 (no online account): hears the public exam plans and inspection slots; his own records
   and bookings need registration first.
 - +8613800138005 刘洋 (learner, PIN 135790): failed KM3 twelve days ago (D20), may book a retake now.
@@ -196,10 +198,14 @@ def _main_cast(b: _Builder) -> None:
               inspection=300, scrap_deadline=add_years(t, 9))
 
     # 王芳 hears and reads English; her five-year-old car is inspection-exempt: apply for the label (V02).
+    # A camera record from three days ago (100 yuan, 3 points; she has 3) she may handle herself (BL,
+    # 处理程序规定 art. 58); 林小明's camera record would bring him to 12 points, so he is sent to a window.
     wang = b.person("王芳", ENGLISH_PHONE, date(1992, 11, 3), 6, language="en", pin=ENGLISH_PIN)
     b.licence(wang, ["C1"], first_issued=date(2014, 6, 1), points=3)
-    b.vehicle("闽D23456", wang, registered=add_years(t + timedelta(days=90), -4) - timedelta(days=10),
-              inspection=90)
+    wang_car = b.vehicle("闽D23456", wang, registered=add_years(t + timedelta(days=90), -4) - timedelta(days=10),
+                         inspection=90)
+    b.violation("DEMO-WANG-1", wang_car, days_ago=3, fine=100, points=3, code="1352",
+                description="机动车违反规定使用专用车道的", location="厦门市思明区厦禾路BRT专用道")
 
     # 张伟 has no online account: his queries are answered with how to register.
     zhang = b.person("张伟", UNREGISTERED_PHONE, date(1979, 1, 30), 7, account="none")
