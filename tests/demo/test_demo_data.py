@@ -7,6 +7,7 @@ import io
 import json
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select, text
 
 from hotline.clock import CHINA, FixedClock
@@ -29,7 +30,8 @@ from hotline.demo.crowd import CrowdPlan
 from hotline.demo.export import write_jsonl
 from hotline.ingest import apply_records, read_jsonl
 from hotline.notify.catalogue import KINDS
-from hotline.services import access, allocation, exams, identity, inspections, queries
+from hotline.services import access, allocation, exams, identity, inspections, queries, violation_handling
+from hotline.services.errors import Refusal
 from tests.factories import licence, person, store
 
 DAY = "2026-11-24"
@@ -92,6 +94,14 @@ def test_the_readme_people_are_there_for_every_menu_path(app, rt, settings, cloc
         assert [v.inspection_refusal for v in queries.vehicles(session, clock, lin)
                 if v.inspection_valid_until.isoformat() == "2026-12-24"] == [None]
         assert [v.inspection_refusal for v in queries.vehicles(session, clock, english)] == ["inspection_exempt"]
+        # 处理程序规定 art. 58: 王芳 may handle her camera record herself; 林小明's would bring him to 12 points
+        # (Order 163 art. 17), so he is sent to a window: the README's try-it shows both.
+        [wang_record] = [v for v in queries.violations(session, clock, english) if not v.handled]
+        assert violation_handling.check_handle(session, clock, english, wang_record.ref).points_after == 6
+        [lin_record] = [v for v in own if not v.handled]
+        with pytest.raises(Refusal) as refused:
+            violation_handling.check_handle(session, clock, lin, lin_record.ref)
+        assert refused.value.code == "points_limit"
         unregistered, = identity.identify(session, cast.UNREGISTERED_PHONE)
         assert not access.allowed(unregistered, access.Action.OWN_QUERIES)
 
