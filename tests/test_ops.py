@@ -72,7 +72,7 @@ def test_each_job_logs_one_line_with_its_id_outcome_and_time(rt):
     jobs.use_runtime(rt)
     try:
         queue = rt.queue()
-        job = queue.enqueue(jobs.dispatch)
+        job = queue.enqueue(jobs.scan, "2026-11-24")
         SimpleWorker([queue], connection=rt.redis).work(burst=True)
     finally:
         logger.removeHandler(handler)
@@ -80,5 +80,5 @@ def test_each_job_logs_one_line_with_its_id_outcome_and_time(rt):
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     done = [line for line in lines if line["message"] == "job"]
     assert len(done) == 1
-    assert done[0]["request_id"] == job.id and done[0]["job"] == "dispatch" and done[0]["outcome"] == "ok"
+    assert done[0]["request_id"] == job.id and done[0]["job"] == "scan" and done[0]["outcome"] == "ok"
     assert done[0]["ms"] >= 0

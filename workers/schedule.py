@@ -1,7 +1,8 @@
 """The recurring schedule behind `flask scheduler`.
 
-Every tick: the dispatcher and the sweep run in this process (they are short, and must not wait behind a
-queue of notices); the daily scan and each plan's allocation are enqueued as jobs on the default queue.
+Every tick: the sweep and the dispatcher run in this process (they are short, and must not wait behind a
+queue of notices; the dispatcher is the one entry of planned notices into the send queues); the daily scan
+and each plan's allocation are enqueued as jobs on the default queue.
 Each run has an id (`scan:2026-11-24`, `allocate:<plan>`, `dispatch:<slot>`, `sweep:<slot>`) taken with a
 Redis SET NX before it starts, so a second scheduler (a standby, or one started by mistake) does nothing twice.
 """
@@ -45,18 +46,20 @@ class Scheduler:
             self._enqueue("workers.jobs.scan", local.date().isoformat(), job_id=f"scan-{local.date().isoformat()}")
             took.append(f"scan:{local.date().isoformat()}")
         took.extend(self._allocations())
-        slot = int(now.timestamp()) // max(1, settings.dispatch_interval_seconds)
-        if self._take(f"dispatch:{slot}", settings.dispatch_interval_seconds):
-            from hotline.notify.sender import dispatch
-
-            dispatch(self.rt)
-            took.append(f"dispatch:{slot}")
+        # The sweep first (it applies opt-outs held while the database was down), then the dispatcher: the one
+        # way planned notices move on to the send queues.
         slot = int(now.timestamp()) // max(1, settings.sweep_interval_seconds)
         if self._take(f"sweep:{slot}", settings.sweep_interval_seconds):
             from hotline.notify.sweep import sweep
 
             sweep(self.rt, self.sender.gateway if self.sender else None)
             took.append(f"sweep:{slot}")
+        slot = int(now.timestamp()) // max(1, settings.dispatch_interval_seconds)
+        if self._take(f"dispatch:{slot}", settings.dispatch_interval_seconds):
+            from hotline.notify.sender import dispatch
+
+            dispatch(self.rt)
+            took.append(f"dispatch:{slot}")
         return took
 
     def _allocations(self) -> list[str]:

@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from ..db import Notice
-from ..notify import policies, sender
+from ..notify import policies, sender, store
 from .notices import notices
 
 
@@ -31,7 +31,7 @@ def resume_command() -> None:
     was = sender.is_paused(rt)
     policies.resume(rt.settings, rt.redis)
     with rt.transaction(read_only=True) as session:
-        rows = session.execute(select(Notice.id, Notice.urgent).where(Notice.state == "queued")).all()
+        rows = store.all_queued(session)
     sender.enqueue(rt, [r.id for r in rows if r.urgent], urgent=True)
     sender.enqueue(rt, [r.id for r in rows if not r.urgent], urgent=False)
     click.echo(f"sending resumed (was: {was or 'not paused'}); {len(rows)} queued notices enqueued")

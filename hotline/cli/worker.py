@@ -16,6 +16,20 @@ from ..runtime import QUEUE_DEFAULT, QUEUE_NOTICES, QUEUE_URGENT
 WORKER_QUEUES = (QUEUE_URGENT, QUEUE_DEFAULT, QUEUE_NOTICES)
 
 
+class ForkingWorker(Worker):
+    """RQ's forking worker, whose work horse starts with connections of its own: the parent's pooled database
+    connections are dropped without closing the parent's sockets, and the jobs' sender is made again."""
+
+    runtime = None
+
+    def main_work_horse(self, job, queue):
+        import workers.jobs
+
+        self.runtime.engine.dispose(close=False)
+        workers.jobs.use_runtime(self.runtime)
+        return super().main_work_horse(job, queue)
+
+
 def make_worker(rt, *, fork: bool = False, queues=WORKER_QUEUES) -> Worker:
     """An RQ worker on the project's queues. By default it runs jobs in its own process (no fork per job):
     the twilio client's keep-alive connection and the database pool then outlive a job, which is what makes
@@ -23,8 +37,11 @@ def make_worker(rt, *, fork: bool = False, queues=WORKER_QUEUES) -> Worker:
     import workers.jobs
 
     workers.jobs.use_runtime(rt)
-    cls = Worker if fork else SimpleWorker
-    return cls([rt.queue(name) for name in queues], connection=rt.redis)
+    if not fork:
+        return SimpleWorker([rt.queue(name) for name in queues], connection=rt.redis)
+    worker = ForkingWorker([rt.queue(name) for name in queues], connection=rt.redis)
+    worker.runtime = rt
+    return worker
 
 
 def register(app: Flask) -> None:

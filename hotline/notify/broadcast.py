@@ -13,20 +13,18 @@ already expired); it waits for `published_at` when that lies ahead.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text, cast, func, literal, null, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Boolean, Integer, String, func, literal, null, select
 from sqlalchemy.orm import Session
 
-from ..db import Announcement, AnnouncementSubscription, Notice, NoticeState, PhonePreference, UTCDateTime
+from ..db import Announcement, AnnouncementSubscription, NoticeState, PhonePreference, UTCDateTime
+from . import store
 from .catalogue import ANNOUNCEMENT
 
 KIND = ANNOUNCEMENT.code
 SUBJECT_KIND = "subscription"
-_KEY = ["kind", "subject_kind", "subject_id", "occasion"]
 _COLUMNS = [
     "kind", "subject_kind", "subject_id", "occasion", "recipient_kind", "recipient_id", "phone", "language",
     "variables", "urgent", "state", "skip_reason", "planned_at", "not_before", "finished_at", "attempt_count",
@@ -61,10 +59,6 @@ def plan_broadcast(session: Session, announcement_id: str, *, now: datetime) -> 
         return 0
     S = AnnouncementSubscription.__table__
     P = PhonePreference.__table__
-    postgres = session.get_bind().dialect.name == "postgresql"
-    payload = json.dumps(variables(row), ensure_ascii=False)
-    # SQLite has no JSON type to cast to (CAST AS JSON would read the text as a number): it takes the text.
-    variables_value = cast(literal(payload, Text), JSON) if postgres else literal(payload, Text)
     stamp = UTCDateTime()
     picked = select(
         literal(KIND, String),
@@ -76,7 +70,7 @@ def plan_broadcast(session: Session, announcement_id: str, *, now: datetime) -> 
         S.c.phone,
         # The language the number chose on the hotline wins over the one it subscribed in.
         func.coalesce(P.c.language, S.c.language),
-        variables_value,
+        store.json_value(variables(row)),
         literal(False, Boolean),
         literal(NoticeState.PLANNED, String),
         null(),
@@ -85,13 +79,7 @@ def plan_broadcast(session: Session, announcement_id: str, *, now: datetime) -> 
         null(),
         literal(0, Integer),
     ).select_from(S.outerjoin(P, P.c.phone == S.c.phone)).where(S.c.active.is_(True), *_area_filter(S, row.area))
-    insert = (postgresql.insert if postgres else sqlite.insert)(Notice.__table__)
-    statement = insert.from_select(_COLUMNS, picked).on_conflict_do_nothing(index_elements=_KEY)
-    if postgres:
-        # Counted in the database: the driver reports no row count for this INSERT ... SELECT.
-        inserted = statement.returning(Notice.__table__.c.id).cte("inserted")
-        return session.scalar(select(func.count()).select_from(inserted)) or 0
-    return session.execute(statement).rowcount or 0
+    return store.plan_selected(session, _COLUMNS, picked)
 
 
 def _area_filter(S, area: str) -> list:

@@ -18,9 +18,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..db import Notice, NoticeState
 from ..runtime import Runtime
-from . import sender
+from . import sender, store
 from .segments import segments
 
 PURPOSES = {"code": "X01", "answer": "X02", "booking": "X03", "callback": "X04"}
@@ -47,23 +46,22 @@ def queue_text(session: Session, now: datetime, *, to: str, body: str, purpose: 
     digits = re.sub(r"\D", "", to)
     if not digits:
         raise ValueError("a text needs a phone number")
-    notice = Notice(
-        kind=kind,
-        subject_kind="phone",
-        subject_id=int(digits[-15:]),
-        occasion=f"text:{purpose}:{uuid.uuid4().hex}",
-        phone=to,
-        language="zh-CN",
-        variables={},
-        body=body,
-        segments=segments(body),
-        urgent=True,
-        state=NoticeState.QUEUED,
-        planned_at=now,
-        not_before=now,
-        queued_at=now,
-        attempt_count=0,
+    return store.insert_text(
+        session,
+        {
+            "kind": kind,
+            "subject_kind": "phone",
+            "subject_id": int(digits[-15:]),
+            "occasion": f"text:{purpose}:{uuid.uuid4().hex}",
+            "phone": to,
+            "language": "zh-CN",
+            "variables": {},
+            "body": body,
+            "segments": segments(body),
+            "urgent": True,
+            "planned_at": now,
+            "not_before": now,
+            "queued_at": now,
+            "attempt_count": 0,
+        },
     )
-    session.add(notice)
-    session.flush()
-    return notice.id

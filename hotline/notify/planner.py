@@ -2,32 +2,31 @@
 
 `plan_notice` plans one (change, request, allocation and result triggers); `plan_many` plans a batch (the
 daily scan may plan tens of thousands). Both resolve the recipient and their number and language, take
-urgency from the catalogue, and insert with ON CONFLICT DO NOTHING on the notice key, so planning the same
-occasion again creates nothing, even when two processes race. A recipient without a mobile number gets
+urgency from the catalogue, and insert with ON CONFLICT DO NOTHING on the notice key (`store.plan`), so
+planning the same occasion again creates nothing, even when two processes race. A recipient without a mobile number gets
 the row anyway, in state `skipped` with the reason kept, so the operator can see who was not told.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import phones
-from ..db import Notice, NoticeState, Organisation, Person, PhonePreference, Vehicle, Violation
+from ..db import NoticeState, Organisation, Person, PhonePreference, Vehicle, Violation
+from ..domain.notices import SkipReason
+from . import store
 from .catalogue import NoticeVariables, stored
 from .catalogue import kind as notice_kind
 
-NO_MOBILE = "no mobile number"
-# Rows per INSERT statement: large enough to be fast, small enough for SQLite's variable limit.
-_CHUNK = 500
-_PG_CHUNK = 5000
+NO_MOBILE = SkipReason.NO_MOBILE
+_CHUNK = 500  # ids per IN list (SQLite's variable limit)
+_PLAN_CHUNK = 5000  # notices per call to the store (SQLAlchemy splits them into multi-row VALUES itself)
 
 
 @dataclass(frozen=True)
@@ -126,10 +125,10 @@ def plan_counted(session: Session, notices: Iterable[Planned], *, now: datetime)
     if not notices:
         return created
     contacts = _contacts(session, {(n.recipient_kind, n.recipient_id) for n in notices})
-    size = _PG_CHUNK if session.get_bind().dialect.name == "postgresql" else _CHUNK
-    for start in range(0, len(notices), size):
-        rows = [_row(n, contacts.get((n.recipient_kind, n.recipient_id)), now) for n in notices[start:start + size]]
-        created.update(_insert(session, rows))
+    for start in range(0, len(notices), _PLAN_CHUNK):
+        chunk = notices[start : start + _PLAN_CHUNK]
+        rows = [_row(n, contacts.get((n.recipient_kind, n.recipient_id)), now) for n in chunk]
+        created.update(store.plan(session, rows))
     return created
 
 
@@ -154,54 +153,6 @@ def _row(notice: Planned, contact: tuple[str | None, str] | None, now: datetime)
         "finished_at": None if mobile else now,
         "attempt_count": 0,
     }
-
-
-def _insert(session: Session, rows: Sequence[dict]) -> list[str]:
-    """Insert what is not planned yet; returns the kinds of the rows created.
-
-    RETURNING gives back only the rows actually inserted, so the count is exact even when another process
-    planned some of them first."""
-    if session.get_bind().dialect.name == "postgresql":
-        return _insert_postgresql(session, rows)
-    statement = (
-        sqlite.insert(Notice)
-        .on_conflict_do_nothing(index_elements=["kind", "subject_kind", "subject_id", "occasion"])
-        .returning(Notice.kind)
-    )
-    return list(session.scalars(statement, list(rows)))
-
-
-# One statement per chunk on PostgreSQL: the rows travel as one array per column and are unnested on the
-# server, several times faster than a statement per row (the daily scan may plan 10^4-10^5 at once).
-_ARRAY_COLUMNS = (
-    ("kind", "varchar"), ("subject_kind", "varchar"), ("subject_id", "bigint"), ("occasion", "varchar"),
-    ("recipient_kind", "varchar"), ("recipient_id", "bigint"), ("phone", "varchar"), ("language", "varchar"),
-    ("variables", "json"), ("urgent", "boolean"), ("state", "varchar"), ("skip_reason", "varchar"),
-)
-# Built from the constant column list above, never from data: the values are bound parameters.
-_PG_INSERT = text(
-    "INSERT INTO notice ({names}, planned_at, not_before, finished_at, attempt_count) "  # noqa: S608
-    "SELECT {picked}, :now, :now, CASE WHEN t.state = :skipped THEN CAST(:now AS timestamptz) END, 0 "
-    "FROM unnest({arrays}) AS t({names}) "
-    "ON CONFLICT (kind, subject_kind, subject_id, occasion) DO NOTHING RETURNING kind".format(
-        names=", ".join(name for name, _ in _ARRAY_COLUMNS),
-        picked=", ".join(f"t.{name}" for name, _ in _ARRAY_COLUMNS),
-        arrays=", ".join(
-            f"CAST(CAST(:{name} AS text[]) AS json[])" if kind == "json" else f"CAST(:{name} AS {kind}[])"
-            for name, kind in _ARRAY_COLUMNS
-        ),
-    )
-)
-
-
-def _insert_postgresql(session: Session, rows: Sequence[dict]) -> list[str]:
-    params: dict = {
-        name: [json.dumps(row[name], ensure_ascii=False) if kind == "json" else row[name] for row in rows]
-        for name, kind in _ARRAY_COLUMNS
-    }
-    params["now"] = rows[0]["planned_at"]
-    params["skipped"] = NoticeState.SKIPPED
-    return list(session.scalars(_PG_INSERT, params))
 
 
 def _contacts(session: Session, recipients: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[str | None, str]]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import Notice, NoticeAttempt, NoticeState
+from . import store
 
 
 def retryable_ids(session: Session, codes: set[str]) -> list[int]:
@@ -36,11 +37,5 @@ def retryable_ids(session: Session, codes: set[str]) -> list[int]:
 def requeue_failed(session: Session, now: datetime, codes: set[str]) -> int:
     """Move every retryable failed notice back to planned; returns how many. Safe to run twice."""
     ids = retryable_ids(session, codes)
-    if not ids:
-        return 0
-    session.execute(
-        update(Notice)
-        .where(Notice.id.in_(ids), Notice.state.in_((NoticeState.FAILED, NoticeState.UNDELIVERED)))
-        .values(state=NoticeState.PLANNED, not_before=now, finished_at=None, failure_reason=None)
-    )
+    store.requeue_failed(session, ids, now)
     return len(ids)

@@ -26,41 +26,33 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import redis
 from rq import Queue
-from sqlalchemy import bindparam, delete, func, insert, literal, select, text, union_all, update
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
 from .. import metrics
 from ..clock import china_today
-from ..db import Notice, NoticeAttempt, NoticeState
-from ..domain.notices import SendOutcome
-from ..domain.provider_codes import STOPPED, THROTTLE_CODE_TEXTS
+from ..domain.notices import SendOutcome, SkipReason
+from ..domain.provider_codes import STOPPED
 from ..gateway import Gateway, SendResult
 from ..masking import mask_phone
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
-from . import policies
+from . import policies, store
 from .segments import segments as count_segments
 
 log = logging.getLogger(__name__)
 
-S = NoticeState
-N = Notice.__table__
-A = NoticeAttempt.__table__
-
-SKIP_OPTED_OUT = "opted out"
-SKIP_NO_MOBILE = "no mobile number"
 
 SEND_JOB = "workers.jobs.send_batch"
 DISPATCH_CHUNK = 2000
 THROTTLE_RETRIES = 4  # in place, 0.2 s, 0.4 s, 0.8 s, 1.6 s apart, before handing the notice back
 THROTTLE_PAUSE = 0.2
-THROTTLE_RELEASE = timedelta(seconds=10)
 # A batch is claimed a part at a time: the next part is claimed while one is with the provider, and a part is
 # recorded as soon as all its answers are in.
 PART = 125
@@ -152,12 +144,7 @@ def _dispatch(rt: Runtime, limit: int | None) -> int:
         now = rt.clock.now()
         chunk = DISPATCH_CHUNK if limit is None else min(DISPATCH_CHUNK, limit - total)
         with rt.transaction() as session:
-            rows = session.execute(
-                select(N.c.id, N.c.kind, N.c.phone, N.c.urgent)
-                .where(N.c.state == S.PLANNED, N.c.not_before <= now)
-                .order_by(N.c.urgent.desc(), N.c.not_before, N.c.id)
-                .limit(chunk)
-            ).all()
+            rows = store.due_planned(session, now, chunk)
             if not rows:
                 break
             later: dict[datetime, list[int]] = {}
@@ -180,9 +167,9 @@ def _dispatch(rt: Runtime, limit: int | None) -> int:
                     sent[row.phone].append(now)
                     ready.append(row.id)
             for not_before, ids in later.items():
-                _update_in(session, ids, S.PLANNED, not_before=not_before)
-            _update_in(session, no_phone, S.PLANNED, state=S.SKIPPED, skip_reason=SKIP_NO_MOBILE, finished_at=now)
-            queued = _update_in(session, ready, S.PLANNED, returning=True, state=S.QUEUED, queued_at=now)
+                store.hold(session, ids, not_before)
+            store.skip(session, no_phone, SkipReason.NO_MOBILE, now, from_states=[store.NoticeState.PLANNED])
+            queued = store.queue(session, ready, now)
         urgent_ids = [r.id for r in queued if r.urgent]
         other_ids = [r.id for r in queued if not r.urgent]
         enqueue_quietly(rt, urgent_ids, urgent=True)
@@ -193,32 +180,12 @@ def _dispatch(rt: Runtime, limit: int | None) -> int:
     return total
 
 
-def _update_in(session: Session, ids: Sequence[int], from_state: str | Iterable[str], *, returning: bool = False,
-               **values):
-    """UPDATE notice SET values WHERE id IN ids AND state = from_state, in chunks SQLite can take."""
-    if not ids:
-        return [] if returning else 0
-    states = [from_state] if isinstance(from_state, str) else list(from_state)
-    found = []
-    count = 0
-    for start in range(0, len(ids), 500):
-        statement = update(N).where(N.c.id.in_(ids[start:start + 500]), N.c.state.in_(states)).values(**values)
-        if returning:
-            found.extend(session.execute(statement.returning(N.c.id, N.c.urgent)).all())
-        else:
-            count += session.execute(statement).rowcount
-    return found if returning else count
-
-
 # -- 2. claim ---------------------------------------------------------------------------------------
 def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
     """Claim queued notices, re-check them, render and write attempts; returns what to send and skips.
 
-    The notices are read (with their numbers' opt-outs), re-checked and rendered first; then one
-    conditional UPDATE claims those still `queued` and stores their text, and their attempts are written:
-    on PostgreSQL in the same statement (the UPDATE's RETURNING feeds the INSERT), so another worker that
-    claimed some in between simply gets no attempt row for them here. On SQLite the transaction holds the
-    write lock from its first statement, so what we read is what we claim.
+    The notices are read locked (`store.read_queued`, with their numbers' opt-outs), re-checked and
+    rendered; those that still go are claimed with their text and an attempt each, in one transaction.
     """
     from .notice_text import render_notice
 
@@ -228,120 +195,49 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
     skipped: Counter = Counter()
     with rt.transaction() as session:
         if not policies.in_window(settings, now):
-            # Queued inside the window, reached outside it: back to waiting, never claimed, never sent.
-            session.execute(
-                update(N).where(N.c.id.in_(ids), N.c.state == S.QUEUED, N.c.urgent.is_(False))
-                .values(state=S.PLANNED, not_before=policies.next_opening(settings, now), queued_at=None)
-            )
-        rows = session.execute(_read_queued(ids)).all()
-        if not rows:
+            store.unqueue_for_window(session, ids, policies.next_opening(settings, now))
+        notices = store.read_queued(session, ids)
+        if not notices:
             return [], skipped
-        notices = [row.Notice for row in rows]
-        opted_out = {row.Notice.phone: bool(row.provider_blocked) for row in rows if row.opted_out}
+        opted_out = {row.phone: bool(row.provider_blocked) for row in notices if row.opted_out}
         subjects = _prefetch_subjects(session, notices)  # noqa: F841 - held so the identity map keeps them
         addressees = _addressees(session, notices)
         today = china_today(rt.clock)
-        skips: list[dict] = []
-        sending: list[dict] = []
+        skips: list[tuple[int, str]] = []
+        claims: list[store.Claim] = []
         by_id = {}
         for notice in notices:
             reason = None
             if not notice.phone:
-                reason = SKIP_NO_MOBILE
+                reason = SkipReason.NO_MOBILE
             elif notice.phone in opted_out and (policies.is_capped(notice.kind) or opted_out[notice.phone]):
                 # A number that opted out of notices still gets the code it asked for, unless the provider
                 # itself blocks the number (STOP), which nothing gets past.
-                reason = SKIP_OPTED_OUT
+                reason = SkipReason.OPTED_OUT
             elif policies.is_capped(notice.kind):
                 if still_due is None:
                     from .recheck import still_due
                 reason = still_due(session, notice, today)
             if reason is not None:
-                skips.append({"nid": notice.id, "reason": reason})
+                skips.append((notice.id, reason))
                 continue
-            body = notice.body or render_notice(notice, notice.language, settings, addressees.get(notice.id))
-            sending.append({"id": notice.id, "body": body, "segments": count_segments(body)})
-            by_id[notice.id] = notice
-        if skips:
-            session.execute(
-                update(N).where(N.c.id == bindparam("nid"), N.c.state == S.QUEUED)
-                .values(state=S.SKIPPED, skip_reason=bindparam("reason"), finished_at=now),
-                skips,
+            body = notice.body or render_notice(
+                (notice.kind, notice.variables or {}), notice.language, settings, addressees.get(notice.id)
             )
-            skipped.update(row["reason"] for row in skips)
-        if not sending:
-            return [], skipped
-        attempt_ids = _claim_rows(session, sending, by_id, now)
-        sending = [row for row in sending if row["id"] in attempt_ids]
+            claims.append(store.Claim(notice.id, notice.attempt_count, body, count_segments(body)))
+            by_id[notice.id] = notice
+        store.skip_queued(session, skips, now)
+        skipped.update(reason for _, reason in skips)
+        attempt_ids = store.claim(session, claims, now)
         outgoing = [
-            Outgoing(row["id"], attempt_ids[row["id"]], by_id[row["id"]].kind, by_id[row["id"]].phone, row["body"],
-                     row["segments"])
-            for row in sending
+            Outgoing(c.notice_id, attempt_ids[c.notice_id], by_id[c.notice_id].kind, by_id[c.notice_id].phone, c.body,
+                     c.segments)
+            for c in claims
         ]
     return outgoing, skipped
 
 
-def _read_queued(ids: Sequence[int]):
-    """The queued notices among `ids`, each with its number's opt-out (NULL when it has none), in one query."""
-    from ..db import PhonePreference
-
-    return (
-        select(Notice, PhonePreference.opted_out, PhonePreference.provider_blocked)
-        .outerjoin(PhonePreference, (PhonePreference.phone == Notice.phone) & PhonePreference.opted_out)
-        .where(Notice.id.in_(ids), Notice.state == S.QUEUED)
-        .order_by(Notice.id)
-    )
-
-
-# queued -> claimed, storing each text, and one `claimed` attempt per notice this statement claimed (numbered
-# from the count the UPDATE itself wrote): one round trip. Arrays, not a VALUES list: one statement text
-# whatever the batch size, so it is compiled and prepared once per process instead of once per batch.
-_PG_CLAIM = text(
-    "WITH claimed AS ("
-    "UPDATE notice SET state = 'claimed', claimed_at = :now, body = v.body, segments = v.segments, "
-    "attempt_count = notice.attempt_count + 1 "
-    "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:bodies AS TEXT[]), CAST(:segments AS INTEGER[])) "
-    "AS v(id, body, segments) "
-    "WHERE notice.id = v.id AND notice.state = 'queued' RETURNING notice.id, notice.attempt_count) "
-    "INSERT INTO notice_attempt (notice_id, number, state, started_at) "
-    "SELECT claimed.id, claimed.attempt_count, 'claimed', :now FROM claimed "
-    "RETURNING notice_id, id"
-).bindparams(bindparam("now", type_=Notice.claimed_at.type))
-_PG_ACCEPT = text(
-    "WITH attempts AS ("
-    "UPDATE notice_attempt SET state = 'accepted', provider_sid = v.sid, provider_status = v.status "
-    "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:sids AS TEXT[]), CAST(:statuses AS TEXT[])) AS v(id, sid, status) "
-    "WHERE notice_attempt.id = v.id AND notice_attempt.state IN ('claimed', 'unknown')) "
-    "UPDATE notice SET state = 'accepted', accepted_at = :now "
-    "WHERE notice.id = ANY(CAST(:notice_ids AS BIGINT[])) AND notice.state IN ('claimed', 'unknown')"
-).bindparams(bindparam("now", type_=Notice.accepted_at.type))
-
-
-def _claim_rows(session: Session, rows: list[dict], notices: dict[int, Notice], now: datetime) -> dict[int, int]:
-    """queued -> claimed for these rows, storing each one's text, and an attempt for each; returns notice id ->
-    attempt id for the notices this call claimed."""
-    if session.get_bind().dialect.name == "postgresql":
-        found = session.execute(_PG_CLAIM, {
-            "ids": [row["id"] for row in rows], "bodies": [row["body"] for row in rows],
-            "segments": [row["segments"] for row in rows], "now": now,
-        })
-        return {notice_id: attempt_id for notice_id, attempt_id in found}
-    # SQLite: the rows were read as queued inside this write-locked transaction, so every one is ours.
-    session.execute(
-        update(N).where(N.c.id == bindparam("vid"), N.c.state == S.QUEUED)
-        .values(state=S.CLAIMED, claimed_at=now, body=bindparam("vbody"), segments=bindparam("vsegments"),
-                attempt_count=N.c.attempt_count + 1),
-        [{"vid": row["id"], "vbody": row["body"], "vsegments": row["segments"]} for row in rows],
-    )
-    found = session.execute(
-        insert(A).returning(A.c.notice_id, A.c.id),
-        [{"notice_id": row["id"], "number": notices[row["id"]].attempt_count + 1, "state": S.CLAIMED,
-          "started_at": now} for row in rows],
-    )
-    return {notice_id: attempt_id for notice_id, attempt_id in found}
-
-
-def _prefetch_subjects(session: Session, notices: Sequence[Notice]) -> list:
+def _prefetch_subjects(session: Session, notices: Sequence) -> list:
     """Load the batch's vehicles and violations with one query each: the re-check's `session.get` then finds
     them in the identity map instead of asking the database once per notice."""
     from ..db import Vehicle, Violation
@@ -354,7 +250,7 @@ def _prefetch_subjects(session: Session, notices: Sequence[Notice]) -> list:
     return loaded
 
 
-def _addressees(session: Session, notices: Sequence[Notice]) -> dict[int, str]:
+def _addressees(session: Session, notices: Sequence) -> dict[int, str]:
     """Notice id -> the recipient's masked name, for the notices going to a number that several people on
     record share (a family phone): the text must say whose record it is about. One query for the batch."""
     from ..db import Organisation, Person
@@ -515,121 +411,23 @@ def send_batch(rt: Runtime, ids: Sequence[int], gateway: Gateway | None = None) 
 
 # -- 4. record --------------------------------------------------------------------------------------
 def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
-    """Write every outcome of a batch in one transaction, a few bulk statements per outcome."""
+    """Write every outcome of a batch in one transaction (`store.record`)."""
     now = rt.clock.now()
-    by: dict[str, list[Outgoing]] = {}
-    for message in outgoing:
-        by.setdefault(message.result.outcome, []).append(message)
-    requeue: list[int] = []
+    answers = [
+        store.Answer(m.notice_id, m.attempt_id, m.result.outcome, m.result.sid, m.result.status, m.result.code,
+                     m.result.reason)
+        for m in outgoing
+    ]
     with rt.transaction() as session:
-        _lock_notices(session, [m.notice_id for m in outgoing])
-        accepted = by.get(SendOutcome.ACCEPTED, [])
-        if accepted:
-            _accept(session, accepted, now)
-            for kind, count in Counter(m.kind for m in accepted).items():
-                metrics.NOTICES_SENT.labels(kind).inc(count)
-        _finish_attempts(session, by.get(SendOutcome.UNKNOWN, []), S.UNKNOWN, now)
-        _update_in(session, [m.notice_id for m in by.get(SendOutcome.UNKNOWN, [])], S.CLAIMED, state=S.UNKNOWN)
-
-        rejected = by.get(SendOutcome.REJECTED, [])
-        _finish_attempts(session, rejected, S.FAILED, now)
-        if rejected:
-            session.execute(
-                update(N).where(N.c.id == bindparam("nid"), (N.c.state == S.CLAIMED) | (N.c.state == S.UNKNOWN))
-                .values(state=S.FAILED, failure_reason=bindparam("reason"), finished_at=now),
-                [{"nid": m.notice_id, "reason": m.result.reason} for m in rejected],
-            )
-        stopped = by.get(SendOutcome.OPTED_OUT, [])
-        _finish_attempts(session, stopped, S.FAILED, now)
+        stopped = sorted({m.phone for m in outgoing if m.result.outcome == SendOutcome.OPTED_OUT})
         if stopped:
             from ..services.optouts import opt_out
 
-            for phone in sorted({m.phone for m in stopped}):
+            store.lock(session, (m.notice_id for m in outgoing))  # notices first, as every writer does
+            for phone in stopped:
                 opt_out(session, phone, now, source=STOPPED, provider_blocked=True)
-            _update_in(session, [m.notice_id for m in stopped], (S.CLAIMED, S.UNKNOWN),
-                       state=S.SKIPPED, skip_reason=SKIP_OPTED_OUT, finished_at=now)
-
-        throttled = by.get(SendOutcome.THROTTLED, [])
-        _finish_attempts(session, throttled, S.FAILED, now)
-        _update_in(session, [m.notice_id for m in throttled], S.CLAIMED, state=S.PLANNED,
-                   not_before=now + THROTTLE_RELEASE, queued_at=None, claimed_at=None)
-
-        # Refused for the whole account (the attempt keeps the code), or never handed over: back to queued.
-        fault = by.get(SendOutcome.PROVIDER_FAULT, [])
-        _finish_attempts(session, fault, S.FAILED, now)
-        unsent = by.get(SendOutcome.NOT_SENT, [])
-        if unsent:
-            session.execute(delete(A).where(A.c.id.in_([m.attempt_id for m in unsent])))
-            _update_in(session, [m.notice_id for m in unsent], S.CLAIMED, state=S.QUEUED, claimed_at=None,
-                       attempt_count=N.c.attempt_count - 1)
-        _update_in(session, [m.notice_id for m in fault], S.CLAIMED, state=S.QUEUED, claimed_at=None)
-        if unsent and not is_paused(rt):
-            requeue = [m.notice_id for m in unsent]
-    if requeue:
+        requeue = store.record(session, answers, now)
+    for kind, count in Counter(m.kind for m in outgoing if m.result.outcome == SendOutcome.ACCEPTED).items():
+        metrics.NOTICES_SENT.labels(kind).inc(count)
+    if requeue and not is_paused(rt):
         enqueue_quietly(rt, requeue, urgent=False)
-
-
-def _lock_notices(session: Session, ids: Sequence[int]) -> None:
-    """Lock the batch's notices in id order before any attempt (PostgreSQL): notice first, then attempt, is
-    the one lock order of everything that writes both (receipts, the sweep), so none waits on another
-    crosswise (a receipt locking an attempt, then its notice, deadlocked with a batch doing the reverse)."""
-    if not ids or session.get_bind().dialect.name != "postgresql":
-        return
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start:start + 500]
-        session.execute(select(N.c.id).where(N.c.id.in_(chunk)).order_by(N.c.id).with_for_update()).all()
-
-
-def _accept(session: Session, accepted: Sequence[Outgoing], now: datetime) -> None:
-    """Store each accepted attempt's SID and move its notice to `accepted`; on PostgreSQL in one statement (one
-    round trip for the batch). A receipt may have got here first and already moved either on: the state
-    guards keep what it wrote."""
-    rows = [(m.attempt_id, m.result.sid, m.result.status) for m in accepted]
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_PG_ACCEPT, {"ids": [r[0] for r in rows], "sids": [r[1] for r in rows],
-                                     "statuses": [r[2] for r in rows],
-                                     "notice_ids": [m.notice_id for m in accepted], "now": now})
-        return
-    session.execute(
-        update(A).where(A.c.id == bindparam("aid"), (A.c.state == S.CLAIMED) | (A.c.state == S.UNKNOWN))
-        .values(state=S.ACCEPTED, provider_sid=bindparam("sid"), provider_status=bindparam("status")),
-        [{"aid": aid, "sid": sid, "status": status} for aid, sid, status in rows],
-    )
-    _update_in(session, [m.notice_id for m in accepted], (S.CLAIMED, S.UNKNOWN), state=S.ACCEPTED, accepted_at=now)
-
-
-def _finish_attempts(session: Session, messages: Sequence[Outgoing], state: str, now: datetime) -> None:
-    if not messages:
-        return
-    session.execute(
-        update(A).where(A.c.id == bindparam("aid"), A.c.state == S.CLAIMED)
-        .values(state=state, error_code=bindparam("code"), error_message=bindparam("reason"), finished_at=now),
-        [{"aid": m.attempt_id, "code": str(m.result.code) if m.result.code else None,
-          "reason": (m.result.reason or "")[:300] or None} for m in messages],
-    )
-
-
-# -- new attempts (receipts and the sweep) ----------------------------------------------------------
-def attempts_counted(session: Session, notice_id: int) -> int:
-    """Attempts that count toward `notice_max_attempts`: throttled ones (nothing created) do not."""
-    return session.scalar(
-        select(func.count()).select_from(A).where(
-            A.c.notice_id == notice_id,
-            (A.c.error_code.is_(None)) | (A.c.error_code.not_in(THROTTLE_CODE_TEXTS)),
-        )
-    ) or 0
-
-
-def retry_or_finish(session: Session, rt: Runtime, notice: Notice, *, final_state: str, reason: str,
-                    now: datetime) -> bool:
-    """A new attempt if the notice has attempts left (back to `queued`), else the final state. True: retry."""
-    if attempts_counted(session, notice.id) < rt.settings.notice_max_attempts:
-        notice.state = S.QUEUED
-        notice.queued_at = now
-        notice.claimed_at = None
-        return True
-    notice.state = final_state
-    notice.failure_reason = reason[:200]
-    notice.finished_at = now
-    return False

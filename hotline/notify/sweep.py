@@ -13,8 +13,10 @@ Run by `flask scheduler` every `settings.sweep_interval_seconds` (and by hand, `
   claim is conditional.
 - `accepted` with no final receipt for `notice_receipt_timeout_seconds`: asks the provider for the status.
 - Opt-outs and opt-ins texted while the database was down (held in Redis, hotline/sms/held.py) are
-  applied, before the dispatcher, so nobody who said TD gets another notice.
-- Finally the dispatcher, so planned notices that became due go out.
+  applied; the scheduler runs the sweep before its dispatcher, so nobody who said TD gets another notice.
+
+Every state it writes is written by `store`. It never dispatches: planned notices move on only through
+the dispatcher (`sender.dispatch`), which the scheduler runs on every tick.
 """
 
 from __future__ import annotations
@@ -23,21 +25,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
-
-from ..db import Notice, NoticeAttempt, NoticeState
-from ..domain.notices import FINAL
 from ..gateway import Gateway, make_gateway
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
 from ..sms import held
-from . import sender
+from . import sender, store
 from .receipts import Receipt, apply_receipt
 
 log = logging.getLogger(__name__)
 
-S = NoticeState
-N = Notice.__table__
-A = NoticeAttempt.__table__
 BATCH = 500
 
 
@@ -50,7 +45,6 @@ class SweepReport:
     requeued: int = 0
     receipts_checked: int = 0
     opt_messages_applied: int = 0
-    dispatched: int = 0
 
     def __str__(self) -> str:
         return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in vars(self).items() if v) or "nothing to do"
@@ -64,7 +58,6 @@ def sweep(rt: Runtime, gateway: Gateway | None = None) -> SweepReport:
     report.requeued = requeue_lost(rt)
     check_silent(rt, gateway, report)
     report.opt_messages_applied = held.apply(rt)
-    report.dispatched = sender.dispatch(rt)
     if report.stale_claims or report.found or report.resent or report.failed or report.requeued:
         log.warning("sweep: %s", report)
     return report
@@ -73,30 +66,15 @@ def sweep(rt: Runtime, gateway: Gateway | None = None) -> SweepReport:
 def expire_claims(rt: Runtime) -> int:
     """Claims older than the claim timeout become `unknown` (notice and attempt)."""
     now = rt.clock.now()
-    cutoff = now - timedelta(seconds=rt.settings.notice_claim_timeout_seconds)
     with rt.transaction() as session:
-        count = session.execute(
-            update(N).where(N.c.state == S.CLAIMED, N.c.claimed_at < cutoff).values(state=S.UNKNOWN)
-        ).rowcount
-        session.execute(
-            update(A).where(A.c.state == S.CLAIMED, A.c.started_at < cutoff)
-            .values(state=S.UNKNOWN, error_message="worker did not finish the attempt", finished_at=now)
-        )
-    return count
+        return store.expire_claims(session, now - timedelta(seconds=rt.settings.notice_claim_timeout_seconds), now)
 
 
 def reconcile_unknown(rt: Runtime, gateway: Gateway, report: SweepReport) -> None:
     now = rt.clock.now()
     cutoff = now - timedelta(seconds=rt.settings.notice_unknown_grace_seconds)
     with rt.transaction(read_only=True) as session:
-        rows = session.execute(
-            select(N.c.id, N.c.phone, N.c.body, A.c.id.label("attempt_id"), A.c.started_at)
-            .join(A, and_(A.c.notice_id == N.c.id, A.c.number == N.c.attempt_count))
-            .where(N.c.state == S.UNKNOWN,
-                   or_(A.c.finished_at < cutoff, and_(A.c.finished_at.is_(None), A.c.started_at < cutoff)))
-            .order_by(N.c.id)
-            .limit(BATCH)
-        ).all()
+        rows = store.unknown_since(session, cutoff, limit=BATCH)
     # The lookups happen with no transaction open: the provider may be slow.
     looked_up: list[tuple] = []
     for row in rows:
@@ -114,20 +92,16 @@ def reconcile_unknown(rt: Runtime, gateway: Gateway, report: SweepReport) -> Non
             report.found += 1
             continue
         with rt.transaction() as session:
-            notice = session.get(Notice, row.id, with_for_update=True)
-            if notice is None or notice.state != S.UNKNOWN:
-                continue
-            attempt = session.get(NoticeAttempt, row.attempt_id)
-            if attempt is not None and attempt.state in (S.CLAIMED, S.UNKNOWN):
-                attempt.state = S.FAILED
-                attempt.error_message = "not created: not found at the provider"
-                attempt.finished_at = now
-            if sender.retry_or_finish(session, rt, notice, final_state=S.FAILED,
-                                      reason="outcome unknown and not found at the provider", now=now):
-                retries.append((notice.id, notice.urgent))
-                report.resent += 1
-            else:
-                report.failed += 1
+            moved = store.not_found(session, row.id, row.attempt_id, max_attempts=rt.settings.notice_max_attempts,
+                                    now=now)
+        if moved is None:
+            continue
+        retry, urgent = moved
+        if retry:
+            retries.append((row.id, urgent))
+            report.resent += 1
+        else:
+            report.failed += 1
     sender.enqueue_quietly(rt, [nid for nid, urgent in retries if urgent], urgent=True)
     sender.enqueue_quietly(rt, [nid for nid, urgent in retries if not urgent], urgent=False)
 
@@ -142,10 +116,7 @@ def requeue_lost(rt: Runtime) -> int:
         if rt.queue(name).count > 0:
             continue  # jobs are waiting: these notices may simply be behind them
         with rt.transaction(read_only=True) as session:
-            ids = session.scalars(
-                select(N.c.id).where(N.c.state == S.QUEUED, N.c.queued_at < cutoff, N.c.urgent.is_(urgent))
-                .order_by(N.c.id).limit(50_000)
-            ).all()
+            ids = store.queued_since(session, cutoff, urgent=urgent, limit=50_000)
         sender.enqueue_quietly(rt, ids, urgent=urgent)
         total += len(ids)
     return total
@@ -156,12 +127,7 @@ def check_silent(rt: Runtime, gateway: Gateway, report: SweepReport) -> None:
     now = rt.clock.now()
     cutoff = now - timedelta(seconds=rt.settings.notice_receipt_timeout_seconds)
     with rt.transaction(read_only=True) as session:
-        rows = session.execute(
-            select(N.c.id, A.c.id.label("attempt_id"), A.c.provider_sid)
-            .join(A, and_(A.c.notice_id == N.c.id, A.c.number == N.c.attempt_count))
-            .where(N.c.state == S.ACCEPTED, N.c.accepted_at < cutoff)
-            .order_by(N.c.id).limit(BATCH)
-        ).all()
+        rows = store.accepted_since(session, cutoff, limit=BATCH)
     for row in rows:
         status = None
         if row.provider_sid:
@@ -178,13 +144,4 @@ def check_silent(rt: Runtime, gateway: Gateway, report: SweepReport) -> None:
 
 def _settle(rt: Runtime, notice_id: int, status: str | None, now: datetime) -> None:
     with rt.transaction() as session:
-        notice = session.get(Notice, notice_id, with_for_update=True)
-        if notice is None or notice.state in FINAL:
-            return
-        if status == "sent":
-            # Carriers that return no delivery report leave a message at `sent` for good; the carrier took it.
-            notice.state = S.DELIVERED
-        else:
-            notice.state = S.FAILED
-            notice.failure_reason = f"no receipt; provider says {status or 'nothing'}"[:200]
-        notice.finished_at = now
+        store.settle(session, notice_id, status, now)

@@ -83,6 +83,7 @@ class Stack:
                 return states
             assert time.monotonic() < stop, f"notices still not final at the deadline: {dict(states)}"
             sweep(self.rt)
+            sender.dispatch(self.rt)  # the scheduler's tick runs both
             time.sleep(0.3)
 
     def close(self) -> None:

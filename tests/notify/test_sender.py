@@ -10,6 +10,7 @@ import pytest
 
 from hotline.db import PhonePreference
 from hotline.notify import policies, sender
+from hotline.notify import store as notice_store
 from hotline.notify.sweep import sweep
 from tests.factories import person, store
 from tests.notify.support import (
@@ -119,7 +120,7 @@ def test_persistent_429_hands_the_notice_back_for_later_without_counting_an_atte
     assert notice(srt, nid).state == "accepted"
     assert len(loopback.messages()) == 1
     with srt.sessions() as session:
-        assert sender.attempts_counted(session, nid) == 1
+        assert notice_store.attempts_counted(session, nid) == 1
 
 
 def test_a_500_leaves_the_outcome_unknown_until_the_provider_list_says_it_was_not_created(srt, loopback, clock):
