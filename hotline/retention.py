@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from .db import Notice, VerificationAttempt, VerificationCode
-from .domain.notices import FINAL
+from .db import VerificationAttempt, VerificationCode
+from .notify import store
 
 
 @dataclass
@@ -27,11 +27,7 @@ class PurgeResult:
 
 def purge(session: Session, now: datetime, retention_days: int) -> PurgeResult:
     cutoff = now - timedelta(days=retention_days)
-    bodies = session.execute(
-        update(Notice)
-        .where(Notice.state.in_(FINAL), Notice.planned_at < cutoff, Notice.body.is_not(None))
-        .values(body=None, variables={})
-    ).rowcount
+    bodies = store.purge_texts(session, cutoff)
     attempts = session.execute(delete(VerificationAttempt).where(VerificationAttempt.at < cutoff)).rowcount
     codes = session.execute(delete(VerificationCode).where(VerificationCode.expires_at < cutoff)).rowcount
     return PurgeResult(notice_bodies=bodies, verification_attempts=attempts, verification_codes=codes)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, exists, func, literal, or_, select, text
+from sqlalchemy import exists, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import CHINA
@@ -31,6 +31,7 @@ from ..domain.vehicles import GONE_VEHICLE
 from ..services import fines, review
 from ..services.inspection_rules import inspection_exempt  # V01 or V02 (Order 164 art. 55)
 from ..services.queries import late_fee_fen
+from . import store
 from .planner import Planned, plan_counted
 
 CATCH_UP_DAYS = 14
@@ -87,10 +88,8 @@ def scan(session: Session, day: date, *, now: datetime, dry_run: bool = False,
     else:
         # One batch: the recipients' numbers are read once and the rows go in a few statements.
         result.by_kind.update(plan_counted(session, due, now=now))
-        if result.total >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-            # The notice table just grew a lot. Fresh statistics keep the next scan's NOT EXISTS a hash or
-            # index anti-join instead of a nested loop planned for an empty table (autovacuum may lag).
-            session.execute(text("ANALYZE notice"))
+        if result.total >= ANALYZE_AFTER:
+            store.analyze(session)  # the notice table just grew a lot
     result.seconds = time.perf_counter() - started
     return result
 
@@ -107,16 +106,9 @@ def run(rt, day: date, *, dry_run: bool = False, progress: Callable[[int], None]
 # --- SQL helpers ----------------------------------------------------------------------------------------
 
 
-def _date_text(session: Session, column):
-    """A date column as 'YYYY-MM-DD' text, to build the occasion in SQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM-DD")
-    return cast(column, String)  # SQLite keeps dates as ISO text
-
-
 def _not_planned(session: Session, kind: str, subject_kind: str, subject_id, due_column, label: str):
     """NOT EXISTS a notice with this key: the rows already planned stay in the database."""
-    key = literal("due:") + _date_text(session, due_column) + literal(f":{label}")
+    key = literal("due:") + store.date_text(session, due_column) + literal(f":{label}")
     return ~exists().where(
         Notice.kind == kind,
         Notice.subject_kind == subject_kind,

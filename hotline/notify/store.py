@@ -30,9 +30,9 @@ A notice's life, and who moves it:
   notice the provider has no trace of: a new attempt or `failed`), `settle` (no final receipt ever came);
   `requeue_failed` is `flask notices retry` (a temporary failure back to `planned`).
 
-Every statement is written once for SQLite and PostgreSQL. The one choice by dialect is which `insert`
-construct carries ON CONFLICT (`_insert`): both dialects take the same clause, SQLAlchemy has no
-dialect-neutral one.
+Every statement is written once for SQLite and PostgreSQL (PostgreSQL's `insert` construct carries ON
+CONFLICT DO NOTHING, which SQLite compiles the same; FOR UPDATE is left out on SQLite). Two choices by
+dialect remain, both for the daily scan and each saying why: `date_text` and `analyze`.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, bindparam, delete, func, insert, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, String, bindparam, cast, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..db import Notice, NoticeAttempt, PhonePreference
@@ -79,9 +79,9 @@ def _either(column, states: Sequence[str]):
 
 # -- planning ---------------------------------------------------------------------------------------------
 def _insert(session: Session):
-    """INSERT ... ON CONFLICT on the notice table: the dialect's own construct (the clause is the same)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(_notice)
+    """INSERT ... ON CONFLICT DO NOTHING on the notice table: PostgreSQL's construct, which SQLite compiles
+    to its own (same) clause."""
+    return postgresql.insert(_notice)
 
 
 def plan(session: Session, rows: Sequence[dict]) -> list[str]:
@@ -105,6 +105,25 @@ def plan_selected(session: Session, columns: list[str], picked) -> int:
         .returning(_notice.c.id)
     )
     return len(session.scalars(statement).all())
+
+
+def date_text(session: Session, column):
+    """A date column as 'YYYY-MM-DD' text, to build a `due:<date>:<stage>` occasion in SQL.
+
+    By dialect, because one expression cannot do both: PostgreSQL's cast to text follows the server's
+    DateStyle (`12/03/2026` under SQL style), so it needs to_char, which SQLite lacks; SQLite keeps dates
+    as ISO text already."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM-DD")
+    return cast(column, String)
+
+
+def analyze(session: Session) -> None:
+    """Fresh statistics after a large plan, so the next scan's NOT EXISTS is a hash or index anti-join, not a
+    nested loop planned for an empty table (autovacuum may lag). PostgreSQL only, by dialect: SQLite's
+    ANALYZE writes sqlite_stat1 and changes its planner's choices for every query on the file."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE notice"))
 
 
 def json_value(value: dict):
@@ -555,6 +574,16 @@ def requeue_failed(session: Session, ids: Sequence[int], now: datetime) -> int:
         finished_at=None,
         failure_reason=None,
     )
+
+
+def purge_texts(session: Session, before: datetime) -> int:
+    """Drop the text and variables of finished notices planned before `before` (`flask purge`); the rows stay,
+    so statistics and the "planned once" key survive. Returns how many."""
+    return session.execute(
+        update(_notice)
+        .where(_notice.c.state.in_(FINAL), _notice.c.planned_at < before, _notice.c.body.is_not(None))
+        .values(body=None, variables={})
+    ).rowcount
 
 
 def counts_by_state(session: Session) -> Counter:
