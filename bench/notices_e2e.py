@@ -15,7 +15,10 @@ On PostgreSQL with a private redis-server and the loopback Twilio (status callba
    `--processes` `flask worker --burst` processes claim, re-check, render, send through the real twilio client
    and record every outcome; timed from the dispatcher's start to the last worker's exit; `--repeats` runs
    (each with its own notices), the ratio their mean and the noise half the range of their ratios;
-4. the naive design: `--naive` more notices, one RQ job per notice (HOTLINE_NOTICE_BATCH_SIZE=1) on RQ's
+4. the drivers alone, after each hotline run and the limit that follows it: the same work (dispatch to
+   queued and batches on Redis, claim, attempt rows, send through the twilio client, record each SID) with
+   psycopg and redis-py by hand, no ORM, no RQ; the hotline's rate is also given as a ratio to it;
+5. the naive design: `--naive` more notices, one RQ job per notice (HOTLINE_NOTICE_BATCH_SIZE=1) on RQ's
    forking worker (`flask worker --burst --fork`), same number of processes, compared as a rate.
 
 Every notice must be accepted exactly once: the loopback's record is counted by (recipient, body) and the
@@ -147,6 +150,110 @@ def limit_run(base_url: str, messages: list[tuple[str, str]], processes: int, co
     return elapsed
 
 
+# -- the drivers alone ------------------------------------------------------------------------------
+# The least that can be done for the same work, with nothing of the hotline's (no ORM, no RQ, no Flask):
+# psycopg and redis-py by hand. A dispatcher moves the notices to `queued` and pushes batches of ids on a Redis
+# list; each process pops a batch, claims it with one UPDATE ... RETURNING and writes the attempts with one
+# INSERT, sends each text through the twilio client (the same rebasing HTTP client and messages in flight as
+# the limit), then records the SIDs with two UPDATEs. The texts are rendered before the clock starts (stored
+# in the rows), as the limit's are; no window, cap, opt-out or re-check.
+_DRIVERS_CLAIM = (
+    "UPDATE notice SET state = 'claimed', claimed_at = now(), attempt_count = attempt_count + 1 "
+    "WHERE id = ANY(%s) AND state = 'queued' RETURNING id, phone, body, attempt_count"
+)
+_DRIVERS_ATTEMPTS = (
+    "INSERT INTO notice_attempt (notice_id, number, state, started_at) "
+    "SELECT id, number, 'claimed', now() FROM unnest(%s::bigint[], %s::int[]) AS v(id, number) "
+    "RETURNING notice_id, id"
+)
+_DRIVERS_ACCEPT_ATTEMPTS = (
+    "UPDATE notice_attempt SET state = 'accepted', provider_sid = v.sid, provider_status = v.status "
+    "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, sid, status) WHERE notice_attempt.id = v.id"
+)
+_DRIVERS_ACCEPT = "UPDATE notice SET state = 'accepted', accepted_at = now() WHERE id = ANY(%s) AND state = 'claimed'"
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _drivers_worker(dsn: str, redis_url: str, key: str, base_url: str, connections: int, out: mp.Queue) -> None:
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+    import redis
+    from twilio.rest import Client
+
+    from hotline.config import DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN, Settings
+    from hotline.gateway.twilio import RebasedHttpClient
+
+    settings = Settings()
+    http = RebasedHttpClient(base_url, timeout=settings.twilio_timeout_seconds, pool_size=max(2, connections))
+    client = Client(DEV_TWILIO_ACCOUNT_SID, DEV_TWILIO_AUTH_TOKEN, http_client=http)
+    callback = settings.public_url.rstrip("/") + "/sms/status"
+    queue = redis.Redis.from_url(redis_url)
+    accepted = 0
+
+    def create(row: tuple) -> tuple:
+        attempt_id, phone, body = row
+        message = client.messages.create(to=phone, from_=settings.twilio_from_number, body=body,
+                                         status_callback=f"{callback}?attempt={attempt_id}")
+        return attempt_id, message.sid, message.status
+
+    with psycopg.connect(dsn) as connection, ThreadPoolExecutor(max_workers=max(1, connections)) as pool:
+        while (item := queue.lpop(key)) is not None:
+            with connection.transaction():
+                claimed = connection.execute(_DRIVERS_CLAIM, (json.loads(item),)).fetchall()
+                attempts = dict(connection.execute(
+                    _DRIVERS_ATTEMPTS, ([r[0] for r in claimed], [r[3] for r in claimed])).fetchall())
+            answers = list(pool.map(create, [(attempts[r[0]], r[1], r[2]) for r in claimed]))
+            with connection.transaction():
+                connection.execute(_DRIVERS_ACCEPT_ATTEMPTS, ([a[0] for a in answers], [a[1] for a in answers],
+                                                              [a[2] for a in answers]))
+                connection.execute(_DRIVERS_ACCEPT, ([r[0] for r in claimed],))
+            accepted += len(answers)
+    out.put(accepted)
+
+
+def drivers_run(url: str, redis_url: str, base_url: str, tag: str, texts: list[tuple[str, str]], processes: int,
+                connections: int, batch: int) -> float:
+    """Seconds for the drivers-only design to dispatch and send this run's notices (planned, texts stored)."""
+    import json
+
+    import psycopg
+    import redis
+
+    dsn = _pg_dsn(url)
+    key = f"bench:drivers:{tag}"
+    with psycopg.connect(dsn) as connection:
+        # Before the clock: the rendered texts go into the rows (the hotline renders them in its claim).
+        connection.execute(
+            "UPDATE notice SET body = v.body FROM unnest(%s::text[], %s::text[]) AS v(occasion, body) "
+            "WHERE notice.occasion = v.occasion",
+            ([f"request:bench-{tag}-{i}" for i in range(len(texts))], [body for _, body in texts]),
+        )
+    queue: mp.Queue = mp.Queue()
+    started = time.perf_counter()
+    with psycopg.connect(dsn) as connection:
+        ids = [row[0] for row in connection.execute(
+            "UPDATE notice SET state = 'queued' WHERE state = 'planned' AND occasion LIKE %s RETURNING id",
+            (f"request:bench-{tag}-%",))]
+    ids.sort()
+    redis.Redis.from_url(redis_url).rpush(key, *[json.dumps(ids[i:i + batch]) for i in range(0, len(ids), batch)])
+    workers = [mp.Process(target=_drivers_worker, args=(dsn, redis_url, key, base_url, connections, queue))
+               for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    accepted = sum(queue.get() for _ in workers)
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    if accepted != len(texts):
+        raise SystemExit(f"the drivers-only design accepted {accepted} of {len(texts)} notices")
+    return elapsed
+
+
 # -- the hotline and the naive design ---------------------------------------------------------------
 def send_run(settings: dict[str, str], processes: int, *, fork: bool) -> tuple[float, list[int], str]:
     """`flask notices send-due`, then `processes` burst workers; (seconds, last VmRSS KiB of each, output)."""
@@ -260,6 +367,7 @@ def main(argv: list[str] | None = None) -> None:
             limits = [len(texts) / limit_run(loopback.url, texts, args.processes, connections)]
             loopback.reset()
             runs, checks, worker_rss, dispatched = [], [], [], ""
+            drivers: list[float] = []
             for repeat in range(args.repeats):
                 tag = "main" if repeat == 0 else f"main{repeat + 1}"
                 if repeat:
@@ -270,11 +378,20 @@ def main(argv: list[str] | None = None) -> None:
                 loopback.reset()
                 limits.append(len(texts) / limit_run(loopback.url, texts, args.processes, connections))
                 loopback.reset()
+                # The drivers alone, right after: notices of their own (kept out of the daily cap's count).
+                drivers_tag = f"drivers{repeat + 1}"
+                plan_s += plan(rt, main_people, drivers_tag)
+                drivers.append(len(texts) / drivers_run(url, redis_server.url, loopback.url, drivers_tag, texts,
+                                                        args.processes, connections, rt.settings.notice_batch_size))
+                loopback.reset()
             check = {**checks[0], "ok": all(c["ok"] for c in checks), "runs": len(checks)}
             hotline_s = sum(runs) / len(runs)
             hotline_rate = args.notices / hotline_s
             ratios = [args.notices / seconds / ((limits[n] + limits[n + 1]) / 2) for n, seconds in enumerate(runs)]
             limit_rate = sum(limits) / len(limits)
+            drivers_rate = sum(drivers) / len(drivers)
+            # Each hotline run against the drivers-only run that followed it.
+            drivers_ratios = [args.notices / seconds / drivers[n] for n, seconds in enumerate(runs)]
 
             naive_plan_s = plan(rt, naive_people, "naive")
             naive_s, _, _ = send_run({**settings, "HOTLINE_NOTICE_BATCH_SIZE": "1"}, args.processes, fork=True)
@@ -297,13 +414,19 @@ def main(argv: list[str] | None = None) -> None:
           f"ratios {', '.join(f'{r:.2f}' for r in ratios)}; {args.notices:,} in {hotline_s:.1f} s on average, "
           f"of which {startup_s:.1f} s is the workers' start and exit on empty queues; "
           f"planning them took {plan_s:.1f} s; {dispatched})", flush=True)
+    ratio_drivers = sum(drivers_ratios) / len(drivers_ratios)
+    print(f"  drivers alone: psycopg + redis-py + the twilio client, {args.processes} processes x {connections} in "
+          f"flight: {drivers_rate:,.0f} notices/s (runs: {', '.join(f'{rate:,.0f}' for rate in drivers)}); "
+          f"the hotline is {ratio_drivers:.2f} x the drivers "
+          f"(runs: {', '.join(f'{r:.2f}' for r in drivers_ratios)})", flush=True)
     print(f"  naive: one job per notice, {args.processes} forking workers: {naive_rate:,.1f} notices/s "
           f"({args.naive:,} in {naive_s:.1f} s)", flush=True)
     print(f"  exactly once: {'yes' if check['ok'] and naive_check['ok'] else 'NO'} {check} naive {naive_check}",
           flush=True)
     print(f"  RQ worker RSS at the end of the run: {[round(k / 1024, 1) for k in worker_rss]} MiB", flush=True)
     print(summary_line("notices end to end", hotline_rate, "notices/s", ratio=ratio_limit,
-                       baseline=f"limit (+/- {noise:.2f}); {ratio_naive:.1f} x naive",
+                       baseline=f"limit (+/- {noise:.2f}); {ratio_drivers:.2f} x drivers alone; "
+                                f"{ratio_naive:.1f} x naive",
                        goal=">= 0.70 x limit and >= 10 x naive, exactly once", met=met), flush=True)
     record("notices_e2e", {
         "args": vars(args), "people": people_count, "demo_data_s": round(load_s, 1), "plan_s": round(plan_s, 2),
@@ -313,7 +436,9 @@ def main(argv: list[str] | None = None) -> None:
         "ratio_noise": round(noise, 3), "hotline_s": round(hotline_s, 1),
         "worker_startup_s": round(startup_s, 2), "naive_s": round(naive_s, 1), "sender_connections": connections,
         "hotline_rate": round(hotline_rate, 1), "naive_rate": round(naive_rate, 1),
-        "ratio_limit": round(ratio_limit, 3), "ratio_naive": round(ratio_naive, 2), "exactly_once": check,
+        "ratio_limit": round(ratio_limit, 3), "drivers_rates": [round(r, 1) for r in drivers],
+        "drivers_rate": round(drivers_rate, 1), "ratio_drivers": round(ratio_drivers, 3),
+        "ratio_naive": round(ratio_naive, 2), "exactly_once": check,
         "naive_exactly_once": naive_check, "rq_worker_rss_mib": [round(k / 1024, 1) for k in worker_rss],
         "met": met, "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     })

@@ -58,8 +58,10 @@ def test_webhooks_benchmark_measures_every_route_against_both_baselines(tmp_path
 def test_notices_benchmark_accepts_every_notice_exactly_once(tmp_path):
     output = run_benchmark(tmp_path, "bench/notices_e2e.py", "--notices", "200", "--naive", "4")
     assert "exactly once: yes" in output
+    assert "  drivers alone: psycopg + redis-py + the twilio client" in output
     [line] = summary_lines(output)
     assert line.startswith("notices end to end:") and "x limit" in line and "x naive" in line
+    assert "x drivers alone" in line
 
 
 @pytest.mark.parametrize(("script", "arguments", "start"), [
