@@ -12,10 +12,9 @@ worker, so the webhook never waits for a provider.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from .. import metrics
@@ -24,8 +23,10 @@ from ..domain.refusals import RefusalCode
 from ..masking import mask_phone
 from ..runtime import Runtime
 from ..services import errors
+from ..services.identity import Party
+from .protocol import CallState, CallVars, ExamRefusal, Hours
 
-Result = tuple[str, dict[str, Any]]
+Result = tuple[str, CallVars]  # an outcome the flow routes, and call variables to set (None deletes one)
 PAGE = 3  # list entries read at a time
 
 
@@ -33,14 +34,14 @@ PAGE = 3  # list entries read at a time
 class Action:
     name: str
     outcomes: frozenset[str]
-    run: Callable[[Runtime, dict[str, Any], dict[str, Any]], Result]
+    run: Callable[[Runtime, dict[str, Any], CallState], Result]
 
 
 REGISTRY: dict[str, Action] = {}
 
 
 def action(name: str, *outcomes: str):
-    def register(fn: Callable[[Runtime, dict[str, Any], dict[str, Any]], Result]):
+    def register(fn: Callable[[Runtime, dict[str, Any], CallState], Result]):
         REGISTRY[name] = Action(name, frozenset(outcomes), fn)
         return fn
 
@@ -52,81 +53,27 @@ def declared() -> dict[str, frozenset[str]]:
     return {name: a.outcomes for name, a in REGISTRY.items()}
 
 
-def run(rt: Runtime, name: str, params: dict[str, Any], state: dict[str, Any]) -> Result:
+def run(rt: Runtime, name: str, params: dict[str, Any], state: CallState) -> Result:
     """Run one action; a refusal is an outcome, any other exception is the caller's to turn into `error`."""
     try:
         return REGISTRY[name].run(rt, params, state)
     except errors.Refusal as refusal:
         if "refused" not in REGISTRY[name].outcomes:
             raise
-        return "refused", {"refusal": {"code": refusal.code, "facts": plain(refusal.facts)}}
+        return "refused", {"refusal": {"code": refusal.code, "facts": dict(refusal.facts)}}
 
 
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def plain(value: Any) -> Any:
-    """Service views to JSON-friendly values for the call state (dates as ISO strings).
-
-    The same values a JSON round trip would give (str and int subclasses such as enums become their plain
-    values, sets and tuples lists, anything else its str()), built directly: this runs on every query step.
-    """
-    if value is None or type(value) in _PLAIN_SCALARS:
-        return value
-    if type(value) in _DATES:
-        return value.isoformat()
-    if isinstance(value, str):
-        return str.__str__(value)
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    names = _FIELD_NAMES.get(type(value))
-    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELD_NAMES[type(value)] = tuple(field.name for field in dataclasses.fields(value))
-    if names is not None:
-        return {name: plain(getattr(value, name)) for name in names}
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(item) for item in value]
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
-
-
-_PLAIN_SCALARS = (str, int, float, bool)
-_DATES = (date, datetime, time)  # exactly these: a subclass takes the isinstance path below
-# A view's field names per class: `dataclasses.fields` builds its tuple on every call (20 fields a licence).
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
-
-
-def revive(value: Any) -> Any:
-    """The inverse of `plain` for templates that format dates: ISO strings back to dates."""
-    if isinstance(value, dict):
-        return {k: revive(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [revive(v) for v in value]
-    if isinstance(value, str) and _ISO.match(value):
-        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    return value
-
-
-def _party(state: dict[str, Any]):
-    from ..services.identity import Party
-
-    raw = state["vars"].get("party")
-    if not raw:
+def _party(state: CallState) -> Party:
+    party = state["vars"].get("party")
+    if party is None:
         raise LookupError("no verified party in this call")
-    return Party(**raw)
+    return party
 
 
-def _verified_party(state: dict[str, Any]):
+def _verified_party(state: CallState) -> Party:
     if not state["vars"].get("verified"):
         # The flow never routes here unverified; refuse loudly if a flow ever tries.
         raise PermissionError("personal data before verification")
@@ -150,15 +97,15 @@ def _code_text(language: str, issued, whose: str | None = None) -> str:
     return addressed(language, whose, render(language, "texts/code", code=issued.code, minutes=minutes))
 
 
-def _lock_vars(until: datetime | None) -> dict[str, Any]:
-    return {"locked_until": until.isoformat() if until else None}
+def _lock_vars(until: datetime | None) -> CallVars:
+    return {"locked_until": until}
 
 
 # --- language, identity, verification -------------------------------------------------------------
 
 
 @action("identify_caller", "one", "several", "none")
-def identify_caller(rt: Runtime, params: dict, state: dict) -> Result:
+def identify_caller(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import identity
 
     with rt.transaction(read_only=True) as session:
@@ -166,15 +113,15 @@ def identify_caller(rt: Runtime, params: dict, state: dict) -> Result:
     if not parties:
         return "none", {}
     if len(parties) == 1:
-        return "one", {"party": plain(parties[0])}
-    return "several", {"parties": plain(parties)}
+        return "one", {"party": parties[0]}
+    return "several", {"parties": parties}
 
 
 @action("choose_party", "found", "not_found", "ambiguous")
-def choose_party(rt: Runtime, params: dict, state: dict) -> Result:
+def choose_party(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import identity
 
-    parties = [identity.Party(**p) for p in state["vars"].get("parties") or []]
+    parties = state["vars"].get("parties") or []
     last4 = str(state["vars"].get("last4") or "").upper()
     matches = [p for p in parties if p.id_last4 == last4]
     if len(matches) > 1:
@@ -182,11 +129,11 @@ def choose_party(rt: Runtime, params: dict, state: dict) -> Result:
     chosen = identity.choose_by_last4(parties, last4)
     if chosen is None:
         return "not_found", {"last4": None}
-    return "found", {"party": plain(chosen), "last4": None, "parties": None, "shared": True}
+    return "found", {"party": chosen, "last4": None, "parties": None, "shared": True}
 
 
 @action("start_with_id", "sent", "invalid", "locked")
-def start_with_id(rt: Runtime, params: dict, state: dict) -> Result:
+def start_with_id(rt: Runtime, params: dict, state: CallState) -> Result:
     """An entered ID number: the same answer whether it exists or not (a code "if it is on record")."""
     from ..services import identity
     from ..validation import InvalidValue, id_number
@@ -205,11 +152,11 @@ def start_with_id(rt: Runtime, params: dict, state: dict) -> Result:
     if issued is not None:
         _send_text(rt, issued.phone, _code_text(party.language, issued), "code")
     # The party (if any) is kept for the code check, never spoken; an unknown ID keeps None and fails there.
-    return "sent", {"id_number": None, "party": plain(party) if party else None, "party_by_id": True}
+    return "sent", {"id_number": None, "party": party if party else None, "party_by_id": True}
 
 
 @action("verify_start", "pin", "code", "locked", "no_code")
-def verify_start(rt: Runtime, params: dict, state: dict) -> Result:
+def verify_start(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import identity
 
     party = _party(state)
@@ -230,11 +177,10 @@ def verify_start(rt: Runtime, params: dict, state: dict) -> Result:
     return "code", {}
 
 
-def _check(rt: Runtime, state: dict, method: str) -> Result:
+def _check(rt: Runtime, state: CallState, method: str) -> Result:
     from ..services import identity
 
-    raw = state["vars"].get("party")
-    party = identity.Party(**raw) if raw else None
+    party = state["vars"].get("party")
     entered = str(state["vars"].get("secret") or "")
     with rt.transaction() as session:
         if method == "pin":
@@ -253,34 +199,34 @@ def _check(rt: Runtime, state: dict, method: str) -> Result:
 
 
 @action("check_pin", "ok", "failed", "locked")
-def check_pin(rt: Runtime, params: dict, state: dict) -> Result:
+def check_pin(rt: Runtime, params: dict, state: CallState) -> Result:
     return _check(rt, state, "pin")
 
 
 @action("check_code", "ok", "failed", "locked")
-def check_code(rt: Runtime, params: dict, state: dict) -> Result:
+def check_code(rt: Runtime, params: dict, state: CallState) -> Result:
     return _check(rt, state, "code")
 
 
 @action("account_level", "full", "none")
-def account_level(rt: Runtime, params: dict, state: dict) -> Result:
+def account_level(rt: Runtime, params: dict, state: CallState) -> Result:
     """Verified: say what the account level allows. The call's language is this call's alone: it is never
     written to the record, whose language sets the texts (changed only by EN / 中文 by text)."""
     party = _verified_party(state)
-    updates: dict[str, Any] = {}
+    updates: CallVars = {}
     if state["vars"].get("shared") or len(state["vars"].get("parties") or []) > 1:
         # A number several people share: every answer says whose record it reads (masked, 林*伟).
         updates["whose"] = party.name_masked
     if party.language != state["language"]:
         party = dataclasses.replace(party, language=state["language"])
-        updates["party"] = plain(party)
+        updates["party"] = party
     if party.kind == "person" and party.account not in ("internet", "window"):
         return "none", updates
     return "full", updates
 
 
 @action("party_kind", "person", "organisation")
-def party_kind(rt: Runtime, params: dict, state: dict) -> Result:
+def party_kind(rt: Runtime, params: dict, state: CallState) -> Result:
     """Route by who is calling: a person's menus and an organisation's differ (services/access.py)."""
     return _verified_party(state).kind, {}
 
@@ -303,17 +249,17 @@ def office_hours(rt: Runtime) -> tuple[bool, datetime, datetime]:
 
 
 @action("office_hours", "open", "closed")
-def office_hours_action(rt: Runtime, params: dict, state: dict) -> Result:
+def office_hours_action(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services.callbacks import next_opening
 
     open_now, opens, closes = office_hours(rt)
     # When a callback asked for now would come: the next working day's opening (holidays skipped).
     following = next_opening(rt.calendar, rt.settings.office_hours, rt.clock.now()).astimezone(opens.tzinfo)
-    hours = {"start": opens.isoformat(), "end": closes.isoformat(), "next_opening": following.isoformat()}
+    hours: Hours = {"start": opens, "end": closes, "next_opening": following}
     return ("open" if open_now else "closed"), {"hours": hours}
 
 
-def menu_left(state: dict) -> str:
+def menu_left(state: CallState) -> str:
     """The menu the caller left for a person: where they pressed 0, or where their retries ran out."""
     for source, kind, *_ in reversed(state.get("trail") or []):
         if kind in ("agent", "no_input_exit", "wrong_input_exit"):
@@ -321,7 +267,7 @@ def menu_left(state: dict) -> str:
     return str(state.get("node") or "agent")
 
 
-def caller_party(state: dict):
+def caller_party(state: CallState) -> Party | None:
     """The verified caller's party, or None (a callback or queue entry then knows the number alone)."""
     if not state["vars"].get("verified") or not state["vars"].get("party"):
         return None
@@ -362,11 +308,11 @@ def ask_callback(rt: Runtime, *, number: str, party, menu_node: str, language: s
 
 
 @action("request_callback", "ok", "open", "no_number")
-def request_callback(rt: Runtime, params: dict, state: dict) -> Result:
+def request_callback(rt: Runtime, params: dict, state: CallState) -> Result:
     """Outside office hours: a person calls back at the next working day's opening."""
     outcome, due = ask_callback(rt, number=state["caller"], party=caller_party(state), menu_node=menu_left(state),
                                 language=state["language"], whose=state["vars"].get("whose"))
-    return outcome, {"callback_due": plain(at_china_moment(due)) if due else None}
+    return outcome, {"callback_due": at_china_moment(due) if due else None}
 
 
 def at_china_moment(moment: datetime) -> datetime:
@@ -380,11 +326,11 @@ def at_china_moment(moment: datetime) -> datetime:
 
 
 def _list_vars(name: str, items: list) -> dict[str, Any]:
-    return {name: plain(items), "pos": 0, "page": PAGE}
+    return {name: items, "pos": 0, "page": PAGE}
 
 
 @action("load_violations", "some", "none", "refused")
-def load_violations(rt: Runtime, params: dict, state: dict) -> Result:
+def load_violations(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import queries
 
     party = _verified_party(state)
@@ -397,7 +343,7 @@ def load_violations(rt: Runtime, params: dict, state: dict) -> Result:
 
 
 @action("list_more", "more", "end")
-def list_more(rt: Runtime, params: dict, state: dict) -> Result:
+def list_more(rt: Runtime, params: dict, state: CallState) -> Result:
     """Read the next few entries of the list on screen, so to speak."""
     variables = state["vars"]
     items = variables.get(str(params.get("list"))) or []
@@ -408,7 +354,7 @@ def list_more(rt: Runtime, params: dict, state: dict) -> Result:
 
 
 @action("load_licence", "found", "none", "refused")
-def load_licence(rt: Runtime, params: dict, state: dict) -> Result:
+def load_licence(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import queries
 
     party = _verified_party(state)
@@ -416,11 +362,11 @@ def load_licence(rt: Runtime, params: dict, state: dict) -> Result:
         found = queries.licence_status(session, rt.clock, party)
     if found is None:
         return "none", {}
-    return "found", {"licence": plain(found), "copy": "licence"}
+    return "found", {"licence": found, "copy": "licence"}
 
 
 @action("load_vehicles", "one", "several", "none", "refused")
-def load_vehicles(rt: Runtime, params: dict, state: dict) -> Result:
+def load_vehicles(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import queries
 
     party = _verified_party(state)
@@ -429,12 +375,12 @@ def load_vehicles(rt: Runtime, params: dict, state: dict) -> Result:
     if not found:
         return "none", {}
     if len(found) == 1:
-        return "one", {"vehicles": plain(found), "vehicle": plain(found[0]), "copy": "vehicle"}
-    return "several", {"vehicles": plain(found), "copy": "vehicle"}
+        return "one", {"vehicles": found, "vehicle": found[0], "copy": "vehicle"}
+    return "several", {"vehicles": found, "copy": "vehicle"}
 
 
 @action("send_copy", "sent")
-def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
+def send_copy(rt: Runtime, params: dict, state: CallState) -> Result:
     """The answer just heard, as a text to the number on record (never an ID number in it).
 
     A copy keeps to the replies' 4 segments: a list (the call's variable named like the copy) is paged as
@@ -443,7 +389,7 @@ def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
 
     party = _verified_party(state)
     name = str(params.get("copy") or state["vars"].get("copy"))
-    variables = revive({k: v for k, v in state["vars"].items() if k not in ("party", "parties")})
+    variables = {k: v for k, v in state["vars"].items() if k not in ("party", "parties")}
     replier = Replier(state["language"], rt.settings.sms_signature, addressee=state["vars"].get("whose") or "",
                       folder="texts")
     items = variables.get(name)
@@ -461,7 +407,7 @@ def send_copy(rt: Runtime, params: dict, state: dict) -> Result:
 
 
 @action("load_public_plans", "some", "none")
-def load_public_plans(rt: Runtime, params: dict, state: dict) -> Result:
+def load_public_plans(rt: Runtime, params: dict, state: CallState) -> Result:
     """Every exam plan open for booking: public information (services/access.py, PUBLIC_INFO)."""
     from ..services import exams
 
@@ -469,7 +415,7 @@ def load_public_plans(rt: Runtime, params: dict, state: dict) -> Result:
 
 
 @action("load_public_slots", "some", "none")
-def load_public_slots(rt: Runtime, params: dict, state: dict) -> Result:
+def load_public_slots(rt: Runtime, params: dict, state: CallState) -> Result:
     """The inspection slots with places left: public information (services/access.py, PUBLIC_INFO)."""
     from ..services import inspections
 
@@ -477,7 +423,7 @@ def load_public_slots(rt: Runtime, params: dict, state: dict) -> Result:
                         lambda session: inspections.open_slots(session, rt.clock, limit=20))
 
 
-def _public_list(rt: Runtime, state: dict, name: str, load) -> Result:
+def _public_list(rt: Runtime, state: CallState, name: str, load) -> Result:
     _verified_party(state)  # every account level may hear them, once verified
     with rt.transaction(read_only=True) as session:
         found = load(session)
@@ -490,7 +436,7 @@ def _public_list(rt: Runtime, state: dict, name: str, load) -> Result:
 
 
 @action("load_applications", "some", "none", "refused")
-def load_applications(rt: Runtime, params: dict, state: dict) -> Result:
+def load_applications(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import exams
 
     party = _verified_party(state)
@@ -502,7 +448,7 @@ def load_applications(rt: Runtime, params: dict, state: dict) -> Result:
 
 
 @action("load_plans", "some", "none", "refused")
-def load_plans(rt: Runtime, params: dict, state: dict) -> Result:
+def load_plans(rt: Runtime, params: dict, state: CallState) -> Result:
     """Only the open plans the caller may apply for now (exams.offer: the booking rules themselves, the
     order of the subjects included: no KM3W before KM2 and the KM3 road test, no KM3 for C6), so that no
     one is walked to the confirmation of a plan the booking would refuse; with none, why not."""
@@ -511,26 +457,26 @@ def load_plans(rt: Runtime, params: dict, state: dict) -> Result:
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         offer = exams.offer(session, rt.clock, rt.settings, party)
-    reasons = [{"subject": subject, "code": refusal.code, "facts": plain(refusal.facts)}
+    reasons: list[ExamRefusal] = [{"subject": subject, "code": refusal.code, "facts": dict(refusal.facts)}
                for subject, refusal in offer.refusals.items() if refusal.code != "already_passed"]
     if not offer.plans:
         return "none", {"exam_refusals": reasons}
-    return "some", {"plans": plain(offer.plans), "exam_refusals": reasons}
+    return "some", {"plans": offer.plans, "exam_refusals": reasons}
 
 
 @action("apply_exam", "ok", "refused")
-def apply_exam(rt: Runtime, params: dict, state: dict) -> Result:
+def apply_exam(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import exams
 
     party = _verified_party(state)
     plan = state["vars"]["plan"]
     with rt.transaction() as session:
-        made = exams.apply(session, rt.clock, rt.calendar, rt.settings, party, plan["plan_id"], "voice")
-    return "ok", {"application": plain(made)}
+        made = exams.apply(session, rt.clock, rt.calendar, rt.settings, party, plan.plan_id, "voice")
+    return "ok", {"application": made}
 
 
 @action("load_cancellable", "some", "none", "refused")
-def load_cancellable(rt: Runtime, params: dict, state: dict) -> Result:
+def load_cancellable(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import exams
 
     party = _verified_party(state)
@@ -538,55 +484,55 @@ def load_cancellable(rt: Runtime, params: dict, state: dict) -> Result:
         found = [a for a in exams.applications(session, rt.clock, party, rt.calendar) if a.status == "pending"]
     if not found:
         return "none", {}
-    return "some", {"cancellable": plain(found)}
+    return "some", {"cancellable": found}
 
 
 @action("cancel_exam", "ok", "refused")
-def cancel_exam(rt: Runtime, params: dict, state: dict) -> Result:
+def cancel_exam(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import exams
 
     party = _verified_party(state)
     chosen = state["vars"]["application"]
     with rt.transaction() as session:
-        done = exams.cancel(session, rt.clock, rt.calendar, party, int(chosen["id"]), "voice")
-    return "ok", {"application": plain(done)}
+        done = exams.cancel(session, rt.clock, rt.calendar, party, chosen.id, "voice")
+    return "ok", {"application": done}
 
 
 # --- inspections ----------------------------------------------------------------------------------
 
 
 @action("load_slots", "some", "none", "refused")
-def load_slots(rt: Runtime, params: dict, state: dict) -> Result:
+def load_slots(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import inspections
 
     party = _verified_party(state)
     vehicle = state["vars"].get("vehicle")
     with rt.transaction(read_only=True) as session:
         # A car that cannot be inspected now hears why before any time is offered (Order 164).
-        found = inspections.bookable_slots(session, rt.clock, party, int(vehicle["id"]) if vehicle else None)
+        found = inspections.bookable_slots(session, rt.clock, party, vehicle.id if vehicle else None)
     if not found:
         return "none", {}
-    return "some", {"slots": plain(found)}
+    return "some", {"slots": found}
 
 
 @action("book_inspection", "ok", "refused")
-def book_inspection(rt: Runtime, params: dict, state: dict) -> Result:
+def book_inspection(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..notify import outbox, sender
     from ..services import inspections
 
     party = _verified_party(state)
     vehicle, slot = state["vars"]["vehicle"], state["vars"]["slot"]
     with rt.transaction() as session:
-        made = inspections.book(session, rt.clock, party, int(vehicle["id"]), slot["slot_id"], "voice")
+        made = inspections.book(session, rt.clock, party, vehicle.id, slot.slot_id, "voice")
         # The citizen's record of the booking, texted unasked to the number on record; written in the
         # booking's transaction, so there is never a booking without its text or a text without a booking.
         text_id = outbox.queue_text(session, rt.clock.now(), to=party.phone, purpose="booking",
                                     body=_booking_text(rt, state, made))
     sender.enqueue_quietly(rt, [text_id], urgent=True)
-    return "ok", {"booking": plain(made)}
+    return "ok", {"booking": made}
 
 
-def _booking_text(rt: Runtime, state: dict, booking) -> str:
+def _booking_text(rt: Runtime, state: CallState, booking) -> str:
     from ..sms.replies import clip
     from ..templates import addressed, render
 
@@ -597,7 +543,7 @@ def _booking_text(rt: Runtime, state: dict, booking) -> str:
 
 
 @action("load_bookings", "some", "none", "refused")
-def load_bookings(rt: Runtime, params: dict, state: dict) -> Result:
+def load_bookings(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import inspections
 
     party = _verified_party(state)
@@ -605,30 +551,30 @@ def load_bookings(rt: Runtime, params: dict, state: dict) -> Result:
         found = [b for b in inspections.bookings(session, rt.clock, party) if b.cancellable]
     if not found:
         return "none", {}
-    return "some", {"bookings": plain(found), "copy": "bookings"}
+    return "some", {"bookings": found, "copy": "bookings"}
 
 
 @action("cancel_inspection", "ok", "refused")
-def cancel_inspection(rt: Runtime, params: dict, state: dict) -> Result:
+def cancel_inspection(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import inspections
 
     party = _verified_party(state)
     chosen = state["vars"]["booking"]
     with rt.transaction() as session:
-        done = inspections.cancel(session, rt.clock, party, int(chosen["id"]), "voice")
-    return "ok", {"booking": plain(done)}
+        done = inspections.cancel(session, rt.clock, party, chosen.id, "voice")
+    return "ok", {"booking": done}
 
 
 
 # --- violations: handling, paying, deferring, objecting (services/violation_handling.py) -----------------
 
 
-def _chosen_ref(state: dict) -> str:
-    return str(state["vars"]["violation"]["ref"])
+def _chosen_ref(state: CallState) -> str:
+    return state["vars"]["violation"].ref
 
 
 @action("violation_options", "ok", "refused")
-def violation_options(rt: Runtime, params: dict, state: dict) -> Result:
+def violation_options(rt: Runtime, params: dict, state: CallState) -> Result:
     """Before the caller picks a violation to act on: the account rule, and the deferral lengths (art. 53)."""
     from ..services import violation_handling
 
@@ -638,80 +584,80 @@ def violation_options(rt: Runtime, params: dict, state: dict) -> Result:
 
 
 @action("check_handling", "ok", "refused")
-def check_handling(rt: Runtime, params: dict, state: dict) -> Result:
+def check_handling(rt: Runtime, params: dict, state: CallState) -> Result:
     """The facts the caller confirms by key before a handling request is made (art. 58, 52)."""
     from ..services import violation_handling
 
     with rt.transaction(read_only=True) as session:
         facts = violation_handling.check_handle(session, rt.clock, _verified_party(state), _chosen_ref(state))
-    return "ok", {"handling": plain(facts)}
+    return "ok", {"handling": facts}
 
 
 @action("request_handling", "ok", "refused")
-def request_handling(rt: Runtime, params: dict, state: dict) -> Result:
+def request_handling(rt: Runtime, params: dict, state: CallState) -> Result:
     """Reached only from the prompt that read the facts and asked the caller to confirm they drove, by 1."""
     from ..services import violation_handling
 
     with rt.transaction() as session:
         made = violation_handling.request_handling(session, rt.clock, _verified_party(state), _chosen_ref(state),
                                                    "voice")
-    return "ok", {"violation_request": plain(made)}
+    return "ok", {"violation_request": made}
 
 
 @action("load_payment", "ok", "refused")
-def load_payment(rt: Runtime, params: dict, state: dict) -> Result:
+def load_payment(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import violation_handling
 
     with rt.transaction(read_only=True) as session:
         view = violation_handling.payment(session, rt.clock, _verified_party(state), _chosen_ref(state))
-    return "ok", {"payment": plain(view)}
+    return "ok", {"payment": view}
 
 
 @action("check_deferral", "ok", "refused")
-def check_deferral(rt: Runtime, params: dict, state: dict) -> Result:
+def check_deferral(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import violation_handling
 
     months = int(state["vars"]["deferral_length"]["months"])
     with rt.transaction(read_only=True) as session:
         facts = violation_handling.check_defer(session, rt.clock, _verified_party(state), _chosen_ref(state), months)
-    return "ok", {"deferral": plain(facts)}
+    return "ok", {"deferral": facts}
 
 
 @action("request_deferral", "ok", "refused")
-def request_deferral(rt: Runtime, params: dict, state: dict) -> Result:
+def request_deferral(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import violation_handling
 
     months = int(state["vars"]["deferral_length"]["months"])
     with rt.transaction() as session:
         made = violation_handling.request_deferral(session, rt.clock, _verified_party(state), _chosen_ref(state),
                                                    months, "voice")
-    return "ok", {"violation_request": plain(made)}
+    return "ok", {"violation_request": made}
 
 
 @action("check_objection", "ok", "refused")
-def check_objection(rt: Runtime, params: dict, state: dict) -> Result:
+def check_objection(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import violation_handling
 
     with rt.transaction(read_only=True) as session:
         facts = violation_handling.check_object(session, rt.clock, _verified_party(state), _chosen_ref(state))
-    return "ok", {"objection": plain(facts)}
+    return "ok", {"objection": facts}
 
 
 @action("request_objection", "ok", "refused")
-def request_objection(rt: Runtime, params: dict, state: dict) -> Result:
+def request_objection(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import violation_handling
 
     with rt.transaction() as session:
         made = violation_handling.request_objection(session, rt.clock, _verified_party(state), _chosen_ref(state),
                                                     "voice")
-    return "ok", {"violation_request": plain(made)}
+    return "ok", {"violation_request": made}
 
 
 # --- extensions (延期) and announcements (公告) ---------------------------------------------------------
 
 
 @action("extension_options", "ok", "refused")
-def extension_options(rt: Runtime, params: dict, state: dict) -> Result:
+def extension_options(rt: Runtime, params: dict, state: CallState) -> Result:
     """The window rule first (an internet user hears to convert at a window), then the three lists to choose
     from: what to extend, why, and for how long."""
     from ..services import licence_extensions
@@ -728,7 +674,7 @@ def extension_options(rt: Runtime, params: dict, state: dict) -> Result:
 
 
 @action("apply_extension", "ok", "refused")
-def apply_extension(rt: Runtime, params: dict, state: dict) -> Result:
+def apply_extension(rt: Runtime, params: dict, state: CallState) -> Result:
     """Reached only from the prompt that says the licence may not be used to drive, by pressing 1."""
     from ..services import licence_extensions
 
@@ -738,11 +684,11 @@ def apply_extension(rt: Runtime, params: dict, state: dict) -> Result:
         made = licence_extensions.apply(session, rt.clock, party, kind=chosen["extension_kind"]["kind"],
                                 reason=chosen["extension_reason"]["reason"],
                                 years=int(chosen["extension_length"]["years"]), acknowledged=True, channel="voice")
-    return "ok", {"extension": plain(made)}
+    return "ok", {"extension": made}
 
 
 @action("load_extensions", "some", "none")
-def load_extensions(rt: Runtime, params: dict, state: dict) -> Result:
+def load_extensions(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import licence_extensions
 
     party = _verified_party(state)
@@ -750,22 +696,22 @@ def load_extensions(rt: Runtime, params: dict, state: dict) -> Result:
         found = licence_extensions.pending(session, party)
     if not found:
         return "none", {}
-    return "some", {"extensions": plain(found)}
+    return "some", {"extensions": found}
 
 
 @action("cancel_extension", "ok")
-def cancel_extension(rt: Runtime, params: dict, state: dict) -> Result:
+def cancel_extension(rt: Runtime, params: dict, state: CallState) -> Result:
     from ..services import licence_extensions
 
     party = _verified_party(state)
     chosen = state["vars"]["extension"]
     with rt.transaction() as session:
-        done = licence_extensions.cancel(session, rt.clock, party, int(chosen["id"]), "voice")
-    return "ok", {"extension": plain(done)}
+        done = licence_extensions.cancel(session, rt.clock, party, chosen.id, "voice")
+    return "ok", {"extension": done}
 
 
 @action("load_announcements", "some", "none")
-def load_announcements(rt: Runtime, params: dict, state: dict) -> Result:
+def load_announcements(rt: Runtime, params: dict, state: CallState) -> Result:
     """The announcements still valid for the caller's region (the ID number's), its city's, province's and
     the national ones too, the most local first."""
     from ..services import announcements

@@ -7,18 +7,18 @@ to each step is kept, so a Twilio retry of step n gets the same TwiML back and i
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from .. import metrics
 from ..runtime import Runtime
 from . import actions, engine, state, twiml
 from .loader import Flow
+from .protocol import Action, CallState, Event
 
 log = logging.getLogger(__name__)
 MAX_ACTIONS = 12  # actions run inside one webhook; the flow checker makes sure they cannot circle
 
 
-def advance(rt: Runtime, flow: Flow, current: dict[str, Any] | None, event: dict[str, Any]) -> tuple[dict, list]:
+def advance(rt: Runtime, flow: Flow, current: CallState | None, event: Event) -> tuple[CallState, list[Action]]:
     """Step until the call waits for the caller: every `run` action is executed and its result fed back."""
     new, said = engine.step(flow, current, event)
     spoken = list(said)
@@ -38,7 +38,7 @@ def advance(rt: Runtime, flow: Flow, current: dict[str, Any] | None, event: dict
     raise engine.EngineError(f"more than {MAX_ACTIONS} actions in one webhook")
 
 
-def answer(rt: Runtime, flow: Flow, call_sid: str, step: int, event: dict[str, Any]) -> str:
+def answer(rt: Runtime, flow: Flow, call_sid: str, step: int, event: Event) -> str:
     """TwiML for webhook number `step` of call `call_sid` (0 is the incoming call)."""
     conn = rt.redis
     ttl = rt.settings.call_state_ttl_seconds

@@ -1,13 +1,14 @@
 """The pure step of a call: `step(flow, state, event) -> (state, actions)`. No Flask, no Redis, no clock.
 
-Events (plain dicts, as they come from a webhook or from the action bridge):
+Events, actions and the state are typed in hotline/ivr/protocol.py. Events (as they come from a webhook or
+from the action bridge):
 - `{"type": "start", "caller": "+86..."}` — a new call
 - `{"type": "input", "digits": "1", "speech": ""}` — what a Gather collected; both empty is silence
 - `{"type": "dial", "status": "completed" | "busy" | "no-answer" | "failed" | "canceled"}`
 - `{"type": "result", "outcome": "ok", "vars": {...}}` — what a requested action did
 - `{"type": "repeat"}` — say the current node again (a stale or out-of-order webhook)
 
-Actions (plain dicts, rendered to TwiML by hotline/ivr/twiml.py):
+Actions (rendered to TwiML by hotline/ivr/twiml.py):
 - `{"say": text, "language": lang}`
 - `{"gather": {...}, "step": n}` — wait for input; the webhook comes back with `step=n`
 - `{"dial": "agent", "step": n, "timeout": s}`
@@ -15,7 +16,7 @@ Actions (plain dicts, rendered to TwiML by hotline/ivr/twiml.py):
 - `{"run": name, "params": {...}}` — always last: the caller runs the named action and steps again with
   its result. This is how the step stays pure while actions reach the business core.
 
-State is a JSON-friendly dict, kept in Redis between webhooks (hotline/ivr/state.py).
+State (`CallState`) is kept in Redis between webhooks (hotline/ivr/state.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from jinja2 import Environment, StrictUndefined
 from ..digits import ASCII_DIGITS, ascii_digits, is_ascii_digits
 from . import speech
 from .loader import INPUT_KINDS, Flow, Node
+from .protocol import Action, CallState, Event, GatherSpec, Say
 
 MAX_TRANSITIONS = 50  # node changes inside one webhook; a flow that passes the checker never gets near
 TRAIL_LIMIT = 500
@@ -39,7 +41,7 @@ class EngineError(RuntimeError):
     """A step the flow cannot take (a bug in a flow or an action); the caller answers with an apology."""
 
 
-def new_state(caller: str, language: str = "zh-CN") -> dict[str, Any]:
+def new_state(caller: str, language: str = "zh-CN") -> CallState:
     return {
         "language": language,
         "caller": caller,
@@ -54,7 +56,7 @@ def new_state(caller: str, language: str = "zh-CN") -> dict[str, Any]:
     }
 
 
-def step(flow: Flow, state: dict[str, Any] | None, event: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
+def step(flow: Flow, state: CallState | None, event: Event) -> tuple[CallState, list[Action]]:
     kind = event.get("type")
     if kind == "start":
         call = _Call(flow, new_state(event.get("caller", ""), event.get("language", "zh-CN")))
@@ -79,25 +81,25 @@ def step(flow: Flow, state: dict[str, Any] | None, event: dict[str, Any]) -> tup
 _CONTAINERS = ("vars", "counters", "stack", "pages", "trail")  # what a step changes in place
 
 
-def _copy(state: dict[str, Any]) -> dict[str, Any]:
+def _copy(state: CallState) -> CallState:
     """A private copy: the step never changes the caller's dict. A step replaces values and changes only
     the top level and the containers above in place, so those are copied and the values inside them
     (a licence, a list of vehicles) are shared, as nothing changes them."""
     copied = dict(state)
     for key in _CONTAINERS:
         copied[key] = copy.copy(state[key])
-    return copied
+    return copied  # type: ignore[return-value]
 
 
 class _Call:
-    def __init__(self, flow: Flow, state: dict[str, Any]) -> None:
+    def __init__(self, flow: Flow, state: CallState) -> None:
         self.flow = flow
         self.state = state
-        self.actions: list[dict] = []
+        self.actions: list[Action] = []
         self.transitions = 0
         self.came_from: str | None = state.get("node")  # the node the call was at before the one entered
 
-    def finish(self) -> tuple[dict[str, Any], list[dict]]:
+    def finish(self) -> tuple[CallState, list[Action]]:
         return self.state, self.actions
 
     @property
@@ -177,8 +179,8 @@ class _Call:
         else:
             stack.append(node.name)
 
-    def gather_spec(self, node: Node) -> dict[str, Any]:
-        spec: dict[str, Any] = {"timeout": node.timeout}
+    def gather_spec(self, node: Node) -> GatherSpec:
+        spec: GatherSpec = {"timeout": node.timeout}
         if node.kind == "digits":
             spec["finish_on_key"] = "#"
             if node.min_length == node.max_length:
@@ -376,7 +378,7 @@ class _Call:
     def say_text(self, texts: dict[str, str]) -> None:
         self.actions.append({"say": self.words(texts[self.language]), "language": self.language})
 
-    def whose(self, node: Node) -> list[dict]:
+    def whose(self, node: Node) -> list[Say]:
         """On a number several people share (`whose` is set at verification), an answer from a person's
         record first says whose it is: once per answer, not again for its next page or a repeat."""
         whose = self.state["vars"].get("whose")

@@ -8,13 +8,14 @@ from both running; the second waits for the first one's answer.
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import redis
 
 from ..redis_scripts import script
+from .protocol import CallState, dump
+from .protocol import load as parse
 
 PREFIX = "ivr:call"  # after the deployment's HOTLINE_RQ_QUEUE_PREFIX: two hotlines may share one Redis
 LOCK_SECONDS = 20
@@ -43,7 +44,7 @@ class Start(NamedTuple):
 
     answer: str | None  # the TwiML already given to this step: send it again, run nothing
     claimed: bool  # this request answers the step (no answer yet, no other copy answering it)
-    state: dict[str, Any] | None  # the call state to step from (only when claimed; None if there is none)
+    state: CallState | None  # the call state to step from (only when claimed; None if there is none)
 
 
 def key(prefix: str, call_sid: str, part: str) -> str:
@@ -63,9 +64,14 @@ def _lock_key(prefix: str, call_sid: str, step: int) -> str:
     return key(prefix, call_sid, f"lock:{step}")
 
 
-def load(conn: redis.Redis, call_sid: str, *, prefix: str) -> dict[str, Any] | None:
-    raw = conn.get(_state_key(prefix, call_sid))
-    return json.loads(raw) if raw else None
+def load(conn: redis.Redis, call_sid: str, *, prefix: str) -> CallState | None:
+    return _parsed(call_sid, conn.get(_state_key(prefix, call_sid)))
+
+
+def _parsed(call_sid: str, raw: bytes | None) -> CallState | None:
+    """The saved state with its types. One that does not fit them raises StateUnreadable (protocol.load),
+    which the webhook answers like any fault: an apology, a person in office hours, a polite goodbye."""
+    return parse(raw) if raw else None
 
 
 def answered(conn: redis.Redis, call_sid: str, step: int, *, prefix: str) -> str | None:
@@ -82,7 +88,7 @@ def begin(conn: redis.Redis, call_sid: str, step: int, *, prefix: str) -> Start:
         return Start(reply[1].decode("utf-8"), False, None)
     if reply[0] == b"busy":
         return Start(None, False, None)
-    return Start(None, True, json.loads(reply[1]) if reply[1] else None)
+    return Start(None, True, _parsed(call_sid, reply[1]))
 
 
 def wait_for_answer(conn: redis.Redis, call_sid: str, step: int, deadline_seconds: float = 8.0, *,
@@ -97,12 +103,12 @@ def wait_for_answer(conn: redis.Redis, call_sid: str, step: int, deadline_second
     return None
 
 
-def save(conn: redis.Redis, call_sid: str, step: int, state: dict[str, Any], answer: str, ttl: int, *,
+def save(conn: redis.Redis, call_sid: str, step: int, state: CallState, answer: str, ttl: int, *,
          prefix: str) -> None:
     """The new state and the answer to step n, together, so a retry finds both or neither."""
     script(conn, _SAVE)(
         keys=[_state_key(prefix, call_sid), _answers_key(prefix, call_sid)],
-        args=[json.dumps(state, ensure_ascii=False, default=str), str(step), answer, ttl],
+        args=[dump(state), str(step), answer, ttl],
     )
 
 

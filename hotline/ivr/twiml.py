@@ -11,6 +11,7 @@ import re
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ..config import Settings
+from .protocol import Action, Say
 
 STEP_PATH = "/voice/step"
 DIAL_PATH = "/voice/dial"
@@ -61,10 +62,10 @@ def _say(target: VoiceResponse | Gather, settings: Settings, text: str, language
         target.say(rest, **voice_for(settings, "en"))
 
 
-def from_actions(actions: list[dict], settings: Settings, call_language: str = "zh-CN") -> str:
+def from_actions(actions: list[Action], settings: Settings, call_language: str = "zh-CN") -> str:
     """TwiML for what one step said and is waiting for."""
     response = VoiceResponse()
-    pending: list[dict] = []  # says just before a Gather go inside it, so a key press may cut them short
+    pending: list[Say] = []  # says just before a Gather go inside it, so a key press may cut them short
     for action in actions:
         if "say" in action:
             pending.append(action)

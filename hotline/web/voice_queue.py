@@ -29,7 +29,6 @@ from ..domain.reaching_a_person import QueueOutcome
 from ..ivr import actions, queue_twiml, state, twiml
 from ..services import callbacks, queue
 from ..services.errors import Refusal
-from ..services.identity import Party
 from . import numbers
 from .auth import runtime, twilio_signed
 from .voice import CALL_SID, flow
@@ -103,7 +102,7 @@ def _join(rt, session, now, sid: str, position: int | None):
         )
     party = actions.caller_party(current)
     if party is None and current["vars"].get("party"):
-        party = Party(**current["vars"]["party"])  # identified by the number, not verified
+        party = current["vars"]["party"]  # identified by the number, not verified
     return queue.join(
         session,
         now,

@@ -14,6 +14,7 @@ reached, fails and names itself. The checks:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -104,15 +105,15 @@ def call_vars(rt, flow, someone: dict, language: str) -> dict:
     state = engine.new_state(someone["phone"], language)
     with rt.transaction(read_only=True) as session:
         party = identity.identify(session, someone["phone"])[0]
-    state["vars"] = {"party": actions.plain(party), "verified": True}
+    state["vars"] = {"party": party, "verified": True}
     readers = sorted({node.action for node in flow.nodes.values() if node.kind == "action"
                       and (node.action.startswith("load_") or node.action in ("extension_options", "office_hours"))})
     for name in readers:
         outcome, updates = actions.run(rt, name, {}, state)
         assert outcome not in ("none", "refused"), f"the worst-case caller has nothing for {name}: {outcome}"
         state["vars"].update(updates)
-    state["vars"]["locked_until"] = "2026-11-24T10:15:00+08:00"
-    state["vars"]["callback_due"] = "2026-11-25T08:30:00+08:00"  # what request_callback sets
+    state["vars"]["locked_until"] = datetime.fromisoformat("2026-11-24T10:15:00+08:00")
+    state["vars"]["callback_due"] = datetime.fromisoformat("2026-11-25T08:30:00+08:00")  # what request_callback sets
     for node in flow.nodes.values():
         if node.kind == "choice":
             items = state["vars"].get(node.items) or []
@@ -131,7 +132,7 @@ def renderings(flow, variables: dict, language: str):
     every refusal where a node explains one, with a long-term licence besides a dated one, and with one
     item in every list (the singular)."""
     variants = {"dated": variables,
-                "long-term": {**variables, "licence": {**variables["licence"], "valid_until": None}},
+                "long-term": {**variables, "licence": dataclasses.replace(variables["licence"], valid_until=None)},
                 "one of each": {k: v[:1] if isinstance(v, list) else v for k, v in variables.items()}}
     refusals = [{"code": code, "facts": REFUSAL_FACTS} for code in flow.texts["refusals"]]
     for name, node in flow.nodes.items():
