@@ -15,17 +15,53 @@ Every Redis failure surfaces as `StateUnavailable`, which the caller turns into 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import redis
+from pydantic import Field, TypeAdapter, ValidationError
+from typing_extensions import TypedDict  # pydantic reads TypedDicts from here before Python 3.12
 
 from ..clock import Clock
+
+log = logging.getLogger(__name__)
 
 LIFETIME = timedelta(minutes=10)
 # Keys live a little longer in Redis than they are valid, so an entry is never gone before it expires.
 _TTL_SECONDS = int(LIFETIME.total_seconds()) + 120
+
+
+# --- pending actions: what a `Y` carries out -------------------------------------------------------
+
+
+class ApplyExam(TypedDict):
+    do: Literal["apply"]
+    plan_id: str
+
+
+class BookInspection(TypedDict):
+    do: Literal["book"]
+    vehicle_id: int
+    slot_id: str
+
+
+class ApplyExtension(TypedDict):
+    do: Literal["extend"]
+    kind: str  # licence_extensions.KINDS
+    reason: str  # licence_extensions.REASONS
+    years: int
+
+
+class Cancel(TypedDict):
+    do: Literal["cancel"]
+    kind: Literal["exam", "booking", "extension"]
+    id: int
+
+
+Pending = ApplyExam | BookInspection | ApplyExtension | Cancel
+_PENDING: TypeAdapter[Pending] = TypeAdapter(Annotated[Pending, Field(discriminator="do")])
 
 
 class StateUnavailable(Exception):
@@ -68,16 +104,25 @@ class Conversation:
 
     # --- pending action -----------------------------------------------------------------------------
 
-    def propose(self, party: PartyRef, action: dict[str, Any]) -> None:
+    def propose(self, party: PartyRef, action: Pending) -> None:
         """Hold an action until the sender confirms; a newer proposal replaces an older one."""
-        self._put("pending", {"party": party.as_list(), "action": action})
+        stored = _PENDING.dump_python(_PENDING.validate_python(action), mode="json")
+        self._put("pending", {"party": party.as_list(), "action": stored})
 
-    def take_pending(self, party: PartyRef) -> dict[str, Any] | None:
-        """The action waiting for confirmation, removed so that a second `Y` cannot repeat it."""
+    def take_pending(self, party: PartyRef) -> Pending | None:
+        """The action waiting for confirmation, removed so that a second `Y` cannot repeat it.
+
+        One written before a deploy is read as it was written (the same JSON); one that no longer fits the
+        types counts as none: the sender is told nothing waits and sends the keyword again."""
         entry = self._get("pending", delete=True)
         if entry is None or entry["party"] != party.as_list():
             return None
-        return entry["action"]
+        try:
+            return _PENDING.validate_python(entry["action"])
+        except ValidationError as error:
+            where = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors(include_input=False)})
+            log.warning("sms pending action unreadable", extra={"where": ", ".join(where)})
+            return None
 
     # --- shared numbers -----------------------------------------------------------------------------
 

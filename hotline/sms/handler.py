@@ -51,7 +51,15 @@ from ..services import (
 from ..services.errors import Refusal
 from ..services.identity import Party
 from . import held, optout, ratelimit
-from .conversation import Conversation, PartyRef, StateUnavailable
+from .conversation import (
+    ApplyExam,
+    ApplyExtension,
+    BookInspection,
+    Cancel,
+    Conversation,
+    PartyRef,
+    StateUnavailable,
+)
 from .grammar import Command, Problem, Verb, parse
 from .replies import Replier
 
@@ -402,7 +410,7 @@ class _Dialogue:
                      if s.slot_id == item["slot_id"]), None)
         if slot is None:
             raise Refusal(RefusalCode.SLOT_FULL, slot_id=item["slot_id"])
-        self.conversation.propose(self.ref, {"do": "book", "vehicle_id": vehicle.id, "slot_id": slot.slot_id})
+        self.conversation.propose(self.ref, BookInspection(do="book", vehicle_id=vehicle.id, slot_id=slot.slot_id))
         return self.say("confirm", do="book", plate=vehicle.plate, slot=slot)
 
     def exam_applications(self, command: Command) -> str:
@@ -425,7 +433,7 @@ class _Dialogue:
             if plan is None:
                 raise offer.refusals.get(command.subject) or Refusal(
                     "booking_closed", plan_id=item["plan_id"], closed_at=None)
-            self.conversation.propose(self.ref, {"do": "apply", "plan_id": plan.plan_id})
+            self.conversation.propose(self.ref, ApplyExam(do="apply", plan_id=plan.plan_id))
             return self.say("confirm", do="apply", plan=plan)
         can_apply = party is not None and access.allowed(party, access.Action.EXAM_APPLICATION)
         if can_apply:
@@ -453,7 +461,7 @@ class _Dialogue:
                 return self.say("state", case=status, keyword="QX")
             view = self._cancel_item(item, items)
             self._refuse_window_only(view)
-            self.conversation.propose(self.ref, {"do": "cancel", **item})
+            self.conversation.propose(self.ref, Cancel(do="cancel", kind=item["kind"], id=item["id"]))
             return self.say("confirm", do="cancel", item=view)
         text, shown = self.replier().first_fitting("cancel_list", [i for _, i in items], **self._common())
         keys = [key for key, _ in items][: len(shown)]
@@ -481,7 +489,7 @@ class _Dialogue:
         for view in licence_extensions.pending(self.session, self.party):
             if view.kind == kind:  # say it now, not after the Y (apply checks again)
                 raise Refusal(RefusalCode.EXTENSION_OPEN, kind=kind, application_id=view.id)
-        self.conversation.propose(self.ref, {"do": "extend", "kind": kind, "reason": reason, "years": numbers[2]})
+        self.conversation.propose(self.ref, ApplyExtension(do="extend", kind=kind, reason=reason, years=numbers[2]))
         return self.say("confirm", do="extend", kind=kind, reason=reason, years=numbers[2])
 
     def announcements(self, command: Command) -> str:

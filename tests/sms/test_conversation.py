@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import redis
+from pydantic import ValidationError
 
 from hotline.sms.conversation import Conversation, PartyRef, StateUnavailable
 
 ME = PartyRef("person", 1)
 SISTER = PartyRef("person", 2)
+BOOK = {"do": "book", "vehicle_id": 5, "slot_id": "S1"}
 
 
 @pytest.fixture
@@ -43,7 +47,7 @@ def test_a_pending_action_is_taken_once(conversation):
 
 
 def test_a_pending_action_is_not_someone_elses(conversation):
-    conversation.propose(ME, {"do": "book"})
+    conversation.propose(ME, BOOK)
     assert conversation.take_pending(SISTER) is None
 
 
@@ -54,7 +58,7 @@ def test_a_newer_proposal_replaces_the_older(conversation):
 
 
 def test_a_pending_action_expires(conversation, clock):
-    conversation.propose(ME, {"do": "book"})
+    conversation.propose(ME, BOOK)
     clock.advance(minutes=10, seconds=1)
     assert conversation.take_pending(ME) is None
 
@@ -70,7 +74,7 @@ def test_the_chosen_party_and_the_held_text(conversation, clock):
 
 
 def test_numbers_do_not_share_state(redis_conn, clock, conversation):
-    conversation.propose(ME, {"do": "book"})
+    conversation.propose(ME, BOOK)
     other = Conversation(redis_conn, clock, "+8613900000000", prefix="test")
     assert other.take_pending(ME) is None
 
@@ -81,6 +85,26 @@ def test_redis_down_is_a_named_failure(clock, redis_server):
     gone = redis.Redis(port=free_port(), socket_connect_timeout=1)
     conversation = Conversation(gone, clock, "+8613800138000")
     with pytest.raises(StateUnavailable):
-        conversation.propose(ME, {"do": "book"})
+        conversation.propose(ME, BOOK)
     with pytest.raises(StateUnavailable):
         conversation.choice(ME, "slots", 1)
+
+
+def test_a_pending_action_has_a_type_checked_when_it_is_proposed(conversation):
+    with pytest.raises(ValidationError):
+        conversation.propose(ME, {"do": "book", "vehicle_id": 5})  # which slot?
+    with pytest.raises(ValidationError):
+        conversation.propose(ME, {"do": "cancel", "kind": "licence", "id": 3})  # nothing cancels a licence
+    conversation.propose(ME, {"do": "extend", "kind": "review", "reason": "abroad", "years": 2})
+    assert conversation.take_pending(ME) == {"do": "extend", "kind": "review", "reason": "abroad", "years": 2}
+
+
+def test_a_pending_action_written_before_a_deploy_is_read_and_one_that_no_longer_fits_is_none(
+        conversation, redis_conn, clock):
+    key = "test:sms:+8613800138000:pending"
+    at = clock.now().isoformat()
+    redis_conn.set(key, json.dumps({"party": ["person", 1], "action": {"do": "cancel", "kind": "exam", "id": 7},
+                                    "at": at}))
+    assert conversation.take_pending(ME) == {"do": "cancel", "kind": "exam", "id": 7}
+    redis_conn.set(key, json.dumps({"party": ["person", 1], "action": {"do": "teleport"}, "at": at}))
+    assert conversation.take_pending(ME) is None  # the sender is told nothing waits, and asks again
