@@ -14,8 +14,12 @@ A flow is a set of named nodes:
 - `hangup`: a last prompt, then the line closes.
 
 Input nodes carry a retry policy: how many silences and how many wrong keys, a short re-prompt, and an
-`exit` when either runs out. `check()` rejects, naming file and node: unknown targets, unreachable nodes,
-a prompt missing in a language, an action no service provides, a loop with no exit.
+`exit` when either runs out.
+
+The file is read through a typed schema (pydantic: `FlowSpec`, one model per node kind), which refuses a
+field a kind does not take, a missing one, a wrong type, a prompt missing in a language or not a valid
+template, naming the file, the node and the field. What a schema cannot see is checked once the whole flow
+is known (`check`): unknown targets, an action no service provides, unreachable nodes, a loop with no exit.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..config import ROOT
 
@@ -172,6 +177,257 @@ def successors(flow: Flow, node: Node) -> set[str]:
     return targets
 
 
+# --- the schema -----------------------------------------------------------------------------------
+
+
+_SYNTAX = Environment(undefined=StrictUndefined, autoescape=False)  # noqa: S701 - speech, not HTML
+
+Language = Literal["zh-CN", "en"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+def _keys_as_text(value: Any) -> Any:
+    """YAML reads `1: target` with an int key; keys are what a caller presses, text."""
+    return {str(key): item for key, item in value.items()} if isinstance(value, dict) else value
+
+
+def _compiles(text: str, what: str) -> None:
+    try:
+        _SYNTAX.parse(text)
+    except TemplateSyntaxError as error:
+        raise ValueError(f"{what} is not a valid template: {error.message}") from None
+
+
+class Both(_Spec):
+    """A text in each language, neither empty."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, populate_by_name=True)
+    zh: str = Field(alias="zh-CN", min_length=1)
+    en: str = Field(min_length=1)
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _said(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("empty")
+        return text
+
+
+class RetriesSpec(_Spec):
+    no_input: int
+    wrong_input: int
+    exit: str
+
+
+class GuardedOption(_Spec):
+    goto: str = Field(min_length=1)
+    when: str | None = None
+
+    @field_validator("when")
+    @classmethod
+    def _expression(cls, condition: str | None) -> str | None:
+        if condition:
+            try:
+                _SYNTAX.compile_expression(condition)
+            except TemplateSyntaxError as error:
+                raise ValueError(f"condition is not a valid expression: {error.message}") from None
+        return condition
+
+
+class OutcomeSpec(_Spec):
+    goto: str
+    wrong_input: bool = False  # counts as a wrong entry at `goto` (an input node), with its re-prompt
+
+
+class Also(_Spec):
+    language: str
+    text: str
+
+
+class _NodeSpec(_Spec):
+    prompt: dict[Language, str] = {}
+    also: list[Also] = []
+    personal: bool = False  # reads out a person's record: on a shared number, `whose` goes first
+    sets_language: Language | None = None
+
+    @model_validator(mode="after")
+    def _texts(self):
+        for label in ("prompt", "reprompt", "label"):
+            texts = getattr(self, label, None) or {}
+            if not texts:
+                continue
+            for language in LANGUAGES:
+                if not texts.get(language, "").strip():
+                    raise ValueError(f"{label} missing in {language}")
+            for language, text in texts.items():
+                _compiles(text, f"{label} ({language})")
+        return self
+
+
+class _InputSpec(_NodeSpec):
+    prompt: dict[Language, str]
+    reprompt: dict[Language, str] = {}
+    retries: RetriesSpec
+    silence: str | None = None  # no input goes here at once instead of a retry
+    timeout: int = 6
+    root: bool = False  # menus: `#` never goes back past this one
+    options: dict[str, str | GuardedOption] = {}
+    speech: bool = False
+    hints: dict[Language, str] = {}
+    words: dict[str, dict[Language, list[str]]] = {}  # option key -> language -> words
+
+    @field_validator("options", "words", mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        return _keys_as_text(value)
+
+    @model_validator(mode="after")
+    def _speech(self):
+        for key, by_language in self.words.items():
+            if key not in self.options and key not in ("0", "*", "#"):
+                raise ValueError(f"speech words for key {key!r}, which the node does not offer")
+            for language in LANGUAGES:
+                if not by_language.get(language):
+                    raise ValueError(f"speech words for key {key!r} missing in {language}")
+        if self.words and not self.speech:
+            raise ValueError("speech words given but `speech` is off")
+        return self
+
+
+class MenuSpec(_InputSpec):
+    kind: Literal["menu"]
+
+    @model_validator(mode="after")
+    def _menu_keys(self):
+        for key in self.options:
+            if key not in MENU_KEYS:
+                raise ValueError(f"option key {key!r}: menus take 1-9 (0, * and # are the same everywhere)")
+        return self
+
+
+class ChoiceSpec(_InputSpec):
+    kind: Literal["choice"]
+    items: str  # the call variable holding the list
+    store: str  # the call variable the chosen item goes to
+    label: dict[Language, str]  # how one item is read, `item` in it
+    next: str
+    page_size: int = Field(4, ge=1, le=8)  # 9 reads the next page
+
+    @model_validator(mode="after")
+    def _choice_keys(self):
+        for key in self.options:
+            if key not in MENU_KEYS or int(key) <= self.page_size or key == CHOICE_MORE_KEY:
+                raise ValueError(f"option key {key!r} collides with the choices (1-{self.page_size}) or 9 (more)")
+        return self
+
+
+class DigitsSpec(_InputSpec):
+    kind: Literal["digits"]
+    store: str
+    next: str
+    length: int | tuple[int, int] = 1  # exactly, or (fewest, most)
+
+    @field_validator("length")
+    @classmethod
+    def _length(cls, length: int | tuple[int, int]) -> int | tuple[int, int]:
+        low, high = (length, length) if isinstance(length, int) else length
+        if not 1 <= low <= high <= 30:
+            raise ValueError("length must be 1-30")
+        return length
+
+
+class SaySpec(_NodeSpec):
+    kind: Literal["say"]
+    prompt: dict[Language, str]
+    next: str
+
+
+class ActionSpec(_NodeSpec):
+    kind: Literal["action"]
+    action: str
+    params: dict[str, Any] = {}
+    outcomes: dict[str, str | OutcomeSpec] = {}
+
+
+class TransferSpec(_NodeSpec):
+    kind: Literal["transfer"]
+    answered: str
+    unanswered: str
+
+
+class HangupSpec(_NodeSpec):
+    kind: Literal["hangup"]
+    prompt: dict[Language, str]
+
+
+NodeSpec = Annotated[
+    MenuSpec | ChoiceSpec | DigitsSpec | SaySpec | ActionSpec | TransferSpec | HangupSpec,
+    Field(discriminator="kind"),
+]
+
+
+class FlowTexts(BaseModel):
+    """The flow-wide texts; more may be given (the prompts read them as `texts.…`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    no_input: Both
+    wrong_input: Both
+    failure: Both
+    unanswerable: Both
+    transferring: Both
+    hours: Both
+    refusal_default: Both
+    whose: Both | None = None  # said first by personal nodes on a shared number
+    # A comma in an unquoted flow mapping splits a text in two: `Both` refuses the third key.
+    terms: dict[str, dict[str, Both]] = {}
+    refusals: dict[str, Both] = {}
+
+    @field_validator("refusals")
+    @classmethod
+    def _refusals(cls, refusals: dict[str, Both]) -> dict[str, Both]:
+        for code, texts in refusals.items():
+            for text in (texts.zh, texts.en):
+                _compiles(text, f"texts.refusals.{code}")
+        return refusals
+
+
+class Defaults(_Spec):
+    timeout: int = 6
+    retries: dict[str, Any] = {}
+
+
+class FlowSpec(_Spec):
+    flow: str
+    start: str
+    agent: str  # where `0` goes
+    error: str  # where any failure goes
+    cap: str  # where a call that exceeded max_steps goes
+    refusal: str | None = None  # where a refusal goes that the action node does not route
+    max_steps: int = 100
+    defaults: Defaults = Defaults()
+    texts: FlowTexts
+    nodes: dict[str, NodeSpec] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, raw: Any) -> Any:
+        """Input nodes take the flow's default retry policy and timeout where they give none of their own."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), dict):
+            return raw
+        defaults = raw.get("defaults") or {}
+        nodes = {}
+        for name, body in raw["nodes"].items():
+            body = body or {}
+            if isinstance(body, dict) and body.get("kind") in INPUT_KINDS:
+                retries = {**(defaults.get("retries") or {}), **(body.get("retries") or {})}
+                body = {"timeout": defaults.get("timeout", 6), **body, "retries": retries}
+            nodes[str(name)] = body
+        return {**raw, "nodes": nodes}
+
+
 # --- loading --------------------------------------------------------------------------------------
 
 
@@ -205,117 +461,92 @@ def _display(path: Path) -> str:
 
 
 def parse(raw: Any, file: str) -> Flow:
+    """The flow file through the schema; the first problem becomes a FlowError naming node and field."""
     if not isinstance(raw, dict):
         raise FlowError(file, None, "a flow is a mapping with `flow`, `start` and `nodes`")
-    for key in ("flow", "start", "agent", "error", "cap", "nodes"):
-        if key not in raw:
-            raise FlowError(file, None, f"missing `{key}`")
-    defaults = raw.get("defaults") or {}
-    retry_defaults = defaults.get("retries") or {}
-    nodes_raw = raw["nodes"]
-    if not isinstance(nodes_raw, dict) or not nodes_raw:
-        raise FlowError(file, None, "`nodes` must be a non-empty mapping")
-    nodes = {}
-    for name, body in nodes_raw.items():
-        nodes[str(name)] = _parse_node(file, str(name), body or {}, retry_defaults, defaults)
+    try:
+        spec = FlowSpec.model_validate(raw)
+    except ValidationError as error:
+        raise _flow_error(file, error) from None
     return Flow(
-        name=str(raw["flow"]),
-        file=file,
-        start=str(raw["start"]),
-        agent=str(raw["agent"]),
-        error=str(raw["error"]),
-        cap=str(raw["cap"]),
-        max_steps=int(raw.get("max_steps", 100)),
-        nodes=nodes,
-        refusal=str(raw["refusal"]) if raw.get("refusal") else None,
-        texts=raw.get("texts") or {},
+        name=spec.flow, file=file, start=spec.start, agent=spec.agent, error=spec.error, cap=spec.cap,
+        max_steps=spec.max_steps, nodes={name: _node(name, body) for name, body in spec.nodes.items()},
+        refusal=spec.refusal or None, texts=raw.get("texts") or {},
     )
 
 
-def _parse_node(file: str, name: str, body: dict, retry_defaults: dict, defaults: dict) -> Node:
-    if not isinstance(body, dict):
-        raise FlowError(file, name, "a node is a mapping")
-    kind = body.get("kind")
-    if kind not in KINDS:
-        raise FlowError(file, name, f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
-    known = {
-        "kind", "prompt", "reprompt", "also", "options", "next", "action", "params", "outcomes", "retries",
-        "silence", "timeout", "root", "store", "length", "items", "label", "page_size", "speech", "hints",
-        "words", "answered", "unanswered", "sets_language", "personal",
-    }
-    unknown = set(body) - known
-    if unknown:
-        raise FlowError(file, name, f"unknown field(s): {', '.join(sorted(unknown))}")
-    retries = None
-    if kind in INPUT_KINDS:
-        merged = {**retry_defaults, **(body.get("retries") or {})}
-        try:
-            retries = Retries(int(merged["no_input"]), int(merged["wrong_input"]), str(merged["exit"]))
-        except KeyError as missing:
-            raise FlowError(file, name, f"retry policy needs {missing}") from None
+def _node(name: str, spec: Any) -> Node:
+    """The engine's view of a node: every field present, empty where the kind has none."""
+    get = spec.__dict__.get
     options: dict[str, str] = {}
     when: dict[str, str] = {}
-    for key, target in (body.get("options") or {}).items():
-        if isinstance(target, dict):
-            if set(target) - {"goto", "when"} or not target.get("goto"):
-                raise FlowError(file, name, f"option {key!r}: a guarded option is {{goto: node, when: condition}}")
-            options[str(key)] = str(target["goto"])
-            if target.get("when"):
-                when[str(key)] = str(target["when"])
-        else:
-            options[str(key)] = str(target)
-    outcomes = {}
-    for outcome, target in (body.get("outcomes") or {}).items():
-        if isinstance(target, dict):
-            outcomes[str(outcome)] = Outcome(str(target.get("goto")), bool(target.get("wrong_input", False)))
-        else:
-            outcomes[str(outcome)] = Outcome(str(target))
-    length = body.get("length", 1)
-    min_length, max_length = (length, length) if isinstance(length, int) else (int(length[0]), int(length[1]))
+    for key, target in (get("options") or {}).items():
+        options[key] = target if isinstance(target, str) else target.goto
+        if isinstance(target, GuardedOption) and target.when:
+            when[key] = target.when
+    outcomes = {
+        outcome: Outcome(target) if isinstance(target, str) else Outcome(target.goto, target.wrong_input)
+        for outcome, target in (get("outcomes") or {}).items()
+    }
+    length = get("length", 1)
+    min_length, max_length = (length, length) if isinstance(length, int) else length
+    retries = get("retries")
     return Node(
-        name=name,
-        kind=kind,
-        prompt=_texts(file, name, body.get("prompt")),
-        reprompt=_texts(file, name, body.get("reprompt")),
-        also=tuple((str(a["language"]), str(a["text"])) for a in body.get("also") or ()),
-        options=options,
-        when=when,
-        next=str(body["next"]) if body.get("next") else None,
-        action=body.get("action"),
-        params=dict(body.get("params") or {}),
-        outcomes=outcomes,
-        retries=retries,
-        silence=body.get("silence"),
-        timeout=int(body.get("timeout", defaults.get("timeout", 6))),
-        root=bool(body.get("root", False)),
-        store=body.get("store"),
-        min_length=min_length,
-        max_length=max_length,
-        items=body.get("items"),
-        label=_texts(file, name, body.get("label")),
-        page_size=int(body.get("page_size", 4)),
-        speech=bool(body.get("speech", False)),
-        hints={str(k): str(v) for k, v in (body.get("hints") or {}).items()},
-        words={str(k): {lang: list(ws) for lang, ws in v.items()} for k, v in (body.get("words") or {}).items()},
-        answered=body.get("answered"),
-        unanswered=body.get("unanswered"),
-        sets_language=body.get("sets_language"),
-        personal=bool(body.get("personal", False)),
+        name=name, kind=spec.kind, prompt=dict(spec.prompt), reprompt=dict(get("reprompt") or {}),
+        also=tuple((a.language, a.text) for a in spec.also), options=options, when=when, next=get("next"),
+        action=get("action"), params=dict(get("params") or {}), outcomes=outcomes,
+        retries=retries and Retries(retries.no_input, retries.wrong_input, retries.exit),
+        silence=get("silence"), timeout=get("timeout", 6), root=get("root", False), store=get("store"),
+        min_length=min_length, max_length=max_length, items=get("items"), label=dict(get("label") or {}),
+        page_size=get("page_size", 4), speech=get("speech", False), hints=dict(get("hints") or {}),
+        words={key: dict(by_language) for key, by_language in (get("words") or {}).items()},
+        answered=get("answered"), unanswered=get("unanswered"), sets_language=spec.sets_language,
+        personal=spec.personal,
     )
 
 
-def _texts(file: str, node: str, value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise FlowError(file, node, "a prompt gives one text per language (zh-CN, en)")
-    return {str(k): str(v) for k, v in value.items()}
+def _flow_error(file: str, error: ValidationError) -> FlowError:
+    """The first error in words: which node (or which flow-wide field), which field, what is wrong."""
+    errors = error.errors(include_url=False, include_input=False)
+    first = errors[0]
+    loc = [str(part) for part in first["loc"]]
+    kind, message = first["type"], first["msg"].removeprefix("Value error, ")
+    if loc[:1] == ["nodes"] and len(loc) > 1:
+        node, rest = loc[1], loc[3:]  # loc[2] is the node's kind (the schema's tag)
+        if kind == "union_tag_invalid":
+            return FlowError(file, node, f"unknown kind {first['ctx']['tag']!r} (one of {', '.join(KINDS)})")
+        if kind in ("union_tag_not_found", "model_attributes_type", "dict_type") and len(loc) <= 3:
+            return FlowError(file, node, f"a node is a mapping with a `kind` (one of {', '.join(KINDS)})")
+        if rest[:1] == ["options"] and len(rest) > 1:
+            # An option is a node name or {goto, when}: the error of the second form says what is wrong.
+            guarded = [e for e in errors if e["type"] == "value_error" and list(map(str, e["loc"]))[:5] == loc[:5]]
+            if guarded:
+                return FlowError(file, node, f"option {rest[1]!r}: {guarded[0]['msg'].removeprefix('Value error, ')}")
+            return FlowError(file, node, f"option {rest[1]!r}: a guarded option is {{goto: node, when: condition}}")
+        if rest[:1] == ["retries"]:
+            return FlowError(file, node, f"retry policy needs {rest[-1]!r}" if kind == "missing" else
+                             f"retries.{'.'.join(rest[1:])}: {message}")
+        if kind == "extra_forbidden":
+            return FlowError(file, node, f"unknown field(s): {rest[-1]} (a {loc[2]} node does not take it)")
+        if kind == "missing":
+            return FlowError(file, node, f"a {loc[2]} node needs `{'.'.join(rest)}`")
+        return FlowError(file, node, f"{'.'.join(rest)}: {message}" if rest else message)
+    if loc[:1] == ["texts"] and len(loc) > 1:
+        if loc[1] == "terms" and len(loc) > 3:
+            return FlowError(file, None, f"texts.terms.{loc[2]}.{loc[3]} needs exactly zh-CN and en texts")
+        if kind == "missing" and len(loc) == 2:
+            return FlowError(file, None, f"texts.{loc[1]} is missing")
+        if len(loc) > 2 and loc[-1] in ("zh-CN", "en"):
+            return FlowError(file, None, f"texts.{'.'.join(loc[1:-1])} missing in {loc[-1]}")
+        return FlowError(file, None, f"texts.{'.'.join(loc[1:])}: {message}")
+    if loc == ["nodes"]:
+        return FlowError(file, None, "`nodes` must be a non-empty mapping")
+    if kind == "missing":
+        return FlowError(file, None, f"missing `{'.'.join(loc)}`")
+    return FlowError(file, None, f"{'.'.join(loc) or 'flow'}: {message}")
 
 
-# --- checking -------------------------------------------------------------------------------------
-
-
-_SYNTAX = Environment(undefined=StrictUndefined, autoescape=False)  # noqa: S701 - speech, not HTML
+# --- what the schema cannot see: the flow as a whole ------------------------------------------------
 
 
 def check(flow: Flow, actions: Mapping[str, frozenset[str]] | None = None) -> None:
@@ -330,120 +561,36 @@ def check(flow: Flow, actions: Mapping[str, frozenset[str]] | None = None) -> No
             raise FlowError(file, None, f"`{special}` names unknown node '{target}'")
     for node in nodes.values():
         _check_node(flow, node, actions)
-    _check_texts(flow)
+    if any(node.personal for node in nodes.values()) and not flow.texts.get("whose"):
+        raise FlowError(file, None, "texts.whose is missing (personal nodes say it)")
     _check_reachable(flow)
     _check_exits(flow)
 
 
 def _check_node(flow: Flow, node: Node, actions: Mapping[str, frozenset[str]] | None) -> None:
-    file, name = flow.file, node.name
-
     def fail(message: str) -> None:
-        raise FlowError(file, name, message)
+        raise FlowError(flow.file, node.name, message)
 
     for edge in node_edges(flow, node):
         if edge.target is None and edge.kind != "back":
             fail(f"`{edge.kind}` has no target")
         if edge.target is not None and edge.target not in flow.nodes:
             fail(f"unknown target '{edge.target}' ({edge.kind})")
-    needs_prompt = node.kind not in ("action",)
-    if needs_prompt and not node.prompt and node.kind != "transfer":
-        fail("has no prompt")
-    for label, texts in (("prompt", node.prompt), ("reprompt", node.reprompt), ("label", node.label)):
-        if not texts:
-            continue
-        for language in LANGUAGES:
-            if not texts.get(language, "").strip():
-                fail(f"{label} missing in {language}")
-        for language, text in texts.items():
-            if language not in LANGUAGES:
-                fail(f"{label} in unknown language {language!r}")
-            _compiles(file, name, text, f"{label} ({language})")
-    for key, by_language in node.words.items():
-        if key not in node.options and key not in ("0", "*", "#"):
-            fail(f"speech words for key {key!r}, which the node does not offer")
-        for language in LANGUAGES:
-            if not by_language.get(language):
-                fail(f"speech words for key {key!r} missing in {language}")
-    if node.words and not node.speech:
-        fail("speech words given but `speech` is off")
-    for key, condition in node.when.items():
-        try:
-            _SYNTAX.compile_expression(condition)
-        except TemplateSyntaxError as error:
-            fail(f"option {key!r}: condition is not a valid expression: {error.message}")
-    if node.kind == "menu":
-        for key in node.options:
-            if key not in MENU_KEYS:
-                fail(f"option key {key!r}: menus take 1-9 (0, * and # are the same everywhere)")
-    if node.kind == "choice":
-        if not node.items or not node.store or not node.next or not node.label:
-            fail("a choice needs `items`, `store`, `label` and `next`")
-        if not 1 <= node.page_size <= 8:
-            fail("page_size must be 1-8 (9 reads the next page)")
-        for key in node.options:
-            if key not in MENU_KEYS or int(key) <= node.page_size or key == CHOICE_MORE_KEY:
-                fail(f"option key {key!r} collides with the choices (1-{node.page_size}) or 9 (more)")
-    if node.kind == "digits":
-        if not node.store or not node.next:
-            fail("digit entry needs `store` and `next`")
-        if not 1 <= node.min_length <= node.max_length <= 30:
-            fail("length must be 1-30")
-    if node.kind in ("say",) and not node.next:
-        fail("a say node needs `next`")
-    if node.kind == "action":
-        if not node.action:
-            fail("an action node needs `action`")
-        if actions is not None:
-            if node.action not in actions:
-                fail(f"action '{node.action}' is not provided by any service")
-            declared = actions[node.action]
-            for outcome in node.outcomes:
-                if outcome not in declared:
-                    fail(f"action '{node.action}' has no outcome '{outcome}' (it has: {', '.join(sorted(declared))})")
-            optional = {"error", "refused"} if flow.refusal else {"error"}
-            for outcome in sorted(declared - set(node.outcomes) - optional):
-                fail(f"outcome '{outcome}' of action '{node.action}' has no target")
-        for outcome, target in node.outcomes.items():
-            if target.wrong_input and flow.nodes.get(target.target, Node("", "say")).kind not in INPUT_KINDS:
-                fail(f"outcome '{outcome}' counts a wrong entry at '{target.target}', which asks for no input")
-    if node.kind == "transfer" and (not node.answered or not node.unanswered):
-        fail("a transfer needs `answered` and `unanswered`")
-    if node.sets_language and node.sets_language not in LANGUAGES:
-        fail(f"unknown language {node.sets_language!r}")
-
-
-def _compiles(file: str, node: str, text: str, what: str) -> None:
-    try:
-        _SYNTAX.parse(text)
-    except TemplateSyntaxError as error:
-        raise FlowError(file, node, f"{what} is not a valid template: {error.message}") from error
-
-
-def _check_texts(flow: Flow) -> None:
-    for key in ("no_input", "wrong_input", "failure", "unanswerable", "transferring", "hours", "refusal_default"):
-        texts = flow.texts.get(key)
-        if not isinstance(texts, dict):
-            raise FlowError(flow.file, None, f"texts.{key} is missing")
-        for language in LANGUAGES:
-            if not str(texts.get(language, "")).strip():
-                raise FlowError(flow.file, None, f"texts.{key} missing in {language}")
-    if any(node.personal for node in flow.nodes.values()):
-        texts = flow.texts.get("whose")
-        if not isinstance(texts, dict) or not all(str(texts.get(lang, "")).strip() for lang in LANGUAGES):
-            raise FlowError(flow.file, None, "texts.whose is missing in a language (personal nodes say it)")
-    for group, entries in (flow.texts.get("terms") or {}).items():
-        for key, texts in (entries or {}).items():
-            # A comma in an unquoted flow mapping splits a text in two: catch it here, not on a call.
-            if not isinstance(texts, dict) or set(texts) != set(LANGUAGES) or not all(
-                isinstance(v, str) and v.strip() for v in texts.values()
-            ):
-                raise FlowError(flow.file, None, f"texts.terms.{group}.{key} needs exactly zh-CN and en texts")
-    for code, texts in (flow.texts.get("refusals") or {}).items():
-        for language in LANGUAGES:
-            if not str(texts.get(language, "")).strip():
-                raise FlowError(flow.file, None, f"texts.refusals.{code} missing in {language}")
-            _compiles(flow.file, None, texts[language], f"texts.refusals.{code}")
+    if node.kind != "action":
+        return
+    if actions is not None:
+        if node.action not in actions:
+            fail(f"action '{node.action}' is not provided by any service")
+        declared = actions[node.action]
+        for outcome in node.outcomes:
+            if outcome not in declared:
+                fail(f"action '{node.action}' has no outcome '{outcome}' (it has: {', '.join(sorted(declared))})")
+        optional = {"error", "refused"} if flow.refusal else {"error"}
+        for outcome in sorted(declared - set(node.outcomes) - optional):
+            fail(f"outcome '{outcome}' of action '{node.action}' has no target")
+    for outcome, target in node.outcomes.items():
+        if target.wrong_input and flow.nodes[target.target].kind not in INPUT_KINDS:
+            fail(f"outcome '{outcome}' counts a wrong entry at '{target.target}', which asks for no input")
 
 
 def _check_reachable(flow: Flow) -> None:

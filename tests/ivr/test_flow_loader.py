@@ -115,3 +115,26 @@ def test_a_guarded_option_with_a_broken_condition_or_unknown_field_is_refused(tm
     assert "node 'main_menu': option '2': condition is not a valid expression" in refused(tmp_path, raw)
     raw["nodes"]["main_menu"]["options"]["2"] = {"goto": "load_licence", "if": "True"}
     assert "node 'main_menu': option '2': a guarded option is {goto: node, when: condition}" in refused(tmp_path, raw)
+
+
+def test_a_field_the_kind_does_not_take_is_refused_naming_it(tmp_path, raw):
+    raw["nodes"]["goodbye"]["items"] = "vehicles"
+    assert "node 'goodbye': unknown field(s): items" in refused(tmp_path, raw)
+
+
+def test_a_missing_or_mistyped_field_is_refused_naming_node_and_field(tmp_path, raw):
+    choice = next(name for name, body in raw["nodes"].items() if body["kind"] == "choice")
+    broken = copy.deepcopy(raw)
+    del broken["nodes"][choice]["label"]
+    assert f"node '{choice}': a choice node needs `label`" in refused(tmp_path, broken)
+    broken = copy.deepcopy(raw)
+    broken["nodes"][choice]["page_size"] = 9
+    assert f"node '{choice}': page_size: Input should be less than or equal to 8" in refused(tmp_path, broken)
+    digits = next(name for name, body in raw["nodes"].items() if body["kind"] == "digits")
+    raw["nodes"][digits]["length"] = [4, 40]
+    assert f"node '{digits}': length: length must be 1-30" in refused(tmp_path, raw)
+
+
+def test_a_flow_text_missing_in_a_language_is_refused(tmp_path, raw):
+    del raw["texts"]["failure"]["en"]
+    assert "texts.failure missing in en" in refused(tmp_path, raw)
