@@ -60,7 +60,23 @@ class Cancel(TypedDict):
     id: int
 
 
-Pending = ApplyExam | BookInspection | ApplyExtension | Cancel
+class HandleViolation(TypedDict):
+    do: Literal["handle"]
+    ref: str  # the violation's reference
+
+
+class DeferViolation(TypedDict):
+    do: Literal["defer"]
+    ref: str
+    months: int
+
+
+class ObjectViolation(TypedDict):
+    do: Literal["object"]
+    ref: str
+
+
+Pending = ApplyExam | BookInspection | ApplyExtension | Cancel | HandleViolation | DeferViolation | ObjectViolation
 _PENDING: TypeAdapter[Pending] = TypeAdapter(Annotated[Pending, Field(discriminator="do")])
 
 

@@ -57,6 +57,9 @@ from .conversation import (
     BookInspection,
     Cancel,
     Conversation,
+    DeferViolation,
+    HandleViolation,
+    ObjectViolation,
     PartyRef,
     StateUnavailable,
 )
@@ -543,7 +546,7 @@ class _Dialogue:
         if isinstance(chosen, str):
             return chosen
         facts = violation_handling.check_handle(self.session, self.rt.clock, self.party, chosen[0])
-        self.conversation.propose(self.ref, {"do": "handle", "ref": chosen[0]})
+        self.conversation.propose(self.ref, HandleViolation(do="handle", ref=chosen[0]))
         return self.say("confirm", do="handle", facts=facts)
 
     def defer_violation(self, command: Command) -> str:
@@ -555,7 +558,7 @@ class _Dialogue:
             return self.say("state", case="which_months", number=command.number)
         months = command.numbers[1]
         facts = violation_handling.check_defer(self.session, self.rt.clock, self.party, chosen[0], months)
-        self.conversation.propose(self.ref, {"do": "defer", "ref": chosen[0], "months": months})
+        self.conversation.propose(self.ref, DeferViolation(do="defer", ref=chosen[0], months=months))
         return self.say("confirm", do="defer", facts=facts)
 
     def object_to_violation(self, command: Command) -> str:
@@ -564,7 +567,7 @@ class _Dialogue:
         if isinstance(chosen, str):
             return chosen
         facts = violation_handling.check_object(self.session, self.rt.clock, self.party, chosen[0])
-        self.conversation.propose(self.ref, {"do": "object", "ref": chosen[0]})
+        self.conversation.propose(self.ref, ObjectViolation(do="object", ref=chosen[0]))
         return self.say("confirm", do="object", facts=facts)
 
     def payment(self, command: Command) -> str:
