@@ -469,9 +469,16 @@ def parse(raw: Any, file: str) -> Flow:
     except ValidationError as error:
         raise _flow_error(file, error) from None
     return Flow(
-        name=spec.flow, file=file, start=spec.start, agent=spec.agent, error=spec.error, cap=spec.cap,
-        max_steps=spec.max_steps, nodes={name: _node(name, body) for name, body in spec.nodes.items()},
-        refusal=spec.refusal or None, texts=raw.get("texts") or {},
+        name=spec.flow,
+        file=file,
+        start=spec.start,
+        agent=spec.agent,
+        error=spec.error,
+        cap=spec.cap,
+        max_steps=spec.max_steps,
+        nodes={name: _node(name, body) for name, body in spec.nodes.items()},
+        refusal=spec.refusal or None,
+        texts=raw.get("texts") or {},
     )
 
 
@@ -492,15 +499,33 @@ def _node(name: str, spec: Any) -> Node:
     min_length, max_length = (length, length) if isinstance(length, int) else length
     retries = get("retries")
     return Node(
-        name=name, kind=spec.kind, prompt=dict(spec.prompt), reprompt=dict(get("reprompt") or {}),
-        also=tuple((a.language, a.text) for a in spec.also), options=options, when=when, next=get("next"),
-        action=get("action"), params=dict(get("params") or {}), outcomes=outcomes,
+        name=name,
+        kind=spec.kind,
+        prompt=dict(spec.prompt),
+        reprompt=dict(get("reprompt") or {}),
+        also=tuple((a.language, a.text) for a in spec.also),
+        options=options,
+        when=when,
+        next=get("next"),
+        action=get("action"),
+        params=dict(get("params") or {}),
+        outcomes=outcomes,
         retries=retries and Retries(retries.no_input, retries.wrong_input, retries.exit),
-        silence=get("silence"), timeout=get("timeout", 6), root=get("root", False), store=get("store"),
-        min_length=min_length, max_length=max_length, items=get("items"), label=dict(get("label") or {}),
-        page_size=get("page_size", 4), speech=get("speech", False), hints=dict(get("hints") or {}),
+        silence=get("silence"),
+        timeout=get("timeout", 6),
+        root=get("root", False),
+        store=get("store"),
+        min_length=min_length,
+        max_length=max_length,
+        items=get("items"),
+        label=dict(get("label") or {}),
+        page_size=get("page_size", 4),
+        speech=get("speech", False),
+        hints=dict(get("hints") or {}),
         words={key: dict(by_language) for key, by_language in (get("words") or {}).items()},
-        answered=get("answered"), unanswered=get("unanswered"), sets_language=spec.sets_language,
+        answered=get("answered"),
+        unanswered=get("unanswered"),
+        sets_language=spec.sets_language,
         personal=spec.personal,
     )
 
@@ -524,8 +549,11 @@ def _flow_error(file: str, error: ValidationError) -> FlowError:
                 return FlowError(file, node, f"option {rest[1]!r}: {guarded[0]['msg'].removeprefix('Value error, ')}")
             return FlowError(file, node, f"option {rest[1]!r}: a guarded option is {{goto: node, when: condition}}")
         if rest[:1] == ["retries"]:
-            return FlowError(file, node, f"retry policy needs {rest[-1]!r}" if kind == "missing" else
-                             f"retries.{'.'.join(rest[1:])}: {message}")
+            return FlowError(
+                file,
+                node,
+                f"retry policy needs {rest[-1]!r}" if kind == "missing" else f"retries.{'.'.join(rest[1:])}: {message}",
+            )
         if kind == "extra_forbidden":
             return FlowError(file, node, f"unknown field(s): {rest[-1]} (a {loc[2]} node does not take it)")
         if kind == "missing":
@@ -629,7 +657,7 @@ def _check_exits(flow: Flow) -> None:
         colour[name] = 1
         for target in sorted(successors(flow, flow.nodes[name]) & passive):
             if colour.get(target) == 1:
-                loop = path[path.index(target):] + [target]
+                loop = path[path.index(target) :] + [target]
                 raise FlowError(flow.file, target, "loop with no exit (no input on the way): " + " -> ".join(loop))
             if target not in colour:
                 visit(target, path + [target])

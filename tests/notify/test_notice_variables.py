@@ -24,8 +24,15 @@ def test_dates_are_stored_as_iso_text_and_read_back_as_dates():
     values = stored("W02", {"plate": "闽D12345", "points": 6, "fine": 20000, "pay_by": date(2026, 12, 9)})
     assert values == {"plate": "闽D12345", "points": 6, "fine": 20000, "pay_by": "2026-12-09"}
     assert typed("W02", values)["pay_by"] == date(2026, 12, 9)
-    moment = typed("W01", {"plate": "闽D12345", "occurred_at": "2026-12-31T15:59:00+00:00",
-                           "location": "湖滨南路", "description": "违停"})["occurred_at"]
+    moment = typed(
+        "W01",
+        {
+            "plate": "闽D12345",
+            "occurred_at": "2026-12-31T15:59:00+00:00",
+            "location": "湖滨南路",
+            "description": "违停",
+        },
+    )["occurred_at"]
     assert moment == datetime(2026, 12, 31, 15, 59, tzinfo=UTC)
 
 
