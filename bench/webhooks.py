@@ -89,6 +89,24 @@ class Server:
     process: subprocess.Popen
     port: int
     log_path: Path
+    workers: int
+
+    def wait_ready(self) -> None:
+        """The port opens before the workers have imported the app (a second or two on a quiet machine, over
+        a minute on a busy one, where the first request used to time out): wait for every worker's line
+        saying it is ready (gunicorn.conf.py's post_worker_init)."""
+        wait_for_port(self.port, READY_SECONDS, process=self.process)
+        deadline = time.monotonic() + READY_SECONDS
+        while self.log_path.read_text(errors="replace").count("Worker ready") < self.workers:
+            if self.process.poll() is not None:
+                raise SystemExit(
+                    f"{self.name}: gunicorn exited with code {self.process.returncode}; see {self.log_path}"
+                )
+            if time.monotonic() > deadline:
+                raise SystemExit(
+                    f"{self.name}: not every worker was ready after {READY_SECONDS} s; see {self.log_path}"
+                )
+            time.sleep(0.1)
 
     @property
     def url(self) -> str:
@@ -110,6 +128,7 @@ class Server:
 
 
 def start_server(name: str, settings: dict[str, str], workers: int, threads: int) -> Server:
+    """Start one app under gunicorn; `Server.wait_ready` waits for its workers (apps start side by side)."""
     port = free_port()
     environment = env(
         **settings,
@@ -128,19 +147,7 @@ def start_server(name: str, settings: dict[str, str], workers: int, threads: int
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    wait_for_port(port, process=process)
-    # The port opens before the workers have imported the app (a second or two on a quiet machine, over a
-    # minute on a busy one, where the first request used to time out): wait for every worker's line saying
-    # it is ready (gunicorn.conf.py's post_worker_init).
-    server = Server(name, process, port, log_path)
-    deadline = time.monotonic() + READY_SECONDS
-    while log_path.read_text(errors="replace").count("Worker ready") < workers:
-        if process.poll() is not None:
-            raise SystemExit(f"{name}: gunicorn exited with code {process.returncode}; see {log_path}")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{name}: not every worker was ready after {READY_SECONDS} s; see {log_path}")
-        time.sleep(0.1)
-    return server
+    return Server(name, process, port, log_path, workers)
 
 
 # -- requests --------------------------------------------------------------------------------------
@@ -345,6 +352,8 @@ def run_backend(backend: str, args) -> dict:
         settings = {"HOTLINE_DATABASE_URL": url, "HOTLINE_REDIS_URL": redis_server.url}
         servers = {name: start_server(name, settings, args.workers, args.threads) for name in APPS}
         try:
+            for server in servers.values():
+                server.wait_ready()
             return _measure_all(backend, url, servers, load_s, args)
         finally:
             for server in servers.values():  # all told at once: each waits for its workers to finish
