@@ -3,7 +3,6 @@ CSRF on the form, lockout after five failures, sign-out, and the session cookie'
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -141,8 +140,7 @@ def test_a_locked_account_is_signed_out_of_an_open_session(app, client, clock):
 def test_in_production_the_session_cookie_is_secure_http_only_and_same_site(settings, clock):
     from hotline.web import create_app
 
-    strong = dataclasses.replace(
-        settings,
+    strong = settings.replace(
         env="production",
         twilio_auth_token="5f0c" * 8,
         api_token="api-" + "7a" * 16,
