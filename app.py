@@ -3,7 +3,7 @@
 import sys
 
 from hotline.config import ConfigError
-from hotline.web import create_app
+from hotline.factory import create_app
 
 __all__ = ["app", "create_app"]
 

@@ -273,7 +273,7 @@ def session(rt):
 
 @pytest.fixture
 def app(settings, clock):
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     flask_app = create_app(settings, clock=clock)
     flask_app.config["TESTING"] = True
@@ -290,7 +290,7 @@ def client(app):
 def served_app(settings, clock):
     """The hotline served over HTTP by a threaded server on a free port, its public URL pointing at itself
     (so Twilio signatures are made and checked for the URL the requests really go to)."""
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     port = free_port()
     served = create_app(settings.replace(public_url=f"http://127.0.0.1:{port}"), clock=clock)

@@ -1,4 +1,4 @@
-"""The Flask application factory: one Runtime, the blueprints, the operator commands."""
+"""The web application: one Runtime and the blueprints. `hotline.factory.create_app` adds the commands."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from .. import logs
 from ..clock import Clock
 from ..config import Settings
 from ..runtime import Runtime
+from . import api, desk, ops, receipts, sms, unavailable, voice, voice_queue
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
+def create_web_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
     settings = settings or Settings.from_env()
     settings.check()
     app = Flask("hotline")
@@ -33,16 +34,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             return Response("the query string is not UTF-8\n", status=400, mimetype="text/plain")
         return None
 
-    from . import api, ops, receipts, sms, unavailable, voice, voice_queue
-
     for blueprint in (voice.bp, voice_queue.bp, sms.bp, api.bp, ops.bp, receipts.bp):
         app.register_blueprint(blueprint)
     unavailable.install(app)
-    from . import desk
-
     desk.install(app)
-
-    from ..cli import register_commands
-
-    register_commands(app)
     return app

@@ -138,7 +138,7 @@ def test_a_locked_account_is_signed_out_of_an_open_session(app, client, clock):
 
 
 def test_in_production_the_session_cookie_is_secure_http_only_and_same_site(settings, clock):
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     strong = settings.replace(
         env="production",

@@ -41,7 +41,7 @@ class Stack:
     """The loopback Twilio, the web app receiving its receipts, and worker processes."""
 
     def __init__(self, settings, **overrides) -> None:
-        from hotline.web import create_app
+        from hotline.factory import create_app
 
         self.loopback = Loopback().start()
         port = free_port()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.cli.phone import FlaskTransport, PhoneCall
-from hotline.web import create_app
+from hotline.factory import create_app
 from tests.e2e.voice_world import PIN, World
 
 

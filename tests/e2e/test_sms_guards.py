@@ -134,7 +134,7 @@ def test_redis_down_queries_still_answer_and_actions_say_try_later(client, setti
 
 
 def test_a_broken_database_still_gets_an_apology_not_a_500(settings, clock, tmp_path):
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     broken = settings.replace(database_url=f"sqlite:///{tmp_path / 'missing' / 'hotline.db'}")
     app = create_app(broken, clock=clock)

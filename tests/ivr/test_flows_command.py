@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from hotline.config import Settings
+from hotline.factory import create_app
 from hotline.ivr.loader import FLOW_DIR
-from hotline.web import create_app
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from tests.notify.support import attempts, notice, people, plan, run_worker, sen
 
 @pytest.fixture
 def app(settings, clock, loopback):
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     flask_app = create_app(sending_settings(settings, loopback), clock=clock)
     flask_app.config["TESTING"] = True

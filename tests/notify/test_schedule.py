@@ -16,7 +16,7 @@ from workers.schedule import Scheduler
 
 @pytest.fixture
 def app(settings, clock, loopback):
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     flask_app = create_app(sending_settings(settings, loopback), clock=clock)
     yield flask_app

@@ -18,7 +18,7 @@ from ...services.caller_context import caller_context
 from ...services.errors import Refusal
 from ...services.identity import party_by_key
 from ..auth import runtime, staff
-from . import bp
+from .blueprint import bp
 
 STATIC = Path(__file__).parent / "static"
 # How often the agent's page asks for the queue (milliseconds).

@@ -20,7 +20,7 @@ from ...ingest.apply import apply_records
 from ...notify import segments
 from ...notify.notice_text import render_notice
 from ..auth import runtime, staff
-from . import bp
+from .blueprint import bp
 
 KINDS = {"notice": "公告 (notice)", "publication": "公布 (publication)"}
 LANGUAGES = (("zh-CN", "中文"), ("en", "English"))

@@ -7,7 +7,7 @@ from flask import Response, g, redirect, render_template, request, session, url_
 from ...clock import CHINA
 from ...services import staff as staff_service
 from ..auth import runtime, staff, staff_sign_in
-from . import bp
+from .blueprint import bp
 
 
 def _next_page() -> str:

@@ -16,7 +16,7 @@ from ...notify.catalogue import kind as catalogue_kind
 from ...services import desk_reports, queue
 from ...services import staff as staff_service
 from ..auth import runtime, staff
-from . import bp
+from .blueprint import bp
 from .charts import Series, hourly_bars
 
 AUDIT_LIMIT = 200

@@ -10,7 +10,11 @@ import click
 from flask import Flask, current_app
 from rq import SimpleWorker, Worker
 
-from ..runtime import QUEUE_DEFAULT, QUEUE_NOTICES, QUEUE_URGENT
+from hotline.clock import china_now
+from hotline.runtime import QUEUE_DEFAULT, QUEUE_NOTICES, QUEUE_URGENT
+
+from . import jobs
+from .schedule import Scheduler
 
 # Urgent texts first, then the short scheduled jobs (scan, allocation), then the bulk of notices.
 WORKER_QUEUES = (QUEUE_URGENT, QUEUE_DEFAULT, QUEUE_NOTICES)
@@ -23,10 +27,8 @@ class ForkingWorker(Worker):
     runtime = None
 
     def main_work_horse(self, job, queue):
-        import workers.jobs
-
         self.runtime.engine.dispose(close=False)
-        workers.jobs.use_runtime(self.runtime)
+        jobs.use_runtime(self.runtime)
         return super().main_work_horse(job, queue)
 
 
@@ -34,9 +36,7 @@ def make_worker(rt, *, fork: bool = False, queues=WORKER_QUEUES) -> Worker:
     """An RQ worker on the project's queues. By default it runs jobs in its own process (no fork per job):
     the twilio client's keep-alive connection and the database pool then outlive a job, which is what makes
     batches fast. `fork=True` gives RQ's classic isolation (a crashing job cannot take the worker down)."""
-    import workers.jobs
-
-    workers.jobs.use_runtime(rt)
+    jobs.use_runtime(rt)
     if not fork:
         return SimpleWorker([rt.queue(name) for name in queues], connection=rt.redis)
     worker = ForkingWorker([rt.queue(name) for name in queues], connection=rt.redis)
@@ -48,8 +48,13 @@ def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Drain the queues, then exit.")
     @click.option("--fork", is_flag=True, help="Fork a work horse per job (RQ's default worker).")
-    @click.option("--queue", "queues", multiple=True, type=click.Choice(WORKER_QUEUES),
-                  help="Listen on these queues only (repeatable; default: all, urgent first).")
+    @click.option(
+        "--queue",
+        "queues",
+        multiple=True,
+        type=click.Choice(WORKER_QUEUES),
+        help="Listen on these queues only (repeatable; default: all, urgent first).",
+    )
     def worker_command(burst: bool, fork: bool, queues: tuple[str, ...]) -> None:
         """Start an RQ worker on the hotline's queues."""
         rt = current_app.extensions["hotline"]
@@ -58,13 +63,13 @@ def register(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     @click.option("--ticks", type=int, default=None, help="Stop after this many ticks (tests).")
-    @click.option("--leave-todays-scan", is_flag=True,
-                  help="Do not run today's daily scan; leave it to `flask notices scan` (the demo).")
+    @click.option(
+        "--leave-todays-scan",
+        is_flag=True,
+        help="Do not run today's daily scan; leave it to `flask notices scan` (the demo).",
+    )
     def scheduler_command(ticks: int | None, leave_todays_scan: bool) -> None:
         """Run the recurring schedule: daily scan, allocations at each plan's close, dispatcher, sweeps."""
-        from hotline.clock import china_now
-        from workers.schedule import Scheduler
-
         rt = current_app.extensions["hotline"]
         leave = china_now(rt.clock).date() if leave_todays_scan else None
         click.echo("scheduler running (Ctrl-C to stop)", err=True)
