@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
+
+from .clock import china_today
+from .db import Notice
 
 log = logging.getLogger("hotline.metrics")
 
@@ -36,12 +40,11 @@ _IN_PROCESS = (WEBHOOK_SECONDS, IVR_STEPS, SMS_KEYWORDS, VERIFICATION_FAILURES, 
 class StoreCollector:
     """Reads notices by kind and state, queue depths, failed jobs and the pause flag at scrape time."""
 
-    def __init__(self, runtime) -> None:
+    def __init__(self, runtime, sending_paused: Callable[[], object]) -> None:
         self.runtime = runtime
+        self.sending_paused = sending_paused  # the notices' pause flag, read by whoever serves /metrics
 
     def collect(self):
-        from .db import Notice
-
         notices = GaugeMetricFamily("hotline_notices", "Notices by kind and state", labels=["kind", "state"])
         try:
             with self.runtime.transaction(read_only=True) as session:
@@ -61,14 +64,12 @@ class StoreCollector:
             for queue in self.runtime.queues():
                 depth.add_metric([queue.name], queue.count)
                 failed.add_metric([queue.name], queue.failed_job_registry.count)
-            paused.add_metric([], 1 if sending_paused(self.runtime) else 0)
+            paused.add_metric([], 1 if self.sending_paused() else 0)
         except Exception:
             log.warning("metrics: redis unavailable", exc_info=True)
         yield depth
         yield failed
         yield paused
-
-        from .clock import china_today
 
         today = china_today(self.runtime.clock)
         calendar = self.runtime.calendar
@@ -84,22 +85,14 @@ class StoreCollector:
         yield degraded
 
 
-def sending_paused(runtime) -> bool:
-    try:
-        from .notify import sender
-    except ImportError:
-        return False
-    is_paused = getattr(sender, "is_paused", None)
-    return bool(is_paused(runtime)) if is_paused else False
-
-
-def exposition(runtime) -> bytes:
-    """The text exposition of every metric, merged across processes when running multi-process."""
+def exposition(runtime, sending_paused: Callable[[], object]) -> bytes:
+    """The text exposition of every metric, merged across processes when running multi-process.
+    `sending_paused` answers whether notice sending is paused (truthy: yes)."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
     else:
         for collector in _IN_PROCESS:
             registry.register(collector)
-    registry.register(StoreCollector(runtime))
+    registry.register(StoreCollector(runtime, sending_paused))
     return generate_latest(registry)

@@ -19,6 +19,7 @@ from .calendar import WorkCalendar
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import make_engine, make_sessionmaker, transaction
+from .gateway.voice import rest_client
 
 # Queue names, without the deployment prefix. Urgent work (one-time codes, replies a caller waits for)
 # never waits behind a daily batch of notices.
@@ -57,8 +58,6 @@ class Runtime:
     @cached_property
     def twilio(self):
         """The `twilio` REST client for calls the hotline places (gateway/voice.py); built when first used."""
-        from .gateway.voice import rest_client
-
         return rest_client(self.settings)
 
     @cached_property

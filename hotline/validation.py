@@ -167,7 +167,6 @@ _NEW_ENERGY_SMALL = re.compile(rf"[{PLATE_PROVINCES}][A-HJ-NP-Z][DF][{_ALNUM}][0
 _NEW_ENERGY_LARGE = re.compile(rf"[{PLATE_PROVINCES}][A-HJ-NP-Z][0-9]{{5}}[DF]")
 
 
-
 def plate(value: Any, field: str = "plate") -> str:
     """A plate: 7 characters, or 8 for new energy; the display dot is dropped; returned upper-case."""
     text = _string(value, field).translate(_PLATE_DOTS).upper()
@@ -425,7 +424,6 @@ def yuan_to_fen(value: Any, field: str) -> int:
 # --- licences, statuses, exams ----------------------------------------------------------------------
 
 
-
 def licence_class(value: Any, field: str = "licence_class") -> str:
     if not isinstance(value, str) or value.strip().upper() not in LICENCE_CLASSES:
         raise InvalidValue(field, f"{_shown(value)} is not a licence class ({' '.join(LICENCE_CLASSES)})")
@@ -452,10 +450,18 @@ def status_letters(value: Any, field: str = "status") -> str:
     return text_value
 
 
-
-
 def subject(value: Any, field: str = "subject") -> str:
     return choice(value, field, SUBJECTS)
+
+
+def region_or_all(value: Any, name: str = "area") -> str:
+    """An announcement's area: `all`, or a 6-digit region code (行政区划代码) such as `350200`."""
+    if value == "all":
+        return value
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) != 6 \
+            or value[:2] == "00":
+        raise InvalidValue(name, f"must be all or a 6-digit region code such as 350200, not {value!r}")
+    return value
 
 
 def language(value: Any, field: str = "language") -> str:

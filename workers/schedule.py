@@ -17,6 +17,9 @@ from rq import Queue
 
 from hotline.clock import china_now
 from hotline.runtime import QUEUE_DEFAULT, Runtime
+from hotline.services import exams
+
+from .jobs import sweep_all
 
 log = logging.getLogger("workers.schedule")
 
@@ -50,9 +53,7 @@ class Scheduler:
         # way planned notices move on to the send queues.
         slot = int(now.timestamp()) // max(1, settings.sweep_interval_seconds)
         if self._take(f"sweep:{slot}", settings.sweep_interval_seconds):
-            from hotline.notify.sweep import sweep
-
-            sweep(self.rt, self.sender.gateway if self.sender else None)
+            sweep_all(self.rt, self.sender.gateway if self.sender else None)
             took.append(f"sweep:{slot}")
         slot = int(now.timestamp()) // max(1, settings.dispatch_interval_seconds)
         if self._take(f"dispatch:{slot}", settings.dispatch_interval_seconds):
@@ -63,8 +64,6 @@ class Scheduler:
         return took
 
     def _allocations(self) -> list[str]:
-        from hotline.services import exams
-
         with self.rt.transaction(read_only=True) as session:
             due = exams.plans_due_for_allocation(session, self.rt.clock)
         took = []

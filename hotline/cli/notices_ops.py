@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from ..db import Notice
 from ..notify import policies, sender, store
+from ..notify.sweep import sweep
+from ..sms import held
 from .notices import notices
 
 
@@ -45,10 +47,13 @@ def send_due_command() -> None:
 
 @notices.command("sweep")
 def sweep_command() -> None:
-    """Settle stuck notices now (stale claims, unknown outcomes, lost jobs, missing receipts)."""
-    from ..notify.sweep import sweep
-
-    click.echo(str(sweep(_rt())))
+    """Settle stuck notices now (held opt messages, stale claims, unknown outcomes, lost jobs, missing
+    receipts), as the scheduler's sweep does."""
+    rt = _rt()
+    applied = held.apply(rt)
+    report = sweep(rt)
+    report.opt_messages_applied = applied
+    click.echo(str(report))
 
 
 @notices.command("status")

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TextIO
 
 from ..domain.notices import SendOutcome
-from . import FoundMessage, SendResult
+from .base import FoundMessage, SendResult
 
 
 class ConsoleGateway:

@@ -20,7 +20,7 @@ from twilio.rest import Client
 from ..config import Settings
 from ..domain.notices import SendOutcome
 from ..domain.provider_codes import STOPPED_CODE, THROTTLE_CODES
-from . import FoundMessage, SendResult
+from .base import FoundMessage, SendResult
 
 log = logging.getLogger(__name__)
 

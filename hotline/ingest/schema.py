@@ -221,22 +221,11 @@ NOTICE_REQUEST: Fields = {
 }
 
 
-
-def region_or_all(value: Any, name: str) -> str:
-    """An announcement's area: `all`, or a 6-digit region code (行政区划代码) such as `350200`."""
-    if value == "all":
-        return value
-    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) != 6 \
-            or value[:2] == "00":
-        raise InvalidValue(name, f"must be all or a 6-digit region code such as 350200, not {value!r}")
-    return value
-
-
 # Not in the shared contract: the project's own record type (docs/records.md).
 ANNOUNCEMENT: Fields = {
     "announcement_id": (True, _text(60)),
     "kind": (True, _choice("notice", "publication")),
-    "area": (True, region_or_all),
+    "area": (True, v.region_or_all),
     "title": (True, _text(100)),
     "text": (True, _text(2000)),
     "published_at": (True, _TIMESTAMP),

@@ -385,7 +385,7 @@ def send_copy(rt: Runtime, params: dict, state: CallState) -> Result:
 
     A copy keeps to the replies' 4 segments: a list (the call's variable named like the copy) is paged as
     the replies are, the first page sent with "reply … for more"; anything else is one reply."""
-    from ..sms.replies import Replier
+    from ..replies import Replier
 
     party = _verified_party(state)
     name = str(params.get("copy") or state["vars"].get("copy"))
@@ -533,7 +533,7 @@ def book_inspection(rt: Runtime, params: dict, state: CallState) -> Result:
 
 
 def _booking_text(rt: Runtime, state: CallState, booking) -> str:
-    from ..sms.replies import clip
+    from ..replies import clip
     from ..templates import addressed, render
 
     language = state["language"]

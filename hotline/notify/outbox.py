@@ -18,9 +18,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ..domain.segments import segments
 from ..runtime import Runtime
 from . import sender, store
-from .segments import segments
 
 PURPOSES = {"code": "X01", "answer": "X02", "booking": "X03", "callback": "X04"}
 

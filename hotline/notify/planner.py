@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from .. import phones
 from ..db import NoticeState, Organisation, Person, PhonePreference, Vehicle, Violation
 from ..domain.notices import SkipReason
+from ..services.allocation import AllocationResult
 from . import store
 from .catalogue import NoticeVariables, stored
 from .catalogue import kind as notice_kind
@@ -74,6 +75,15 @@ def plan_notice(
         raise LookupError(f"{kind}: no {subject_kind} with id {subject_id}")
     planned = Planned(kind, subject_kind, subject_id, occasion, recipient[0], recipient[1], dict(variables))
     return plan_many(session, [planned], now=now) == 1
+
+
+def plan_allocation_results(session: Session, result: AllocationResult, *, now: datetime) -> None:
+    """Notice D19 (occasion `plan:<plan_id>`) for every applicant of an allocation just made, in its
+    transaction; with exactly the variables the catalogue gives D19's template."""
+    for seat in result.seats:
+        plan_notice(session, kind="D19", subject_kind="person", subject_id=seat.person_id,
+                    occasion=f"plan:{result.plan_id}", variables={**result.exam, "allocated": seat.allocated},
+                    now=now)
 
 
 def resolve_recipient(

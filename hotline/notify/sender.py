@@ -40,11 +40,11 @@ from .. import metrics
 from ..clock import china_today
 from ..domain.notices import SendOutcome, SkipReason
 from ..domain.provider_codes import STOPPED
+from ..domain.segments import segments as count_segments
 from ..gateway import Gateway, SendResult
 from ..masking import mask_phone
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
 from . import policies, store
-from .segments import segments as count_segments
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ Run by `flask scheduler` every `settings.sweep_interval_seconds` (and by hand, `
   restarted, enqueue failed after commit); the ids are enqueued again. A duplicate job is harmless: the
   claim is conditional.
 - `accepted` with no final receipt for `notice_receipt_timeout_seconds`: asks the provider for the status.
-- Opt-outs and opt-ins texted while the database was down (held in Redis, hotline/sms/held.py) are
-  applied; the scheduler runs the sweep before its dispatcher, so nobody who said TD gets another notice.
-
 Every state it writes is written by `store`. It never dispatches: planned notices move on only through
 the dispatcher (`sender.dispatch`), which the scheduler runs on every tick.
+
+The opt-outs and opt-ins texted while the database was down (held in Redis, hotline/sms/held.py) are
+applied by the caller just before (workers/jobs.py, `sweep_all`), so nobody who said TD gets another notice.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 
 from ..gateway import Gateway, make_gateway
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
-from ..sms import held
 from . import sender, store
 from .receipts import Receipt, apply_receipt
 
@@ -44,7 +43,7 @@ class SweepReport:
     failed: int = 0
     requeued: int = 0
     receipts_checked: int = 0
-    opt_messages_applied: int = 0
+    opt_messages_applied: int = 0  # by the caller, before the sweep (workers/jobs.py, sweep_all)
 
     def __str__(self) -> str:
         return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in vars(self).items() if v) or "nothing to do"
@@ -57,7 +56,6 @@ def sweep(rt: Runtime, gateway: Gateway | None = None) -> SweepReport:
     reconcile_unknown(rt, gateway, report)
     report.requeued = requeue_lost(rt)
     check_silent(rt, gateway, report)
-    report.opt_messages_applied = held.apply(rt)
     if report.stale_claims or report.found or report.resent or report.failed or report.requeued:
         log.warning("sweep: %s", report)
     return report

@@ -23,8 +23,7 @@ from sqlalchemy.orm import Session
 from ..clock import Clock
 from ..db import Announcement, AnnouncementSubscription, Organisation, Person
 from ..domain.refusals import RefusalCode
-from ..ingest.schema import region_or_all
-from ..validation import InvalidValue
+from ..validation import InvalidValue, region_or_all
 from .errors import Refusal
 from .identity import Party
 

@@ -35,6 +35,7 @@ from ..db import database_unavailable
 from ..domain.refusals import RefusalCode
 from ..formatting import dialled
 from ..masking import mask_phone
+from ..replies import Replier
 from ..runtime import Runtime
 from ..services import (
     access,
@@ -64,7 +65,6 @@ from .conversation import (
     StateUnavailable,
 )
 from .grammar import Command, Problem, Verb, parse
-from .replies import Replier
 
 log = logging.getLogger("hotline.sms")
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from .. import metrics
 from ..clock import china_today
 from ..db import Person
+from ..notify import sender
 from ..runtime import Runtime
 from .auth import bearer, public, runtime
 
@@ -74,4 +75,5 @@ def _read_a_table(rt: Runtime) -> None:
 @bp.get("/metrics")
 @bearer("metrics_token")
 def metrics_scrape():
-    return Response(metrics.exposition(runtime()), mimetype=CONTENT_TYPE_LATEST)
+    rt = runtime()
+    return Response(metrics.exposition(rt, lambda: sender.is_paused(rt)), mimetype=CONTENT_TYPE_LATEST)

@@ -30,9 +30,10 @@ from hotline.demo.crowd import CrowdPlan
 from hotline.demo.export import write_jsonl
 from hotline.ingest import apply_records, read_jsonl
 from hotline.notify.catalogue import KINDS
-from hotline.services import access, allocation, exams, identity, inspections, queries, violation_handling
+from hotline.services import access, exams, identity, inspections, queries, violation_handling
 from hotline.services.errors import Refusal
 from tests.factories import licence, person, store
+from workers.jobs import allocate_plan
 
 DAY = "2026-11-24"
 DEMO_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=CHINA)
@@ -55,7 +56,7 @@ def test_every_notice_kind_has_someone(app, rt):
         plan_id = session.scalar(select(ExamPlan.plan_id).where(ExamPlan.plan_id.like("%-DEMO"),
                                                                 ExamPlan.subject == "KM2"))
         closes = session.scalar(select(ExamPlan.booking_closes_at).where(ExamPlan.plan_id == plan_id))
-        result = allocation.allocate(session, FixedClock(closes), plan_id)
+        result = allocate_plan(session, FixedClock(closes), plan_id)
     assert len(result.successful) == 1 and len(result.unsuccessful) == 1
 
     with rt.transaction(read_only=True) as session:

@@ -8,9 +8,9 @@ back later with a 503 and `Retry-After`, never a 500.
 from __future__ import annotations
 
 from hotline.db import ChangeKind
-from hotline.notify.sweep import sweep
 from tests.factories import person
 from tests.sms.helpers import text
+from workers.jobs import sweep_all as sweep
 
 TOKEN = {"Authorization": "Bearer dev-api-token"}
 PHONE = "+8613800138000"

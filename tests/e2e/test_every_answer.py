@@ -23,16 +23,16 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from hotline import replies
 from hotline.clock import CHINA
 from hotline.db import Notice
+from hotline.domain.segments import segments
 from hotline.ivr import actions, engine, loader, queue_twiml
 from hotline.ivr.twiml import from_actions
 from hotline.notify.catalogue import KINDS
 from hotline.notify.notice_text import render_notice
-from hotline.notify.segments import segments
+from hotline.replies import MAX_SEGMENTS
 from hotline.services import exams, identity, inspections, licence_extensions, queries
-from hotline.sms import replies
-from hotline.sms.replies import MAX_SEGMENTS
 from hotline.templates import TEMPLATE_ROOT
 from hotline.templates import render as render_template
 from tests import factories as f

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from hotline.clock import CHINA
-from hotline.notify.segments import count
+from hotline.domain.segments import count
 from tests.factories import exam_plan, inspection_slot, learner, licence, person, store, vehicle, violation
 from tests.sms.helpers import text
 

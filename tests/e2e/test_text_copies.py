@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.db import Notice
-from hotline.notify.segments import segments
+from hotline.domain.segments import segments
 from tests import factories as f
 from tests.e2e.test_spoken_wording import main_menu
 from tests.e2e.voice_world import PIN

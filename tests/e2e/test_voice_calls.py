@@ -284,7 +284,7 @@ def test_an_inspection_booked_by_phone_is_confirmed_by_text_unasked_with_what_to
         app, settings, clock, loopback, world, dial, english):
     """The text is the citizen's record of the booking (机动车登记规定 art. 54 for what to bring): it reaches the
     phone through the worker and the real twilio client, once, even when Twilio posts the last step again."""
-    from hotline.notify.segments import count
+    from hotline.domain.segments import count
     from tests.notify.support import run_worker, sending_runtime
 
     caller = world.full()

@@ -9,10 +9,10 @@ from hotline.clock import at_china
 from hotline.db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, Notice, OutboundChange
 from hotline.notify.catalogue import KINDS
 from hotline.services import exams
-from hotline.services.allocation import allocate_due
 from hotline.services.errors import Refusal
 from hotline.services.identity import party_by_id_number
 from tests.factories import exam_plan, exam_result, learner, person, store
+from workers.jobs import allocate_due, allocate_plan
 
 CLOSES = "2026-12-03T17:00:00+08:00"  # the factory plan's close (exam Tuesday 2026-12-08 AM)
 AFTER_CLOSE = at_china(date(2026, 12, 3), 17, 0)
@@ -83,7 +83,7 @@ def test_every_applicant_gets_notice_d19(rt, session):
     apply(rt, session, winner, plan_id)
     apply(rt, session, loser, plan_id)
     rt.clock.set(AFTER_CLOSE)
-    exams.allocate(session, rt.clock, plan_id)
+    allocate_plan(session, rt.clock, plan_id)
 
     notices = {n.subject_id: n for n in d19(session, plan_id)}
     assert set(notices) == {winner.id, loser.id}
@@ -202,11 +202,11 @@ def test_the_job_commits_each_plan(rt, session):
     application = apply(rt, session, party, plan_id)
     session.commit()
     rt.clock.set(AFTER_CLOSE)
-    results = allocate_due(rt.sessions, rt.clock)
+    results = allocate_due(rt)
     assert [(r.plan_id, r.successful) for r in results] == [(plan_id, [application])]
     with rt.sessions() as fresh:
         assert fresh.get(ExamApplication, application).status == "success"
-    assert allocate_due(rt.sessions, rt.clock) == []
+    assert allocate_due(rt) == []
 
 
 def test_one_plan_that_fails_does_not_hold_back_the_next(rt, session, monkeypatch):
@@ -224,7 +224,7 @@ def test_one_plan_that_fails_does_not_hold_back_the_next(rt, session, monkeypatc
 
     # Fault injection: the loop must survive a plan that cannot be allocated.
     monkeypatch.setattr(allocation, "allocate", allocate_failing_on_broken)
-    results = allocate_due(rt.sessions, rt.clock)
+    results = allocate_due(rt)
     assert [r.plan_id for r in results] == [fine]
     assert exams.plans_due_for_allocation(session, rt.clock) == [broken]
 

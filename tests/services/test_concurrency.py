@@ -25,6 +25,7 @@ from hotline.services import exams, inspections
 from hotline.services.errors import Refusal
 from hotline.services.identity import party_by_id_number
 from tests.factories import exam_plan, inspection_slot, learner, person, store, vehicle
+from workers.jobs import allocate_plan
 
 DEADLINE_SECONDS = 120
 
@@ -125,7 +126,7 @@ def test_allocation_run_twice_at_once_allocates_once(rt, session):
 
     def allocate(_i):
         with transaction(rt.sessions) as s:
-            results.append(exams.allocate(s, rt.clock, plan["plan_id"]))
+            results.append(allocate_plan(s, rt.clock, plan["plan_id"]))
 
     assert race(4, allocate) == Counter({"ok": 4})
     assert sorted(r.already_allocated for r in results) == [False, True, True, True]

@@ -16,8 +16,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from ...clock import CHINA, at_china, china_today
 from ...db.staff import StaffRole
+from ...domain import segments
 from ...ingest.apply import apply_records
-from ...notify import segments
 from ...notify.notice_text import render_notice
 from ..auth import runtime, staff
 from .blueprint import bp

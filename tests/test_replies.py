@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from hotline.notify.segments import count, is_gsm7
+from hotline.domain.segments import count, is_gsm7
+from hotline.replies import MAX_SEGMENTS, Replier, clip, sign
 from hotline.services.announcements import AnnouncementView
 from hotline.services.exams import PlanView
 from hotline.services.queries import ViolationView
-from hotline.sms.replies import MAX_SEGMENTS, Replier, clip, sign
 from hotline.templates import TEMPLATE_ROOT
 
 SIGNATURE = "【交管12123】"

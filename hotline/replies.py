@@ -1,7 +1,7 @@
 """Reply texts from `sms_templates/<language>/sms/`, cut to fit a phone.
 
 A reply is at most 4 segments (UCS-2 for Chinese: 70 characters, 67 per part; GSM-7 for plain English:
-160, 153 per part; see hotline/notify/segments.py). Lists are packed greedily: as many items as fit on a
+160, 153 per part; see hotline/domain/segments.py). Lists are packed greedily: as many items as fit on a
 page with its "reply WZ 2 for more" footer, the next page starting where this one stopped. The pages
 depend only on the items, so `WZ 2` finds the same second page the first reply promised.
 
@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..notify.segments import count, is_gsm7
-from ..templates import addressed, render
+from .domain.segments import count, is_gsm7
+from .templates import addressed, render
 
 MAX_SEGMENTS = 4
 

@@ -1,6 +1,6 @@
 import pytest
 
-from hotline.notify.segments import count, segments
+from hotline.domain.segments import count, segments
 
 
 @pytest.mark.parametrize(
