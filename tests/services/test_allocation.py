@@ -155,12 +155,12 @@ def test_a_second_run_changes_nothing(rt, session):
     plan_id = new_plan(session)
     application = apply(rt, session, party, plan_id)
     rt.clock.set(AFTER_CLOSE)
-    exams.allocate(session, rt.clock, plan_id)
+    allocate_plan(session, rt.clock, plan_id)
     session.commit()
     allocated_at = rt.clock.now()
 
     rt.clock.advance(hours=1)
-    again = exams.allocate(session, rt.clock, plan_id)
+    again = allocate_plan(session, rt.clock, plan_id)
     assert again.already_allocated
     assert (again.successful, again.unsuccessful) == ([], [])
     assert len(changes(session, ChangeKind.EXAM_ALLOCATION)) == 1
