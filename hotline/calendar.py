@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from .config import Settings
+
 # An operator needs time to add next year's schedule once the State Council publishes it (usually in
 # November): warn 60 days before the file runs out.
 WARN_DAYS = 60
@@ -97,6 +99,4 @@ class WorkCalendar:
 def official() -> WorkCalendar:
     """The process's calendar for rules computed where no Runtime reaches (the import's derived columns,
     the scan): the settings' `holidays_file`, read from the environment as the app reads it."""
-    from .config import Settings
-
     return WorkCalendar.load(Settings.from_env().holidays_file)

@@ -8,6 +8,7 @@ from functools import lru_cache
 import phonenumbers
 
 from .clock import CHINA
+from .domain.regions import region_name
 
 
 def money(fen: int, language: str = "zh-CN") -> str:
@@ -75,8 +76,6 @@ def reference(value: str) -> str:
 
 
 def install_filters(env) -> None:
-    from .domain.regions import region_name
-
     env.filters["region"] = region_name
     env.filters["money"] = money
     env.filters["day"] = day

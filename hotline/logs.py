@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from . import metrics
 from .masking import mask_text
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -98,8 +99,6 @@ def install_request_logging(app) -> None:
             "request",
             extra={"route": route, "method": request.method, "status": response.status_code, "ms": elapsed},
         )
-        from . import metrics
-
         if timer is not None:
             metrics.WEBHOOK_SECONDS.labels(route=route).observe(elapsed / 1000)
         return response

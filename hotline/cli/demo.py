@@ -7,8 +7,10 @@ import time
 
 import click
 from flask import Flask
+from sqlalchemy import select
 
 from ..clock import CHINA, at_china
+from ..db import Organisation, Person
 from ..demo import cast
 from ..demo.export import write_jsonl
 from ..demo.fill import NotEmpty, fill_database, start_over
@@ -94,10 +96,6 @@ def _progress(people: int):
 
 def _cast_table(rt) -> str:
     """The main cast as the README shows it, with the ID numbers' last 4 (for a shared phone)."""
-    from sqlalchemy import select
-
-    from ..db import Organisation, Person
-
     lines = ["demo people (try: flask phone call NUMBER):"]
     pins = {cast.LIN_PHONE: cast.LIN_PIN, cast.ORGANISATION_PHONE: cast.ORGANISATION_PIN,
             cast.ENGLISH_PHONE: cast.ENGLISH_PIN, cast.LEARNER_PHONE: cast.LEARNER_PIN}

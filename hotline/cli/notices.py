@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..clock import china_today
+from ..notify import scan
 from ..progress import Progress
 
 notices = AppGroup("notices", help="Notices: plan the daily scan, pause or resume sending.")
@@ -28,8 +29,6 @@ def _runtime():
 @click.option("--dry-run", is_flag=True, help="Count what would be planned, by kind, and write nothing.")
 def scan_command(day, dry_run: bool) -> None:
     """Plan every date-triggered notice due on DATE (with the 14-day catch-up)."""
-    from ..notify import scan
-
     rt = _runtime()
     on: date = day.date() if day is not None else china_today(rt.clock)
     progress = Progress(f"scan {on.isoformat()}", total=len(scan.RULES), unit="rules")

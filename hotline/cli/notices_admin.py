@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ..clock import at_china, china_today
 from ..db import Notice
+from ..notify.retry import requeue_failed
 from .notices import notices
 
 
@@ -41,8 +42,6 @@ def stats_command(day) -> None:
 @notices.command("retry")
 def retry_command() -> None:
     """Plan again every failed notice whose last attempt failed for a temporary reason (safe to repeat)."""
-    from ..notify.retry import requeue_failed
-
     rt = current_app.extensions["hotline"]
     codes = rt.settings.notice_retry_error_codes
     with rt.transaction() as session:

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ..clock import CHINA, FixedClock
-from ..db import Notice, Person
+from ..db import Base, Notice, Person
 from ..ingest import apply_records
 from ..runtime import Runtime
 from ..services import exams, identity
@@ -101,8 +101,6 @@ def start_over(rt: Runtime) -> tuple[int, int]:
     """Empty the database (every row, the schema kept) and the hotline's Redis state (queues, call and
     conversation state, rate limits, daily caps, the scheduler's run ids): a demo tried once can start
     again clean. Returns (rows deleted, Redis keys deleted). Refused in production."""
-    from ..db import Base
-
     if rt.settings.production:
         raise RuntimeError("starting over deletes every record; it is for the demo, not production")
     rows = 0

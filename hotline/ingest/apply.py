@@ -31,6 +31,7 @@ from sqlalchemy import JSON, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..config import Settings
 from ..notify import change_planner, violation_answers
 from ..security import check_pin, hash_pin
 from ..services import licence_extensions, review, violation_handling
@@ -162,8 +163,6 @@ class _Importer:
     @property
     def pepper(self) -> str:
         if self._pepper is None:
-            from ..config import Settings
-
             self._pepper = Settings.from_env().pin_pepper
         return self._pepper
 

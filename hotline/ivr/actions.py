@@ -18,12 +18,29 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import metrics
-from ..clock import at_china, china_now
+from ..clock import CHINA, at_china, china_now
 from ..domain.refusals import RefusalCode
 from ..masking import mask_phone
+from ..notify import outbox, sender
+from ..notify.outbox import send_text
+from ..phones import from_twilio
+from ..replies import Replier, clip
 from ..runtime import Runtime
-from ..services import errors
-from ..services.identity import Party
+from ..services import (
+    announcements,
+    callbacks,
+    errors,
+    exams,
+    identity,
+    inspections,
+    licence_extensions,
+    queries,
+    violation_handling,
+)
+from ..services.callbacks import next_opening
+from ..services.identity import CODE_LIFETIME, Party
+from ..templates import addressed, render
+from ..validation import InvalidValue, id_number
 from .protocol import CallState, CallVars, ExamRefusal, Hours
 
 Result = tuple[str, CallVars]  # an outcome the flow routes, and call variables to set (None deletes one)
@@ -81,16 +98,11 @@ def _verified_party(state: CallState) -> Party:
 
 
 def _send_text(rt: Runtime, to: str, body: str, purpose: str, *, signed: bool = False) -> None:
-    from ..notify.outbox import send_text
-
     # The carrier's rule: every text starts with the sender's signature 【…】; the outbox sends bodies as given.
     send_text(rt, to=to, body=body if signed else rt.settings.sms_signature + body, purpose=purpose)
 
 
 def _code_text(language: str, issued, whose: str | None = None) -> str:
-    from ..services.identity import CODE_LIFETIME
-    from ..templates import addressed, render
-
     # The lifetime the code was given, not the time left now: a few seconds later that is 9 minutes 59.
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
     # `whose`: on a family phone the code says whom it is for (masked), like every text to a shared number.
@@ -106,8 +118,6 @@ def _lock_vars(until: datetime | None) -> CallVars:
 
 @action("identify_caller", "one", "several", "none")
 def identify_caller(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import identity
-
     with rt.transaction(read_only=True) as session:
         parties = identity.identify(session, state["caller"])
     if not parties:
@@ -119,8 +129,6 @@ def identify_caller(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("choose_party", "found", "not_found", "ambiguous")
 def choose_party(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import identity
-
     parties = state["vars"].get("parties") or []
     last4 = str(state["vars"].get("last4") or "").upper()
     matches = [p for p in parties if p.id_last4 == last4]
@@ -135,9 +143,6 @@ def choose_party(rt: Runtime, params: dict, state: CallState) -> Result:
 @action("start_with_id", "sent", "invalid", "locked")
 def start_with_id(rt: Runtime, params: dict, state: CallState) -> Result:
     """An entered ID number: the same answer whether it exists or not (a code "if it is on record")."""
-    from ..services import identity
-    from ..validation import InvalidValue, id_number
-
     entered = str(state["vars"].get("id_number") or "").upper()
     try:
         id_number(entered)
@@ -157,8 +162,6 @@ def start_with_id(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("verify_start", "pin", "code", "locked", "no_code")
 def verify_start(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import identity
-
     party = _party(state)
     with rt.transaction() as session:
         locked = identity.lock_state(session, rt.clock, party, state["caller"])
@@ -178,8 +181,6 @@ def verify_start(rt: Runtime, params: dict, state: CallState) -> Result:
 
 
 def _check(rt: Runtime, state: CallState, method: str) -> Result:
-    from ..services import identity
-
     party = state["vars"].get("party")
     entered = str(state["vars"].get("secret") or "")
     with rt.transaction() as session:
@@ -250,8 +251,6 @@ def office_hours(rt: Runtime) -> tuple[bool, datetime, datetime]:
 
 @action("office_hours", "open", "closed")
 def office_hours_action(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services.callbacks import next_opening
-
     open_now, opens, closes = office_hours(rt)
     # When a callback asked for now would come: the next working day's opening (holidays skipped).
     following = next_opening(rt.calendar, rt.settings.office_hours, rt.clock.now()).astimezone(opens.tzinfo)
@@ -280,12 +279,6 @@ def ask_callback(rt: Runtime, *, number: str, party, menu_node: str, language: s
 
     Returns ("ok", due), ("open", due of the request already open) or ("no_number", None) for a caller
     whose number we cannot call (withheld)."""
-    from ..notify import outbox, sender
-    from ..phones import from_twilio
-    from ..services import callbacks
-    from ..sms.replies import clip
-    from ..templates import addressed, render
-
     read = from_twilio(number)
     if read is None or not read.valid:
         return "no_number", None
@@ -317,8 +310,6 @@ def request_callback(rt: Runtime, params: dict, state: CallState) -> Result:
 
 def at_china_moment(moment: datetime) -> datetime:
     """A timestamp as China wall-clock time, for the words that say it."""
-    from ..clock import CHINA
-
     return moment.astimezone(CHINA)
 
 
@@ -331,8 +322,6 @@ def _list_vars(name: str, items: list) -> dict[str, Any]:
 
 @action("load_violations", "some", "none", "refused")
 def load_violations(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import queries
-
     party = _verified_party(state)
     plate = params.get("plate") or None
     with rt.transaction(read_only=True) as session:
@@ -355,8 +344,6 @@ def list_more(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("load_licence", "found", "none", "refused")
 def load_licence(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import queries
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         found = queries.licence_status(session, rt.clock, party)
@@ -367,8 +354,6 @@ def load_licence(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("load_vehicles", "one", "several", "none", "refused")
 def load_vehicles(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import queries
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         found = queries.vehicles(session, rt.clock, party)
@@ -385,8 +370,6 @@ def send_copy(rt: Runtime, params: dict, state: CallState) -> Result:
 
     A copy keeps to the replies' 4 segments: a list (the call's variable named like the copy) is paged as
     the replies are, the first page sent with "reply … for more"; anything else is one reply."""
-    from ..replies import Replier
-
     party = _verified_party(state)
     name = str(params.get("copy") or state["vars"].get("copy"))
     variables = {k: v for k, v in state["vars"].items() if k not in ("party", "parties")}
@@ -409,16 +392,12 @@ def send_copy(rt: Runtime, params: dict, state: CallState) -> Result:
 @action("load_public_plans", "some", "none")
 def load_public_plans(rt: Runtime, params: dict, state: CallState) -> Result:
     """Every exam plan open for booking: public information (services/access.py, PUBLIC_INFO)."""
-    from ..services import exams
-
     return _public_list(rt, state, "public_plans", lambda session: exams.open_plans(session, rt.clock))
 
 
 @action("load_public_slots", "some", "none")
 def load_public_slots(rt: Runtime, params: dict, state: CallState) -> Result:
     """The inspection slots with places left: public information (services/access.py, PUBLIC_INFO)."""
-    from ..services import inspections
-
     return _public_list(rt, state, "public_slots",
                         lambda session: inspections.open_slots(session, rt.clock, limit=20))
 
@@ -437,8 +416,6 @@ def _public_list(rt: Runtime, state: CallState, name: str, load) -> Result:
 
 @action("load_applications", "some", "none", "refused")
 def load_applications(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import exams
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         found = exams.applications(session, rt.clock, party, rt.calendar)
@@ -452,8 +429,6 @@ def load_plans(rt: Runtime, params: dict, state: CallState) -> Result:
     """Only the open plans the caller may apply for now (exams.offer: the booking rules themselves, the
     order of the subjects included: no KM3W before KM2 and the KM3 road test, no KM3 for C6), so that no
     one is walked to the confirmation of a plan the booking would refuse; with none, why not."""
-    from ..services import exams
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         offer = exams.offer(session, rt.clock, rt.settings, party)
@@ -466,8 +441,6 @@ def load_plans(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("apply_exam", "ok", "refused")
 def apply_exam(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import exams
-
     party = _verified_party(state)
     plan = state["vars"]["plan"]
     with rt.transaction() as session:
@@ -477,8 +450,6 @@ def apply_exam(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("load_cancellable", "some", "none", "refused")
 def load_cancellable(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import exams
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         found = [a for a in exams.applications(session, rt.clock, party, rt.calendar) if a.status == "pending"]
@@ -489,8 +460,6 @@ def load_cancellable(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("cancel_exam", "ok", "refused")
 def cancel_exam(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import exams
-
     party = _verified_party(state)
     chosen = state["vars"]["application"]
     with rt.transaction() as session:
@@ -503,8 +472,6 @@ def cancel_exam(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("load_slots", "some", "none", "refused")
 def load_slots(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import inspections
-
     party = _verified_party(state)
     vehicle = state["vars"].get("vehicle")
     with rt.transaction(read_only=True) as session:
@@ -517,9 +484,6 @@ def load_slots(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("book_inspection", "ok", "refused")
 def book_inspection(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..notify import outbox, sender
-    from ..services import inspections
-
     party = _verified_party(state)
     vehicle, slot = state["vars"]["vehicle"], state["vars"]["slot"]
     with rt.transaction() as session:
@@ -533,9 +497,6 @@ def book_inspection(rt: Runtime, params: dict, state: CallState) -> Result:
 
 
 def _booking_text(rt: Runtime, state: CallState, booking) -> str:
-    from ..replies import clip
-    from ..templates import addressed, render
-
     language = state["language"]
     body = render(language, "texts/inspection_booked", booking=booking)
     # Within the 4 segments of every reply; only a station name far longer than any real one is ever cut.
@@ -544,8 +505,6 @@ def _booking_text(rt: Runtime, state: CallState, booking) -> str:
 
 @action("load_bookings", "some", "none", "refused")
 def load_bookings(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import inspections
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         found = [b for b in inspections.bookings(session, rt.clock, party) if b.cancellable]
@@ -556,8 +515,6 @@ def load_bookings(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("cancel_inspection", "ok", "refused")
 def cancel_inspection(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import inspections
-
     party = _verified_party(state)
     chosen = state["vars"]["booking"]
     with rt.transaction() as session:
@@ -576,8 +533,6 @@ def _chosen_ref(state: CallState) -> str:
 @action("violation_options", "ok", "refused")
 def violation_options(rt: Runtime, params: dict, state: CallState) -> Result:
     """Before the caller picks a violation to act on: the account rule, and the deferral lengths (art. 53)."""
-    from ..services import violation_handling
-
     violation_handling.check_allowed(_verified_party(state), paying=bool(params.get("paying")))
     months = range(1, violation_handling.MAX_DEFERRAL_MONTHS + 1)
     return "ok", {"deferral_lengths": [{"months": m} for m in months]}
@@ -586,8 +541,6 @@ def violation_options(rt: Runtime, params: dict, state: CallState) -> Result:
 @action("check_handling", "ok", "refused")
 def check_handling(rt: Runtime, params: dict, state: CallState) -> Result:
     """The facts the caller confirms by key before a handling request is made (art. 58, 52)."""
-    from ..services import violation_handling
-
     with rt.transaction(read_only=True) as session:
         facts = violation_handling.check_handle(session, rt.clock, _verified_party(state), _chosen_ref(state))
     return "ok", {"handling": facts}
@@ -596,8 +549,6 @@ def check_handling(rt: Runtime, params: dict, state: CallState) -> Result:
 @action("request_handling", "ok", "refused")
 def request_handling(rt: Runtime, params: dict, state: CallState) -> Result:
     """Reached only from the prompt that read the facts and asked the caller to confirm they drove, by 1."""
-    from ..services import violation_handling
-
     with rt.transaction() as session:
         made = violation_handling.request_handling(session, rt.clock, _verified_party(state), _chosen_ref(state),
                                                    "voice")
@@ -606,8 +557,6 @@ def request_handling(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("load_payment", "ok", "refused")
 def load_payment(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import violation_handling
-
     with rt.transaction(read_only=True) as session:
         view = violation_handling.payment(session, rt.clock, _verified_party(state), _chosen_ref(state))
     return "ok", {"payment": view}
@@ -615,8 +564,6 @@ def load_payment(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("check_deferral", "ok", "refused")
 def check_deferral(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import violation_handling
-
     months = int(state["vars"]["deferral_length"]["months"])
     with rt.transaction(read_only=True) as session:
         facts = violation_handling.check_defer(session, rt.clock, _verified_party(state), _chosen_ref(state), months)
@@ -625,8 +572,6 @@ def check_deferral(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("request_deferral", "ok", "refused")
 def request_deferral(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import violation_handling
-
     months = int(state["vars"]["deferral_length"]["months"])
     with rt.transaction() as session:
         made = violation_handling.request_deferral(session, rt.clock, _verified_party(state), _chosen_ref(state),
@@ -636,8 +581,6 @@ def request_deferral(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("check_objection", "ok", "refused")
 def check_objection(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import violation_handling
-
     with rt.transaction(read_only=True) as session:
         facts = violation_handling.check_object(session, rt.clock, _verified_party(state), _chosen_ref(state))
     return "ok", {"objection": facts}
@@ -645,8 +588,6 @@ def check_objection(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("request_objection", "ok", "refused")
 def request_objection(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import violation_handling
-
     with rt.transaction() as session:
         made = violation_handling.request_objection(session, rt.clock, _verified_party(state), _chosen_ref(state),
                                                     "voice")
@@ -660,8 +601,6 @@ def request_objection(rt: Runtime, params: dict, state: CallState) -> Result:
 def extension_options(rt: Runtime, params: dict, state: CallState) -> Result:
     """The window rule first (an internet user hears to convert at a window), then the three lists to choose
     from: what to extend, why, and for how long."""
-    from ..services import licence_extensions
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         licence_extensions.check_eligible(session, party)
@@ -676,8 +615,6 @@ def extension_options(rt: Runtime, params: dict, state: CallState) -> Result:
 @action("apply_extension", "ok", "refused")
 def apply_extension(rt: Runtime, params: dict, state: CallState) -> Result:
     """Reached only from the prompt that says the licence may not be used to drive, by pressing 1."""
-    from ..services import licence_extensions
-
     party = _verified_party(state)
     chosen = state["vars"]
     with rt.transaction() as session:
@@ -689,8 +626,6 @@ def apply_extension(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("load_extensions", "some", "none")
 def load_extensions(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import licence_extensions
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         found = licence_extensions.pending(session, party)
@@ -701,8 +636,6 @@ def load_extensions(rt: Runtime, params: dict, state: CallState) -> Result:
 
 @action("cancel_extension", "ok")
 def cancel_extension(rt: Runtime, params: dict, state: CallState) -> Result:
-    from ..services import licence_extensions
-
     party = _verified_party(state)
     chosen = state["vars"]["extension"]
     with rt.transaction() as session:
@@ -714,8 +647,6 @@ def cancel_extension(rt: Runtime, params: dict, state: CallState) -> Result:
 def load_announcements(rt: Runtime, params: dict, state: CallState) -> Result:
     """The announcements still valid for the caller's region (the ID number's), its city's, province's and
     the national ones too, the most local first."""
-    from ..services import announcements
-
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
         area = announcements.default_area(session, party)

@@ -36,7 +36,7 @@ from ..domain.reaching_a_person import CALLBACK_ATTEMPTS, OPEN_CALLBACK_STATES, 
 from ..domain.refusals import RefusalCode
 from ..masking import mask_phone
 from .errors import Refusal
-from .identity import Party
+from .identity import Party, party_by_key
 
 CONNECT_PATH = "/voice/callbacks/connect"
 STATUS_PATH = "/voice/callbacks/status"
@@ -200,8 +200,6 @@ def get(session: Session, now: datetime, callback_id: int) -> CallbackView | Non
 
 def party_of(session: Session, callback_id: int) -> Party | None:
     """The verified party who asked, for the desk's context (None when not verified)."""
-    from .identity import party_by_key
-
     row = session.get(CallbackRequest, callback_id)
     if row is None or row.party_kind is None or row.party_id is None:
         return None

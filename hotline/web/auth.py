@@ -17,6 +17,8 @@ from functools import wraps
 from flask import Response, current_app, g, redirect, request, session, url_for
 from twilio.request_validator import RequestValidator
 
+from ..db.staff import Staff, StaffRole
+
 AUTH_ATTRIBUTE = "hotline_auth"
 
 
@@ -84,8 +86,6 @@ def staff(role: str | None = None) -> Callable[[Callable], Callable]:
     The member is read again on every request, so an account removed or locked meanwhile is signed out.
     A page answers a stranger with the sign-in form; a JSON endpoint (what the page polls) with 401.
     """
-    from ..db.staff import Staff, StaffRole
-
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
