@@ -1,16 +1,18 @@
 """Time, injected. Business dates are China calendar dates; timestamps are UTC.
 
-Services take a `Clock` so that tests (and the demo) can stand on any day.
+Services take a `Clock` so that tests (and the demo) can stand on any day. The zone and the calendar
+arithmetic are the domain's (hotline/domain/dates.py); they are named here too, beside the clock.
 """
 
 from __future__ import annotations
 
-from calendar import monthrange  # the standard library's, not hotline.calendar
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from .domain.dates import CHINA, add_months, add_years
+
+__all__ = ["CHINA", "Clock", "FixedClock", "SystemClock", "add_months", "add_years", "as_utc", "at_china",
+           "china_now", "china_today"]
 
 
 class Clock(Protocol):
@@ -61,19 +63,3 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` calendar months later (or earlier); a day the month lacks becomes its last day
-    (31 May less 3 months is 28 February)."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
-
-
-def add_years(day: date, years: int) -> date:
-    """The same month and day `years` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)

@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .. import validation as v
+from ..calendar import official
 from ..clock import CHINA, add_years
+from ..domain import fines
 from ..domain.licences import AB_CLASSES, SUBJECTS, VIOLATION_POINTS
-from ..services import fines
 from ..validation import InvalidValue
 
 
@@ -444,7 +445,7 @@ def _violation(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
         "request_outcome": f["request_outcome"],
         "deferred_until": f["deferred_until"],
         # The fine is due within 15 days of the decision being served; from the 16th day 3 % a day.
-        "late_fee_from": fines.late_fee_from(decided_at) if decided_at else None,
+        "late_fee_from": fines.late_fee_from(decided_at, official()) if decided_at else None,
     }
     key = (f["plate"], f["plate_type"])
     return Parsed(

@@ -20,17 +20,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..calendar import official
 from ..clock import CHINA
 from ..db import ExamPlan, ExamResult, Learner, Organisation, Person, Vehicle, Violation
-from ..services import exams, fines, review
-from ..services.queries import scoring_cycle
+from ..domain import fines
+from ..domain.scoring import FULL_POINTS, NEAR_FULL_POINTS, scoring_cycle
+from ..services import exams, review
 from . import broadcast
 from .catalogue import KINDS
 from .planner import Planned, plan_many
 
 NEWS_DAYS = 5
-NEAR_FULL_POINTS = 9  # D11
-FULL_POINTS = 12  # D12, D15
 MANY_UNHANDLED = 5  # W03
 # Retake waits and the attempt limit (Order 162 as amended by Order 172, art. 47) are the exams service's own
 # (exams.RETAKE_WAIT_DAYS, LIMITED_SUBJECTS, ATTEMPT_LIMIT); KM1 is booked again the next day.
@@ -185,7 +185,7 @@ class _ChangePlanner:
             fine = new["fine_fen"]
             pay_by = None
             if fine and not new["paid"] and new.get("decided_at") is not None:
-                pay_by = fines.pay_by(new["decided_at"]).isoformat()
+                pay_by = fines.pay_by(new["decided_at"], official()).isoformat()
             yield Planned("W02", "vehicle", vehicle_id, occasion, *recipient,
                           {"plate": new["plate"], "points": new["points"], "fine": fine, "pay_by": pay_by,
                            "payment_reference": new.get("payment_reference") if pay_by else None})

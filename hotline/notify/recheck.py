@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import Announcement, AnnouncementSubscription, Learner, Licence, Notice, Vehicle, Violation
+from ..domain.scoring import FULL_POINTS, NEAR_FULL_POINTS
 from ..domain.vehicles import GONE_VEHICLE
 from ..services import review
 
-NEAR_FULL_POINTS = 9
-FULL_POINTS = 12
 MANY_UNHANDLED = 5
 GONE = "no longer due: record removed"
 

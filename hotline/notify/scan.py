@@ -24,13 +24,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import exists, literal, or_, select
 from sqlalchemy.orm import Session
 
+from ..calendar import official
 from ..clock import CHINA
 from ..db import Learner, Licence, Notice, Person, Vehicle, Violation
+from ..domain import fines
 from ..domain.licences import AB_CLASSES, INACTIVE_LICENCE, LICENCE_CLASSES
 from ..domain.vehicles import GONE_VEHICLE
-from ..services import fines, review
+from ..services import review
 from ..services.inspection_rules import inspection_exempt  # V01 or V02 (Order 164 art. 55)
-from ..services.queries import late_fee_fen
 from . import store
 from .planner import Planned, plan_counted
 
@@ -331,7 +332,7 @@ def _unpaid_points(session: Session, candidates: list[tuple[int, date]]) -> dict
             if row.decided_at is None:
                 continue
             decided = row.decided_at.astimezone(CHINA).date()
-            if end - timedelta(days=366) < decided <= end and fines.pay_by(decided) < end:
+            if end - timedelta(days=366) < decided <= end and fines.pay_by(decided, official()) < end:
                 result[(row.id, end)] = result.get((row.id, end), 0) + row.points
     return result
 
@@ -387,7 +388,7 @@ def _late_fines(session: Session, day: date) -> Iterator[Planned]:
     )
     for row in session.execute(query):
         recipient_kind, recipient_id = _owner(row)
-        fee = late_fee_fen(row.fine_fen, row.decided_at, day)
+        fee = fines.late_fee_fen(row.fine_fen, row.decided_at, day, official())
         yield Planned("W05", "violation", row.id, occasion(row.due, "late"), recipient_kind, recipient_id,
                       {"plate": row.plate, "fine": row.fine_fen, "late_fee": fee})
 

@@ -12,18 +12,19 @@ What a party sees:
 
 Money is in fen. Late fee (行政处罚法 art. 72, docs/records.md): a decision served on day D is due by D + 15
 (China dates); from D + 16 on, 3 % of the fine is added for each day, so D + 16 owes 3 %, D + 17 owes 6 %;
-never more than the fine; nothing when paid or revoked. Integer arithmetic, half up.
+never more than the fine; nothing when paid or revoked. Integer arithmetic, half up (the rule:
+hotline/domain/fines.py).
 
-Scoring cycles are the 12-month periods counted from the first issue. A licence first issued on 29 February
-starts its cycles on 1 March in common years: the 12 months counted from 29 February end on the last day of
-February (the civil code's rule when the corresponding day does not exist), so every cycle of that licence
-ends on 28 February.
+Scoring cycles are the 12-month periods counted from the first issue (hotline/domain/scoring.py). A licence
+first issued on 29 February starts its cycles on 1 March in common years: the 12 months counted from 29
+February end on the last day of February (the civil code's rule when the corresponding day does not
+exist), so every cycle of that licence ends on 28 February.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Integer, String, bindparam, func, select, union_all
@@ -32,8 +33,10 @@ from sqlalchemy.orm import Session
 from hotline.clock import Clock, china_today
 from hotline.db import Licence, Person, Vehicle, Violation
 
+from .. import calendar as work_calendar
+from ..domain import fines
+from ..domain.scoring import scoring_cycle
 from ..domain.vehicles import PLATE_SEPARATORS
-from . import fines
 from .access import Action, query_action, require
 from .identity import Party
 from .inspection_rules import booking_refusal, inspection_exempt, window_opens
@@ -164,23 +167,6 @@ def _licence_query():
     return select(Licence).where(Licence.person_id == bindparam("person_id", type_=Integer))
 
 
-def scoring_cycle(first_issued: date, today: date) -> tuple[date, date]:
-    """The scoring cycle that holds `today`: (first day, last day)."""
-    start = _anniversary(first_issued, today.year)
-    if start > today:
-        start = _anniversary(first_issued, today.year - 1)
-    start = max(start, first_issued)
-    end = _anniversary(first_issued, start.year + 1) - timedelta(days=1)
-    return start, end
-
-
-def _anniversary(first_issued: date, year: int) -> date:
-    try:
-        return first_issued.replace(year=year)
-    except ValueError:  # 29 February in a common year
-        return date(year, 3, 1)
-
-
 # --- vehicles -------------------------------------------------------------------------------------
 
 
@@ -292,8 +278,10 @@ def normalise_plate(plate: str) -> str:
 
 def _violation_view(violation: Violation, plate: str, plate_type: str, today: date) -> ViolationView:
     settled = violation.paid or violation.revoked
-    late_fee = late_fee_fen(violation.fine_fen, violation.decided_at, today, violation.revoked, paid=violation.paid)
-    due_by = fines.pay_by(violation.decided_at) if violation.decided_at is not None else None
+    calendar = work_calendar.official()
+    late_fee = fines.late_fee_fen(violation.fine_fen, violation.decided_at, today, calendar, violation.revoked,
+                                  paid=violation.paid)
+    due_by = fines.pay_by(violation.decided_at, calendar) if violation.decided_at is not None else None
     return ViolationView(
         ref=violation.ref,
         plate=plate,
@@ -314,17 +302,3 @@ def _violation_view(violation: Violation, plate: str, plate_type: str, today: da
         decision_number=violation.decision_number,
         payment_reference=violation.payment_reference,
     )
-
-
-def late_fee_fen(
-    fine_fen: int, decided_at: datetime | date | None, today: date, revoked: bool = False, *, paid: bool = False
-) -> int:
-    """The late fee owed on `today` for a decision served at `decided_at` (see the module docstring)."""
-    if decided_at is None or revoked or paid or fine_fen <= 0:
-        return 0
-    late_days = (today - fines.pay_by(decided_at)).days
-    if late_days <= 0:
-        return 0
-    fee = (fine_fen * fines.LATE_FEE_PERCENT_PER_DAY * late_days + 50) // 100  # percent of fen, half up
-    return min(fee, fine_fen)
-

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..clock import CHINA
-from .queries import scoring_cycle
+from ..domain.scoring import previous_cycle_end, scoring_cycle
 
 REVIEW_DAYS = 30  # art. 72: within 30 days after the cycle ends
 # Art. 75 (unchanged by Order 172): a holder who cannot be reviewed in time (military service, abroad) may
@@ -35,12 +35,6 @@ def review_deferred(status: str) -> bool:
 def reported_on(upstream_updated_at: datetime | None, modified_at: datetime) -> date:
     """The China day a stored record speaks of: the upstream's timestamp, else when the hotline stored it."""
     return (upstream_updated_at or modified_at).astimezone(CHINA).date()
-
-
-def previous_cycle_end(first_issued: date, day: date) -> date:
-    """The last day of the scoring cycle before the one that holds `day`."""
-    start, _ = scoring_cycle(first_issued, day)
-    return start - timedelta(days=1)
 
 
 def carry_over(first_issued: date, reported: date, given: int | None,

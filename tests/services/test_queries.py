@@ -5,12 +5,13 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event
 
+from hotline.calendar import official
 from hotline.clock import CHINA
+from hotline.domain.fines import late_fee_fen, pay_by
+from hotline.domain.scoring import scoring_cycle
 from hotline.services import identity, queries
 from hotline.services.errors import NotPermitted
-from hotline.services.fines import pay_by
 from hotline.services.identity import Party
-from hotline.services.queries import late_fee_fen, scoring_cycle
 from hotline.services.statuses import licence_status_words, vehicle_status_words
 from tests.factories import licence, organisation, person, store, vehicle, violation
 
@@ -70,28 +71,28 @@ SERVED = datetime(2026, 10, 1, 9, 30, tzinfo=CHINA)  # decision served on 1 Octo
 )
 def test_late_fee_from_the_sixteenth_day(day, expected):
     today = date.fromordinal(SERVED.date().toordinal() + day)
-    assert late_fee_fen(20000, SERVED, today) == expected
+    assert late_fee_fen(20000, SERVED, today, official()) == expected
 
 
 def test_the_service_day_is_the_china_date_not_the_utc_date():
     # 1 October 00:30 in China is still 30 September in UTC.
     served = datetime(2026, 10, 1, 0, 30, tzinfo=CHINA)
-    assert late_fee_fen(10000, served, date(2026, 10, 16)) == 0
-    assert late_fee_fen(10000, served, date(2026, 10, 17)) == 300
+    assert late_fee_fen(10000, served, date(2026, 10, 16), official()) == 0
+    assert late_fee_fen(10000, served, date(2026, 10, 17), official()) == 300
 
 
 def test_late_fee_rounds_half_up_in_fen():
     # 3 % of 0.50 yuan is 1.5 fen: 2 fen. 3 % of 0.10 yuan is 0.3 fen: 0 fen.
-    assert late_fee_fen(50, SERVED, date(2026, 10, 17)) == 2
-    assert late_fee_fen(10, SERVED, date(2026, 10, 17)) == 0
+    assert late_fee_fen(50, SERVED, date(2026, 10, 17), official()) == 2
+    assert late_fee_fen(10, SERVED, date(2026, 10, 17), official()) == 0
 
 
 def test_nothing_is_owed_late_when_revoked_paid_undecided_or_free():
     late = date(2026, 11, 24)
-    assert late_fee_fen(20000, SERVED, late, revoked=True) == 0
-    assert late_fee_fen(20000, SERVED, late, paid=True) == 0
-    assert late_fee_fen(20000, None, late) == 0
-    assert late_fee_fen(0, SERVED, late) == 0
+    assert late_fee_fen(20000, SERVED, late, official(), revoked=True) == 0
+    assert late_fee_fen(20000, SERVED, late, official(), paid=True) == 0
+    assert late_fee_fen(20000, None, late, official()) == 0
+    assert late_fee_fen(0, SERVED, late, official()) == 0
 
 
 # --- scoring cycle ---------------------------------------------------------------------------------
@@ -462,13 +463,13 @@ def test_payment_period_ending_on_national_day_rolls_to_the_first_working_day_ca
     # Served Wednesday 16 September 2026: day 15 is 1 October, inside the National Day holiday (1-7 Oct),
     # so the period ends on Thursday 8 October and the fee runs only from Friday 9 October.
     served = datetime(2026, 9, 16, 10, 0, tzinfo=CHINA)
-    assert pay_by(served) == date(2026, 10, 8)
-    assert late_fee_fen(20000, served, date(2026, 10, 8)) == 0
-    assert late_fee_fen(20000, served, date(2026, 10, 9)) == 600  # one day: 3 %
+    assert pay_by(served, official()) == date(2026, 10, 8)
+    assert late_fee_fen(20000, served, date(2026, 10, 8), official()) == 0
+    assert late_fee_fen(20000, served, date(2026, 10, 9), official()) == 600  # one day: 3 %
 
 
 def test_payment_period_ending_on_a_sunday_rolls_to_monday_case_procedure_art35_via_art80():
     served = datetime(2026, 11, 7, 10, 0, tzinfo=CHINA)  # day 15 is Sunday 22 November
-    assert pay_by(served) == date(2026, 11, 23)
-    assert late_fee_fen(20000, served, date(2026, 11, 23)) == 0
-    assert late_fee_fen(20000, served, date(2026, 11, 24)) == 600
+    assert pay_by(served, official()) == date(2026, 11, 23)
+    assert late_fee_fen(20000, served, date(2026, 11, 23), official()) == 0
+    assert late_fee_fen(20000, served, date(2026, 11, 24), official()) == 600
