@@ -27,11 +27,11 @@ from hotline.config import Settings  # noqa: E402
 from hotline.db.migrate import upgrade  # noqa: E402
 from hotline.demo import cast  # noqa: E402
 from hotline.demo.fill import fill_database  # noqa: E402
+from hotline.factory import create_app  # noqa: E402
 from hotline.runtime import Runtime  # noqa: E402
 from hotline.sandbox.loopback_twilio import Loopback  # noqa: E402
 from hotline.services import callbacks, queue  # noqa: E402
 from hotline.services.identity import identify  # noqa: E402
-from hotline.web import create_app  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.desk.browser import chromium  # noqa: E402
 

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from ..clock import CHINA, at_china
 from ..db import Organisation, Person
 from ..demo import cast
+from ..demo.cast import DESK_STAFF
 from ..demo.export import write_jsonl
 from ..demo.fill import NotEmpty, fill_database, start_over
 from ..progress import Progress
+from ..services import staff as staff_service
 
 # With --date the demo stands on that day at this China time, so a run can be repeated exactly.
 DEMO_HOUR = 9
@@ -116,9 +118,6 @@ def _cast_table(rt) -> str:
 
 def _desk_logins(rt) -> str:
     """The demo's staff accounts (made once; never in production) and where the desk is."""
-    from ..demo.cast import DESK_STAFF
-    from ..services import staff as staff_service
-
     if rt.settings.production:
         return ""
     with rt.transaction() as session:
