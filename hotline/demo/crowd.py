@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..clock import CHINA, add_years
+from ..domain.licences import AB_CLASSES
 from . import words
 from .numbers import IdNumbers, Mobiles, Plates, birth_date, make_org_code, make_vin
 
@@ -181,7 +182,7 @@ class Maker:
         cycle_end = anniversary - timedelta(days=1)
         if cycle_end < today:
             cycle_end = add_years(anniversary, 1) - timedelta(days=1)
-        if any(c in ("A1", "A2", "A3", "B1", "B2") for c in classes):
+        if any(c in AB_CLASSES for c in classes):
             licence["review_due"] = cycle_end.isoformat()
             licence["physical_due"] = cycle_end.isoformat()
         elif age >= 70:
