@@ -12,7 +12,7 @@ below) and the scoring rules of Order 163:
   window). Points of other handling requests still waiting count as if decided. A revoked or handled record,
   or one under objection, cannot be handled.
 - **Paying** takes no money on the hotline: it reads out the decision's payment reference, the ways to pay
-  and the amount due today with the late fee (services/fines.py, art. 60).
+  and the amount due today with the late fee (domain/fines.py, art. 60).
 - **Deferral** (art. 53 ¶2): whoever cannot be dealt with within the 30 days the notice gives (art. 20) may
   apply to defer handling by at most three months; one deferral per violation.
 - **Objection** (art. 5 ¶3): the offender or the owner may object to the facts of a camera record; the
@@ -64,7 +64,8 @@ from ..db import (
     ViolationRequestKind,
     ViolationRequestStatus,
 )
-from . import fines, queries
+from ..domain import fines
+from . import queries
 from .access import Action, query_action, require
 from .changefeed import record_change
 from .errors import NotPermitted, Refusal

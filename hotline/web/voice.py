@@ -23,9 +23,11 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..digits import whole_number
+from ..domain.reaching_a_person import QueueOutcome
 from ..ivr import actions, call, state, twiml
 from ..ivr.engine import render_text
 from ..ivr.loader import FLOW_DIR, LANGUAGES, Flow, load_flow
+from ..services import queue
 from . import numbers
 from .auth import runtime, twilio_signed
 
@@ -129,9 +131,6 @@ def _record_queue_result(sid: str, result: str) -> None:
     """The queue's record of how the caller left: a bridged call ended (its handling time measured), or
     the caller gone without a person (hung up, the queue full or failing). A callback was recorded when 1
     was pressed."""
-    from ..domain.reaching_a_person import QueueOutcome
-    from ..services import queue
-
     rt = runtime()
     with rt.transaction() as session:
         if result == "bridged":

@@ -27,8 +27,12 @@ from ..clock import CHINA
 from ..digits import whole_number
 from ..domain.reaching_a_person import QueueOutcome
 from ..ivr import actions, queue_twiml, state, twiml
+from ..notify import outbox, sender
+from ..replies import clip
 from ..services import callbacks, queue
 from ..services.errors import Refusal
+from ..services.identity import party_by_key
+from ..templates import render
 from . import numbers
 from .auth import runtime, twilio_signed
 from .voice import CALL_SID, flow
@@ -130,8 +134,6 @@ def key():
         number, language, menu = row.number, row.language, row.menu_node
         party = None
         if row.verified and row.party_kind and row.party_id:
-            from ..services.identity import party_by_key
-
             party = party_by_key(session, row.party_kind, row.party_id)
         position = row.position or 1
     if request.form.get("Digits", "") != "1":
@@ -212,10 +214,6 @@ def callback_status():
     sid, callback_id = _sid(), _arg("id")
     if sid is None or callback_id is None:
         return NO_CONTENT
-    from ..notify import outbox, sender
-    from ..sms.replies import clip
-    from ..templates import render
-
     text_ids = []
     with rt.transaction() as session:
         settled = callbacks.settle(session, rt.clock.now(), callback_id, sid, request.form.get("CallStatus", ""))

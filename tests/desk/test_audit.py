@@ -16,7 +16,7 @@ from tests.factories import person, store
 
 
 def test_each_view_of_the_taken_callers_records_is_audited_and_listed_for_supervisors(settings, clock, loopback):
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     app = create_app(settings.replace(twilio_api_url=loopback.url), clock=clock)
     rt = app.extensions["hotline"]

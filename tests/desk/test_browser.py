@@ -27,7 +27,7 @@ AGENT_PHONE = AGENT[3]
 @pytest.fixture
 def desk(settings, clock, loopback):
     """The hotline served on a free port (its public URL pointing at itself), calls going to the loopback."""
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     port = free_port()
     served = create_app(

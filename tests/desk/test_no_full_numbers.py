@@ -32,7 +32,7 @@ def _forbidden(session) -> set[str]:
 
 
 def test_no_desk_page_shows_a_whole_id_number_or_phone_number(settings, clock, loopback):
-    from hotline.web import create_app
+    from hotline.factory import create_app
 
     app = create_app(settings.replace(twilio_api_url=loopback.url), clock=clock)
     rt = app.extensions["hotline"]
