@@ -25,8 +25,8 @@ def test_keys_0_show_the_queue_as_a_caller_hears_it_with_the_loopback_keeping_th
 
     from werkzeug.serving import make_server
 
-    from hotline.sandbox.loopback_twilio import Loopback
     from hotline.factory import create_app
+    from hotline.sandbox.loopback_twilio import Loopback
     from tests.conftest import free_port
 
     loopback = Loopback(callbacks=False).start()
