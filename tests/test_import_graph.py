@@ -28,7 +28,7 @@ LAYER_OF = {
     )},
     "hotline.db": "db",
     "hotline.runtime": "runtime",  # a process's sessions, Redis and queues
-    "hotline.retention": "runtime",
+    "hotline.retention": "retention",  # purging old records and notice texts
     "hotline.metrics": "metrics",
     "hotline.logs": "metrics",
     "hotline.gateway": "gateway",
@@ -56,6 +56,7 @@ ALLOWED: dict[str, set[str]] = {
     "db": _BASE,
     "runtime": _BASE | {"db", "gateway"},  # the REST client for calls the hotline places
     "metrics": _BASE | {"db", "runtime"},
+    "retention": _BASE | {"db", "runtime", "notify"},
     "gateway": _BASE,
     "sandbox": _BASE,
     "services": _BASE | {"db"},
@@ -66,7 +67,7 @@ ALLOWED: dict[str, set[str]] = {
     "demo": _BASE | {"db", "runtime", "services", "notify", "ingest"},
     "web": _BASE | {"db", "runtime", "metrics", "services", "notify", "ingest", "ivr", "sms"},
     "cli": _BASE | {"db", "runtime", "metrics", "gateway", "sandbox", "services", "notify", "ingest", "ivr", "sms",
-                    "demo"},
+                    "demo", "retention"},
     "workers": _BASE | {"db", "runtime", "metrics", "services", "notify", "sms"},
     "factory": _BASE | {"web", "cli", "workers"},
     "package": set(),

@@ -3,7 +3,7 @@
 Jobs carry ids and dates only, never personal data. A worker process keeps one `Sender` (one Runtime, one
 twilio Client and its keep-alive connection) for all the jobs it runs; `flask worker` (or a test) hands it the
 Runtime it already has with `use_runtime`, and RQ's forking worker hands each work horse its own
-(`hotline.cli.worker.make_worker`).
+(`workers.commands.make_worker`).
 
 Planning jobs only plan: the scheduler's dispatcher (every `dispatch_interval_seconds`) is the one way a
 planned notice moves on to the send queues (`hotline.notify.sender.dispatch`).

@@ -16,6 +16,7 @@ from datetime import date
 from rq import Queue
 
 from hotline.clock import china_now
+from hotline.notify.sender import dispatch
 from hotline.runtime import QUEUE_DEFAULT, Runtime
 from hotline.services import exams
 
@@ -57,8 +58,6 @@ class Scheduler:
             took.append(f"sweep:{slot}")
         slot = int(now.timestamp()) // max(1, settings.dispatch_interval_seconds)
         if self._take(f"dispatch:{slot}", settings.dispatch_interval_seconds):
-            from hotline.notify.sender import dispatch
-
             dispatch(self.rt)
             took.append(f"dispatch:{slot}")
         return took
