@@ -8,14 +8,10 @@ queries the database directly.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, Flask, Response, render_template
-from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask
 
 from . import agent, announcement, signin, supervisor  # noqa: F401  (their routes join bp)
-from .blueprint import SESSION_LIFETIME, bp, csrf
+from .blueprint import SESSION_LIFETIME, DeskSessions, bp, csrf
 
 
 def install(app: Flask) -> None:
