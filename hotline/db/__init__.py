@@ -8,6 +8,7 @@ from .changes import ChangeKind, OutboundChange
 from .identity import PhonePreference, VerificationAttempt, VerificationCode
 from .licence_extensions import ExtensionApplication, ExtensionStatus
 from .notices import Notice, NoticeAttempt, NoticeState
+from .number_change import NumberChange, NumberChangeStatus
 from .queue import QueueEntry
 from .records import (
     ExamPlan,
@@ -48,6 +49,8 @@ __all__ = [
     "Notice",
     "NoticeAttempt",
     "NoticeState",
+    "NumberChange",
+    "NumberChangeStatus",
     "Organisation",
     "OutboundChange",
     "Person",

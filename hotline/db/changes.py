@@ -26,6 +26,7 @@ class ChangeKind:
     VIOLATION_HANDLING = "violation_handling"
     VIOLATION_DEFERRAL = "violation_deferral"
     VIOLATION_OBJECTION = "violation_objection"
+    CONTACT_NUMBER_CHANGE = "contact_number_change"
 
 
 class OutboundChange(Base):

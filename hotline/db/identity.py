@@ -42,6 +42,9 @@ class VerificationCode(Base):
     issued_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+    # Where the code went when not to the party's number on record: the new number of a contact number
+    # change (services/number_change.py). Such a code proves that number only and never verifies a caller.
+    sent_to: Mapped[str | None] = mapped_column(String(20))
 
 
 class PhonePreference(Base):

@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..notify import change_planner, violation_answers
+from ..notify import number_change as number_change_notices
 from ..security import check_pin, hash_pin
-from ..services import licence_extensions, review, violation_handling
+from ..services import licence_extensions, number_change, review, violation_handling
 from . import tables
 from .changes import ImportResult, RecordChange, RecordError
 from .jsonl import Malformed
@@ -247,8 +248,11 @@ class _Importer:
         # The answers to violation requests (handling, deferral, objection) made on the hotline, and their
         # notices (with the fines newly paid) unless this is a baseline import.
         answered = violation_handling.settle_from_changes(self.session, changes, now=self.now)
+        # Contact number changes made on the hotline, confirmed by the person's record with the new number.
+        numbers = number_change.settle_from_changes(self.session, changes, now=self.now)
         if not self.baseline:
             self.result.planned += violation_answers.plan(self.session, answered, changes, now=self.now)
+            self.result.planned += number_change_notices.plan(self.session, numbers, now=self.now)
         self.result.planned += change_planner.plan_changes(
             self.session, changes, now=self.now, baseline=self.baseline
         )

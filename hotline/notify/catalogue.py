@@ -138,7 +138,15 @@ VIOLATION_ANSWERS = (
     NoticeKind("W08", "violation", "违法记录异议审查结果", "change", False, "requester", ("plate", "outcome")),
     NoticeKind("W09", "violation", "违法自助处理未受理", "change", False, "requester", ("plate",)),
 )
-EXTRA_KINDS: dict[str, NoticeKind] = {ANNOUNCEMENT.code: ANNOUNCEMENT} | {k.code: k for k in VIOLATION_ANSWERS}
+# A person's own business done on the hotline (个人业务): the contact number changed (道路交通安全违法行为
+# 处理程序规定 art. 20 ¶2; services/number_change.py), planned by hotline/notify/number_change.py when the
+# upstream confirms the change, once to the old number and once to the new one.
+PERSONAL_BUSINESS = (
+    NoticeKind("P01", "person", "联系电话变更成功", "change", False, "person", ("old_phone", "new_phone")),
+)
+EXTRA_KINDS: dict[str, NoticeKind] = (
+    {ANNOUNCEMENT.code: ANNOUNCEMENT} | {k.code: k for k in VIOLATION_ANSWERS} | {k.code: k for k in PERSONAL_BUSINESS}
+)
 
 
 def kind(code: str) -> NoticeKind:
@@ -167,6 +175,8 @@ class NoticeVariables(TypedDict, total=False):
     decision_number: str | None  # W06
     outcome: str  # W07: granted | refused; W08: upheld | rejected
     until: date | None  # W07: the date handling is deferred to
+    old_phone: str  # P01: masked, 138****8000
+    new_phone: str  # P01: masked
     retake_from: date | None
     occurred_at: datetime
     location: str

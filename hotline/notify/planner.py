@@ -41,6 +41,8 @@ class Planned:
     recipient_kind: str  # person | organisation
     recipient_id: int
     variables: NoticeVariables | dict = field(default_factory=dict)  # typed when written (catalogue.stored)
+    # Send to this number instead of the recipient's number on record (P01 to the number a person left).
+    phone: str | None = None
 
 
 def is_mobile(phone: str | None) -> bool:
@@ -137,9 +139,16 @@ def plan_counted(session: Session, notices: Iterable[Planned], *, now: datetime)
     contacts = _contacts(session, {(n.recipient_kind, n.recipient_id) for n in notices})
     for start in range(0, len(notices), _PLAN_CHUNK):
         chunk = notices[start : start + _PLAN_CHUNK]
-        rows = [_row(n, contacts.get((n.recipient_kind, n.recipient_id)), now) for n in chunk]
+        rows = [_row(n, _contact(n, contacts), now) for n in chunk]
         created.update(store.plan(session, rows))
     return created
+
+
+def _contact(notice: Planned, contacts: dict) -> tuple[str | None, str] | None:
+    contact = contacts.get((notice.recipient_kind, notice.recipient_id))
+    if notice.phone is None:
+        return contact
+    return notice.phone, contact[1] if contact is not None else "zh-CN"
 
 
 def _row(notice: Planned, contact: tuple[str | None, str] | None, now: datetime) -> dict:

@@ -375,6 +375,7 @@ def verify_code(
     calling_number: str,
     *,
     by_id_number: bool = False,
+    sent_to: str | None = None,
 ) -> VerifyResult:
     """Check a one-time code; a correct code works once, within 10 minutes, and only the latest one.
 
@@ -382,6 +383,9 @@ def verify_code(
     must not tell a known ID from an unknown one, so only the calling number's lock and count are told: a
     party locked by failures elsewhere hears a plain wrong code (counted against the calling number, as an
     unknown ID's would be) and its code is not looked at.
+
+    `sent_to`: check a code sent to that number for a contact number change (services/number_change.py)
+    instead of a verification code; the two never stand in for each other. Failures count the same.
     """
     now = clock.now()
     subject = party or _NOBODY  # an unknown ID asks the same question, of nobody
@@ -395,6 +399,7 @@ def verify_code(
                 VerificationCode.party_id == subject.id,
                 VerificationCode.used_at.is_(None),
                 VerificationCode.expires_at > now,
+                _sent_to_is(sent_to),
             )
             .order_by(VerificationCode.issued_at.desc(), VerificationCode.id.desc())
             .limit(1)
@@ -473,18 +478,30 @@ def _record_attempt(session, party, calling_number, method, outcome, now) -> Non
 # --- one-time codes -------------------------------------------------------------------------------
 
 
-def issue_code(session: Session, clock: Clock, settings: Settings, party: Party) -> IssuedCode:
-    """A fresh 6-digit code for `party`, valid 10 minutes; the caller texts it to `IssuedCode.phone`."""
-    refusal = _code_refusal(session, clock, party)
+def issue_code(
+    session: Session, clock: Clock, settings: Settings, party: Party, *, sent_to: str | None = None
+) -> IssuedCode:
+    """A fresh 6-digit code for `party`, valid 10 minutes; the caller texts it to `IssuedCode.phone`.
+
+    `sent_to`: a code that proves a new contact number (services/number_change.py), texted there. It counts
+    toward the party's caps and the receiving number's like any code, and is checked by `verify_code`
+    with the same `sent_to` only."""
+    refusal = _code_refusal(session, clock, party, phone=sent_to)
     if refusal is not None:
         raise refusal
-    return _make_code(session, clock, settings, party)
+    return _make_code(session, clock, settings, party, sent_to=sent_to)
 
 
-def _code_refusal(session: Session, clock: Clock, party: Party) -> Refusal | None:
-    """Why no code may be sent to `party` now (None: it may). Every check is asked every time, whatever
-    the first one says, so that the work done does not depend on the answer."""
-    _serialise(session, _party_key(party), _phone_key(party.phone))
+def _sent_to_is(sent_to: str | None):
+    return VerificationCode.sent_to.is_(None) if sent_to is None else VerificationCode.sent_to == sent_to
+
+
+def _code_refusal(session: Session, clock: Clock, party: Party, *, phone: str | None = None) -> Refusal | None:
+    """Why no code may be sent to `party` now (None: it may); `phone`: where it would go, when not to the
+    party's number on record. Every check is asked every time, whatever the first one says, so that the
+    work done does not depend on the answer."""
+    phone = phone or party.phone
+    _serialise(session, _party_key(party), _phone_key(phone))
     now = clock.now()
     locked_until = _lock(now, _party_history(session, now, party))
     today = list(
@@ -498,7 +515,7 @@ def _code_refusal(session: Session, clock: Clock, party: Party) -> Refusal | Non
             .order_by(VerificationCode.issued_at)
         )
     )
-    to_number = _codes_to_number(session, party.phone, now - CODE_DAY)
+    to_number = _codes_to_number(session, phone, now - CODE_DAY)
     recent = [at for at in today if at > now - timedelta(hours=1)]
     if locked_until is not None:
         return Refusal(RefusalCode.VERIFICATION_LOCKED, locked_until=locked_until)
@@ -511,9 +528,11 @@ def _code_refusal(session: Session, clock: Clock, party: Party) -> Refusal | Non
     return None
 
 
-def _make_code(session: Session, clock: Clock, settings: Settings, party: Party) -> IssuedCode:
+def _make_code(
+    session: Session, clock: Clock, settings: Settings, party: Party, *, sent_to: str | None = None
+) -> IssuedCode:
     now = clock.now()
-    # Retire the earlier open codes: only the newest one is ever accepted.
+    # Retire the earlier open codes of the same use: only the newest one is ever accepted.
     session.execute(
         update(VerificationCode)
         .where(
@@ -521,6 +540,7 @@ def _make_code(session: Session, clock: Clock, settings: Settings, party: Party)
             VerificationCode.party_id == party.id,
             VerificationCode.used_at.is_(None),
             VerificationCode.expires_at > now,
+            _sent_to_is(sent_to),
         )
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
@@ -534,9 +554,12 @@ def _make_code(session: Session, clock: Clock, settings: Settings, party: Party)
             code_hash=_code_hash(settings, party, code),
             issued_at=now,
             expires_at=expires_at,
+            sent_to=sent_to,
         )
     )
     session.flush()
+    if sent_to is not None:
+        return IssuedCode(code=code, phone=sent_to, expires_at=expires_at)
     # The number on record, read again: a Party value may be older than the record.
     record = _party_record(session, party)
     if record is None and party is not _NOBODY:
@@ -545,8 +568,8 @@ def _make_code(session: Session, clock: Clock, settings: Settings, party: Party)
 
 
 def _codes_to_number(session: Session, phone: str, since: datetime) -> list[datetime]:
-    """When codes went in the window to the parties on record with this number, oldest first (the code's
-    receiving number is the party's number on record)."""
+    """When codes went in the window to this number, oldest first: codes for the parties on record with it
+    (their receiving number is their number on record) and codes sent to it to prove a new number."""
     whose = union_all(
         select(literal(PERSON).label("kind"), Person.id).where(Person.phone == phone),
         select(literal(ORGANISATION).label("kind"), Organisation.id).where(Organisation.phone == phone),
@@ -554,8 +577,13 @@ def _codes_to_number(session: Session, phone: str, since: datetime) -> list[date
     return list(
         session.scalars(
             select(VerificationCode.issued_at)
-            .join(whose, (VerificationCode.party_kind == whose.c.kind) & (VerificationCode.party_id == whose.c.id))
-            .where(VerificationCode.issued_at > since)
+            .outerjoin(
+                whose, (VerificationCode.party_kind == whose.c.kind) & (VerificationCode.party_id == whose.c.id)
+            )
+            .where(
+                VerificationCode.issued_at > since,
+                ((whose.c.id.is_not(None)) & VerificationCode.sent_to.is_(None)) | (VerificationCode.sent_to == phone),
+            )
             .order_by(VerificationCode.issued_at)
         )
     )

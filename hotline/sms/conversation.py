@@ -140,6 +140,21 @@ class Conversation:
             log.warning("sms pending action unreadable", extra={"where": ", ".join(where)})
             return None
 
+    # --- a contact number change waiting for the code sent to the new number ---------------------
+
+    def await_number_code(self, party: PartyRef, new_phone: str) -> None:
+        self._put("number_change", {"party": party.as_list(), "new_phone": new_phone})
+
+    def awaited_number(self, party: PartyRef) -> str | None:
+        """The new number whose code this sender may send now (10 minutes, the code's own life)."""
+        entry = self._get("number_change")
+        if entry is None or entry["party"] != party.as_list():
+            return None
+        return entry["new_phone"]
+
+    def end_number_change(self) -> None:
+        self._get("number_change", delete=True)
+
     # --- shared numbers -----------------------------------------------------------------------------
 
     def choose_party(self, party: PartyRef) -> None:

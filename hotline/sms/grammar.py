@@ -17,6 +17,9 @@ What people type, after `normalise`:
     缴款 / JK / PAY [n]                               how to pay the decided fines (or fine n of WZ)
     延期处理 / HC / DEFER n [months]                  defer handling violation n by 1-3 months
     异议 / SS / OBJECT n                              object to the record of violation n
+    改号 / GH [number | code]                         change one's contact number: GH and the new mobile
+                                                      number sends a code there; GH and the code (or the
+                                                      6-digit code alone) from the old number confirms
     公告 / GG [area | TD]                             subscribe to announcements (a 6-digit region code,
                                                       default the sender's own); GG TD unsubscribes
     帮助 / BZ / HELP                                  the short help
@@ -55,6 +58,7 @@ class Verb(StrEnum):
     PAY = "pay"  # JK / 缴款: how to pay a decided fine
     DEFER = "defer"  # HC / 延期处理
     OBJECT = "object"  # SS / 异议
+    CHANGE_NUMBER = "change_number"  # GH / 改号: change one's contact number (art. 20 ¶2)
     HELP = "help"
     OPT_OUT = "opt_out"  # TD / 退订 / T: our own opt-out
     OPT_IN = "opt_in"  # 订阅
@@ -90,6 +94,7 @@ class Command:
     numbers: tuple[int, ...] = ()  # YQ: kind, reason, years as typed (up to 3)
     area: str | None = None  # GG: a 6-digit region code
     off: bool = False  # GG TD: unsubscribe
+    digits: str | None = None  # GH: the new mobile number as typed, or the 6-digit code
 
     @property
     def page(self) -> int:
@@ -132,6 +137,7 @@ for _words, _verb in (
     (("缴纳罚款", "交罚款", "缴罚款", "缴款", "缴费", "交款", "JK", "PAY"), Verb.PAY),
     (("延期处理", "暂缓处理", "HC", "DEFER"), Verb.DEFER),
     (("异议", "申诉", "SS", "OBJECT", "DISPUTE"), Verb.OBJECT),
+    (("变更联系电话", "变更手机号", "更换手机号", "改手机号", "改号", "GH", "NEWNUMBER"), Verb.CHANGE_NUMBER),
 ):
     for _word in _words:
         _KEYWORDS[_word] = _verb
@@ -179,6 +185,9 @@ def _parse(raw: str) -> Command:
         return whole
     if _LAST4.fullmatch(text):
         return Command(Verb.LAST4, last4=text)
+    if _CODE.fullmatch(text):
+        # A 6-digit code alone: the code of a number change waiting for it (the handler says if none is).
+        return Command(Verb.CHANGE_NUMBER, digits=text)
 
     text, plate, plate_bad = _take_plate(text)
     text, subject = _take_subject(text)
@@ -336,4 +345,23 @@ def _violation_and_months(verb: Verb, hint: str | None, rest: str) -> Command:
     return Command(verb, hint=hint, number=numbers[0] if numbers else None, numbers=tuple(numbers))
 
 
-_OWN_ARGUMENTS = {Verb.EXTENSION: _extension, Verb.ANNOUNCEMENTS: _announcements, Verb.DEFER: _violation_and_months}
+_CODE = re.compile(r"[0-9]{6}")
+_NEW_NUMBER = re.compile(r"\+?[0-9]{7,15}")
+
+
+def _change_number(verb: Verb, hint: str | None, rest: str) -> Command:
+    """`GH 13912345678` (the new number; spaces and dashes inside it are allowed) or `GH 123456` (the code)."""
+    digits = rest.replace(" ", "").replace("-", "")
+    if not digits:
+        return Command(verb, hint=hint)
+    if _CODE.fullmatch(digits) or _NEW_NUMBER.fullmatch(digits):
+        return Command(verb, hint=hint, digits=digits)
+    return Command(Verb.UNKNOWN, hint=hint, problem=Problem.UNRECOGNISED)
+
+
+_OWN_ARGUMENTS = {
+    Verb.CHANGE_NUMBER: _change_number,
+    Verb.EXTENSION: _extension,
+    Verb.ANNOUNCEMENTS: _announcements,
+    Verb.DEFER: _violation_and_months,
+}

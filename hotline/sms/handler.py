@@ -35,6 +35,7 @@ from ..db import database_unavailable
 from ..domain.refusals import RefusalCode
 from ..formatting import dialled
 from ..masking import mask_phone
+from ..notify import outbox, sender
 from ..replies import Replier
 from ..runtime import Runtime
 from ..services import (
@@ -45,12 +46,14 @@ from ..services import (
     identity,
     inspections,
     licence_extensions,
+    number_change,
     optouts,
     queries,
     violation_handling,
 )
 from ..services.errors import Refusal
 from ..services.identity import Party
+from ..templates import render
 from . import held, optout, ratelimit
 from .conversation import (
     ApplyExam,
@@ -82,7 +85,8 @@ IMPERSONAL_REPLIES = frozenset({"who", "help", "announcements"})
 # Texts that may write: the opt-out words, EN / 中文, Y / 确认 (the action itself), GG (a subscription) and
 # the last 4 on a shared number (the keyword held until then may be any of these). Everything else only
 # reads, in a read-only transaction: on SQLite a deferred one, so queries never wait for each other.
-WRITING_VERBS = frozenset({*optout.OPT_VERBS, Verb.LANGUAGE, Verb.CONFIRM, Verb.ANNOUNCEMENTS, Verb.LAST4})
+WRITING_VERBS = frozenset({*optout.OPT_VERBS, Verb.LANGUAGE, Verb.CONFIRM, Verb.ANNOUNCEMENTS, Verb.LAST4,
+                           Verb.CHANGE_NUMBER})
 # A write in a read-only transaction is refused (hotline/db/session.py: ReadOnlyViolation): `writes` would
 # be wrong, a bug to fix there.
 
@@ -103,7 +107,10 @@ def answer(rt: Runtime, phone: str, body: str, opt_out_type: str | None = None) 
         reply = _opt_message(rt, phone, body, command, opt_out_type)
     else:
         with rt.transaction(read_only=not writes(command, opt_out_type)) as session:
-            reply = _Dialogue(rt, session, phone, body, command).run(opt_out_type)
+            dialogue = _Dialogue(rt, session, phone, body, command)
+            reply = dialogue.run(opt_out_type)
+        if dialogue.texts:  # a code to a new number, written with the rest, sent once committed
+            sender.enqueue_quietly(rt, dialogue.texts, urgent=True)
     log.info("sms answered", extra={"phone": mask_phone(phone), "verb": str(command.verb),
                                     "silent": reply is None})
     return reply
@@ -150,6 +157,7 @@ class _Dialogue:
         self.now = rt.clock.now()
         self.conversation = Conversation(rt.redis, rt.clock, phone, rt.settings.rq_queue_prefix)
         self.party: Party | None = None
+        self.texts: list[int] = []  # transactional texts queued in this transaction (notify/outbox.py)
 
     @cached_property
     def texter(self) -> identity.Texter:
@@ -322,6 +330,7 @@ class _Dialogue:
             Verb.PAY: self.payment,
             Verb.DEFER: self.defer_violation,
             Verb.OBJECT: self.object_to_violation,
+            Verb.CHANGE_NUMBER: self.change_number,
             Verb.CONFIRM: self.confirm,
             Verb.DECLINE: self.decline,
         }
@@ -569,6 +578,36 @@ class _Dialogue:
         facts = violation_handling.check_object(self.session, self.rt.clock, self.party, chosen[0])
         self.conversation.propose(self.ref, ObjectViolation(do="object", ref=chosen[0]))
         return self.say("confirm", do="object", facts=facts)
+
+    # --- changing one's contact number (GH; services/number_change.py, art. 20 ¶2) ------------------------
+
+    def change_number(self, command: Command) -> str:
+        """`GH 13912345678`: a code goes to the new number; `GH 123456` (or the code alone) from this, the
+        old number, within 10 minutes records the change. The sender's number on record is the first proof
+        and the second message the action's confirmation; the code proves the new number."""
+        number_change.check_allowed(self.party)
+        digits = command.digits
+        if digits is None:
+            return self.say("number_change", case="how")
+        if len(digits) == 6:
+            new_phone = self.conversation.awaited_number(self.ref)
+            if new_phone is None:
+                return self.say("number_change", case="nothing_pending")
+            # Not in a savepoint: a wrong code's failure must stay recorded (it counts toward the lockout).
+            view = number_change.confirm(
+                self.session, self.rt.clock, self.rt.settings, self.party, new_phone, digits, self.phone, CHANNEL
+            )
+            self.conversation.end_number_change()
+            return self.say("number_change", case="recorded", view=view)
+        if len(digits) > 11 and not digits.startswith("+"):
+            digits = "+" + digits  # `GH +86139…`: the plus is lost in reading the text
+        new_phone = number_change.read_number(digits)
+        issued = number_change.start(self.session, self.rt.clock, self.rt.settings, self.party, new_phone)
+        self.conversation.await_number_code(self.ref, new_phone)
+        minutes = int(identity.CODE_LIFETIME.total_seconds() // 60)
+        body = render(self.language(), "texts/code", code=issued.code, minutes=minutes)
+        self.texts.append(outbox.queue_text(self.session, self.now, to=issued.phone, body=body, purpose="code"))
+        return self.say("number_change", case="code_sent", new_phone=mask_phone(new_phone))
 
     def payment(self, command: Command) -> str:
         """`JK`: how to pay each decided, unpaid fine; `JK n`: violation n of the WZ list."""
