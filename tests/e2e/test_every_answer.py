@@ -251,7 +251,7 @@ def conversation(plate: str, other_plate: str, english: bool) -> list[str]:
     return [
         "HELP" if english else "帮助", "XYZ", "WZ", "WZ 2", "WZ 99", f"WZ {plate}", f"WZ {other_plate}", "JSZ", "CL",
         "CL 2", "JY", "JY 1", f"JY {plate} 1", "N", "KS", "YY", "YY KM1", "YY KM1 1", "Y", "QX", "QX 1", "Y", "YQ",
-        "YQ 1", "YQ 1 1", "YQ 1 1 2", "GG", "Y", "EN" if english else "中文", "TD",
+        "YQ 1", "YQ 1 1", "YQ 1 1 2", "GG", "Y", "GH", "GH 13987654321", "GH 000000", "EN" if english else "中文", "TD",
     ]
 
 
