@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from .calendar import WorkCalendar
 from .clock import Clock, SystemClock
 from .config import Settings
-from .db import make_engine, make_sessionmaker, transaction
+from .db import make_engine, make_sessionmaker, reading, transaction
 from .gateway.voice import rest_client
 
 # Queue names, without the deployment prefix. Urgent work (one-time codes, replies a caller waits for)
@@ -76,3 +76,7 @@ class Runtime:
 
     def transaction(self, *, read_only: bool = False):
         return transaction(self.sessions, read_only=read_only)
+
+    def reading(self):
+        """A read-only Core connection (db/session.py `reading`) for the one-query reads of a webhook."""
+        return reading(self.engine)

@@ -22,7 +22,7 @@ from .records import (
     Vehicle,
     Violation,
 )
-from .session import database_unavailable, make_engine, make_sessionmaker, transaction
+from .session import database_unavailable, make_engine, make_sessionmaker, reading, transaction
 from .staff import AuditRecord, Staff, StaffRole
 from .violation_handling import ViolationRequest, ViolationRequestKind, ViolationRequestStatus
 
@@ -68,5 +68,6 @@ __all__ = [
     "ViolationRequestStatus",
     "make_engine",
     "make_sessionmaker",
+    "reading",
     "transaction",
 ]

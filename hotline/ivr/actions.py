@@ -324,8 +324,8 @@ def _list_vars(name: str, items: list) -> dict[str, Any]:
 def load_violations(rt: Runtime, params: dict, state: CallState) -> Result:
     party = _verified_party(state)
     plate = params.get("plate") or None
-    with rt.transaction(read_only=True) as session:
-        found = queries.violations(session, rt.clock, party, plate=plate)
+    with rt.reading() as connection:
+        found = queries.violations(connection, rt.clock, party, plate=plate)
     if not found:
         return "none", {}
     return "some", _list_vars("violations", found) | {"copy": "violations"}
@@ -345,8 +345,8 @@ def list_more(rt: Runtime, params: dict, state: CallState) -> Result:
 @action("load_licence", "found", "none", "refused")
 def load_licence(rt: Runtime, params: dict, state: CallState) -> Result:
     party = _verified_party(state)
-    with rt.transaction(read_only=True) as session:
-        found = queries.licence_status(session, rt.clock, party)
+    with rt.reading() as connection:
+        found = queries.licence_status(connection, rt.clock, party)
     if found is None:
         return "none", {}
     return "found", {"licence": found, "copy": "licence"}

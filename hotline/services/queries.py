@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Integer, String, bindparam, func, select, union_all
+from sqlalchemy import Connection, Integer, String, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
 from hotline.clock import Clock, china_today
@@ -124,7 +124,7 @@ class ViolationView:
 # --- licence --------------------------------------------------------------------------------------
 
 
-def licence_status(session: Session, clock: Clock, party: Party) -> LicenceView | None:
+def licence_status(session: Session | Connection, clock: Clock, party: Party) -> LicenceView | None:
     """The person's licence, or None when they hold none."""
     require(party, Action.OWN_QUERIES)
     licence = _core_rows(session, _licence_query(), {"person_id": party.id}).first()
@@ -168,13 +168,16 @@ def _licence_query():
     return select(table).where(table.c.person_id == bindparam("person_id", type_=Integer))
 
 
-def _core_rows(session: Session, statement, params: dict):
-    """`statement` (a Core select of table columns) run on the session's own connection, in its transaction.
+def _core_rows(session: Session | Connection, statement, params: dict):
+    """`statement` (a Core select of table columns) run on the session's own connection, in its transaction
+    (or on a read-only Core connection, db/session.py `reading`).
 
     The rows are plain rows, not ORM entities: for a one-query voice or SMS read the ORM's execution and
     entity loading were about an eighth of the step. Pending changes are flushed first, as the ORM's
     autoflush would have done (a no-op when the session is clean), so a query after a change still sees it.
     """
+    if isinstance(session, Connection):
+        return session.execute(statement, params)
     session.flush()
     return session.connection().execute(statement, params)
 
@@ -245,7 +248,9 @@ def _vehicle_view(vehicle: Vehicle, unhandled: int, unpaid: int, today: date) ->
 # --- violations -----------------------------------------------------------------------------------
 
 
-def violations(session: Session, clock: Clock, party: Party, plate: str | None = None) -> list[ViolationView]:
+def violations(
+    session: Session | Connection, clock: Clock, party: Party, plate: str | None = None
+) -> list[ViolationView]:
     """The party's violations, unhandled first, then the most recent first; optionally for one plate.
 
     A plate the party has nothing to do with gives an empty list, never someone else's records.

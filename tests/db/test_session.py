@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, insert, select, text
 
 from hotline.db import Person
-from hotline.db.session import ReadOnlyViolation, make_engine, make_sessionmaker, transaction
+from hotline.db.session import ReadOnlyViolation, make_engine, make_sessionmaker, reading, transaction
 
 
 def _backend_pid(factory) -> int:
@@ -111,3 +111,37 @@ def test_read_only_unit_of_work_on_postgresql_opens_no_transaction(pg_database_u
             assert driver.info.transaction_status == TransactionStatus.INTRANS
     finally:
         engine.dispose()
+
+
+def test_a_core_read_on_postgresql_opens_no_transaction_and_leaves_the_connection_transactional(pg_database_url):
+    from psycopg.pq import TransactionStatus
+
+    engine = make_engine(pg_database_url)
+    factory = make_sessionmaker(engine)
+    try:
+        with reading(engine) as connection:
+            connection.execute(text("SELECT 1")).scalar_one()
+            driver = connection.connection.driver_connection
+            assert driver.info.transaction_status == TransactionStatus.IDLE
+        with transaction(factory) as session:  # the same pooled connection, no longer in AUTOCOMMIT
+            session.execute(text("SELECT 1")).scalar_one()
+            driver = session.connection().connection.driver_connection
+            assert driver.info.transaction_status == TransactionStatus.INTRANS
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_core_read_on_sqlite_takes_no_write_lock(db_url):
+    # A deferred transaction, as transaction(read_only=True): an open read keeps no writer waiting.
+    engine = make_engine(db_url)
+    writer = make_engine(db_url)
+    try:
+        with reading(engine) as connection:
+            assert connection.execute(select(Person.id)).all() == []
+            with writer.begin() as other:  # BEGIN IMMEDIATE: would wait out the busy timeout, then fail
+                other.execute(text("CREATE TABLE written_meanwhile (x INTEGER)"))
+            assert connection.execute(select(Person.id)).all() == []
+    finally:
+        engine.dispose()
+        writer.dispose()
