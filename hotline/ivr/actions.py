@@ -118,8 +118,8 @@ def _lock_vars(until: datetime | None) -> CallVars:
 
 @action("identify_caller", "one", "several", "none")
 def identify_caller(rt: Runtime, params: dict, state: CallState) -> Result:
-    with rt.transaction(read_only=True) as session:
-        parties = identity.identify(session, state["caller"])
+    with rt.reading() as connection:
+        parties = identity.identify(connection, state["caller"])
     if not parties:
         return "none", {}
     if len(parties) == 1:

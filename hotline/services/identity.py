@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import String, bindparam, func, literal, select, union_all, update
+from sqlalchemy import Connection, String, bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from hotline.clock import Clock
@@ -122,8 +122,9 @@ class Texter:
     language: str | None  # PhonePreference.language (chosen with EN / 中文); it outranks the parties' own
 
 
-def identify(session: Session, phone_e164: str) -> list[Party]:
-    """Everyone on record with this number: persons first, then organisations, each in record order."""
+def identify(session: Session | Connection, phone_e164: str) -> list[Party]:
+    """Everyone on record with this number: persons first, then organisations, each in record order. The
+    rows are plain rows, so a read-only Core connection (Runtime.reading) serves as well as a session."""
     return [_row_party(row) for row in session.execute(_parties_query(), {"phone": phone_e164})]
 
 
