@@ -147,7 +147,11 @@ class _Call:
                 if node.prompt:
                     self.say_prompt(node)
                 self.state["step"] += 1
-                self.actions.append({"dial": "agent", "step": self.state["step"], "timeout": DIAL_TIMEOUT})
+                # After a fault the caller is put straight through: the queue and the desk that takes callers
+                # from it both stand on the database that may just have failed.
+                direct = bool(self.state["vars"].pop("after_fault", False))
+                self.actions.append({"dial": "direct" if direct else "agent", "step": self.state["step"],
+                                     "timeout": DIAL_TIMEOUT})
                 return
             self.wait(node, fresh=fresh, back=back, retry=retry)
             return
@@ -339,6 +343,7 @@ class _Call:
         if target is None:
             # `error`, or an outcome the flow does not route: the flow's apology node.
             self.trace(node.name, f"outcome:{outcome}")
+            self.state["vars"]["after_fault"] = True
             self.enter(self.flow.error)
             return
         self.trace(node.name, f"outcome:{outcome}")

@@ -88,7 +88,7 @@ class Gather(TypedDict):
 
 
 class Dial(TypedDict):
-    dial: Literal["agent"]
+    dial: Literal["agent", "direct"]  # agent: through the queue; direct: the agent's number (after a fault)
     step: int
     timeout: int
 
@@ -150,6 +150,7 @@ class CallVars(TypedDict, total=False):
     whose: str  # the masked name every answer starts with on a shared number
     party_by_id: bool
     verified: bool
+    after_fault: bool  # an action failed: a transfer dials the agent's number instead of the queue
     attempts_left: int
     locked_until: datetime | None
     # digit entries

@@ -99,7 +99,10 @@ def from_actions(actions: list[Action], settings: Settings, call_language: str =
         for say in pending:
             _say(response, settings, say["say"], say["language"])
         pending = []
-        if "dial" in action:
+        if action.get("dial") == "direct":
+            response.dial(settings.agent_number, action=f"{DIAL_PATH}?n={action['step']}", method="POST",
+                          timeout=action.get("timeout", 20))
+        elif "dial" in action:
             # A person: the caller waits in the queue (hearing their place at the wait URL) until an agent
             # takes them; how they left comes back to the dial URL as QueueResult (web/voice.py).
             response.enqueue(queue_name(settings), action=f"{DIAL_PATH}?n={action['step']}", method="POST",

@@ -18,7 +18,7 @@ import dataclasses
 import math
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from hotline.ivr.twiml import from_actions
 from hotline.notify.catalogue import KINDS
 from hotline.notify.notice_text import render_notice
 from hotline.replies import MAX_SEGMENTS
-from hotline.services import exams, identity, inspections, licence_extensions, queries
+from hotline.services import exams, identity, inspections, licence_extensions, queries, violation_handling
 from hotline.templates import TEMPLATE_ROOT
 from hotline.templates import render as render_template
 from tests import factories as f
@@ -62,6 +62,12 @@ BAD_PLURAL = re.compile(r"(?<![\d.,])\b1 (?:[a-z]+ )?(?!(?:is|was|has|this|as|ca
 DATE_AS_LONG_TERM = re.compile(r"至长期|until long|until no expiry|[Ll]ong-term\.")
 
 
+def decided(i: int) -> dict:
+    """A served decision: when, its number at full length, and the longest payment reference (30 digits)."""
+    return {"decided_at": "2026-10-01T10:00:00+08:00", "decision_number": f"闽公交决字〔2026〕第3502039{i:05d}号",
+            "payment_reference": f"{i + 1}" * 30}
+
+
 def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
     """A window-verified learner with a long name, a licence, six cars, violations with long places and
     offences, two exam applications (KM2 and KM3, the most that can wait at once: KM3W follows passing both,
@@ -73,7 +79,7 @@ def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
     cars = [f.vehicle(someone) for _ in range(6)]
     fines = [f.violation(cars[i % 2], location=LONG_PLACES[i % 3], description=LONG_OFFENCES[i % 3],
                          occurred_at=f"2026-11-{i + 1:02d}T08:15:00+08:00", points=i % 2 * 3,
-                         handled=i % 3 == 0, decided_at="2026-10-01T10:00:00+08:00" if i % 3 == 0 else None)
+                         handled=i % 3 == 0, **(decided(i) if i % 3 == 0 else {}))
              for i in range(8)]
     same_hour = [f.inspection_slot(station_code=f"JC{i}", station_name=name, capacity=5)
                  for i, name in enumerate(STATIONS)]
@@ -106,25 +112,50 @@ def call_vars(rt, flow, someone: dict, language: str) -> dict:
     with rt.transaction(read_only=True) as session:
         party = identity.identify(session, someone["phone"])[0]
     state["vars"] = {"party": party, "verified": True}
+    listers = ("extension_options", "office_hours", "violation_options")
     readers = sorted({node.action for node in flow.nodes.values() if node.kind == "action"
-                      and (node.action.startswith("load_") or node.action in ("extension_options", "office_hours"))})
+                      and (node.action.startswith("load_") or node.action in listers)})
     for name in readers:
+        if name in AFTER_A_CHOICE:
+            continue
         outcome, updates = actions.run(rt, name, {}, state)
         assert outcome not in ("none", "refused"), f"the worst-case caller has nothing for {name}: {outcome}"
         state["vars"].update(updates)
     state["vars"]["locked_until"] = datetime.fromisoformat("2026-11-24T10:15:00+08:00")
     state["vars"]["callback_due"] = datetime.fromisoformat("2026-11-25T08:30:00+08:00")  # what request_callback sets
+    # what request_objection sets (the request written, examined within 5 days: art. 5 ¶3)
+    state["vars"]["violation_request"] = violation_handling.RequestView(
+        id=12345678, kind="object", status="pending", ref="350203190001234567", plate="闽D12345", channel="voice",
+        requested_at=datetime.fromisoformat("2026-11-24T10:15:00+08:00"), months=None, deferred_until=None,
+        answer_by=date(2026, 11, 29))
     for node in flow.nodes.values():
         if node.kind == "choice":
             items = state["vars"].get(node.items) or []
             assert len(items) >= 2, f"the worst-case caller has fewer than 2 {node.items} for {node.name}"
             state["vars"][node.store] = items[0]
+    for name, (store, suits) in AFTER_A_CHOICE.items():
+        # read for the first item it suits (a payment needs a decided fine), then that item stays chosen
+        state["vars"][store] = next(item for item in state["vars"][f"{store}s"] if suits(item))
+        outcome, updates = actions.run(rt, name, {}, state)
+        assert outcome == "ok", f"the worst-case caller has nothing for {name}: {outcome}"
+        state["vars"].update(updates)
     return state["vars"]
+
+
+# Reads that act on the item the caller chose: (what they read from, which items they suit).
+AFTER_A_CHOICE = {"load_payment": ("violation", lambda violation: violation.decision_number),
+                  "check_handling": ("violation", lambda violation: not violation.handled),
+                  "check_objection": ("violation", lambda violation: not violation.handled),
+                  "check_deferral": ("violation", lambda violation: not violation.handled)}
 
 
 REFUSAL_FACTS = {"expires": "2026-12-31", "earliest": "2026-12-31", "window_deadline": "2026-12-31",
                  "starts_at": "2026-12-01T09:00:00+08:00", "account": "internet",
-                 "valid_until": "2027-05-31", "opens": "2027-02-28", "plate": "闽D12345", "status": "C"}
+                 "valid_until": "2027-05-31", "opens": "2027-02-28", "plate": "闽D12345", "status": "C",
+                 # the violation requests' facts (services/violation_handling.py)
+                 "ref": "350203190001234567", "fine_fen": 50000, "limit_fen": 20000, "decided_at":
+                 "2026-10-01T10:00:00+08:00", "points": 9, "pending_points": 3, "violation_points": 6, "limit": 12,
+                 "request_id": 12345678, "deferred_until": "2027-02-28", "months": 4, "deadline": "2026-12-25"}
 
 
 def renderings(flow, variables: dict, language: str):
@@ -251,7 +282,8 @@ def conversation(plate: str, other_plate: str, english: bool) -> list[str]:
     return [
         "HELP" if english else "帮助", "XYZ", "WZ", "WZ 2", "WZ 99", f"WZ {plate}", f"WZ {other_plate}", "JSZ", "CL",
         "CL 2", "JY", "JY 1", f"JY {plate} 1", "N", "KS", "YY", "YY KM1", "YY KM1 1", "Y", "QX", "QX 1", "Y", "YQ",
-        "YQ 1", "YQ 1 1", "YQ 1 1 2", "GG", "Y", "GH", "GH 13987654321", "GH 000000", "EN" if english else "中文", "TD",
+        "YQ 1", "YQ 1 1", "YQ 1 1 2", "GG", "Y", "JK", "GH", "GH 13987654321", "GH 000000",
+        "EN" if english else "中文", "TD",
     ]
 
 
