@@ -34,6 +34,7 @@ from ..services import (
     identity,
     inspections,
     licence_extensions,
+    number_change,
     queries,
     violation_handling,
 )
@@ -553,6 +554,42 @@ def request_handling(rt: Runtime, params: dict, state: CallState) -> Result:
         made = violation_handling.request_handling(session, rt.clock, _verified_party(state), _chosen_ref(state),
                                                    "voice")
     return "ok", {"violation_request": made}
+
+
+# --- changing one's contact number (道路交通安全违法行为处理程序规定 art. 20 ¶2; services/number_change.py) ------
+# The call is verified (PIN or code) before this menu: that is the proof on the old number. The code sent to
+# the new number, keyed in on this call, proves the new one.
+
+
+@action("number_change_allowed", "ok", "refused")
+def number_change_allowed(rt: Runtime, params: dict, state: CallState) -> Result:
+    number_change.check_allowed(_verified_party(state))
+    return "ok", {}
+
+
+@action("send_number_code", "sent", "refused")
+def send_number_code(rt: Runtime, params: dict, state: CallState) -> Result:
+    party = _verified_party(state)
+    new_phone = number_change.read_number(str(state["vars"].get("new_number") or ""))
+    with rt.transaction() as session:
+        issued = number_change.start(session, rt.clock, rt.settings, party, new_phone)
+    _send_text(rt, issued.phone, _code_text(party.language, issued), "code")
+    return "sent", {"new_phone": new_phone, "new_phone_masked": mask_phone(new_phone)}
+
+
+@action("confirm_number_change", "ok", "refused")
+def confirm_number_change(rt: Runtime, params: dict, state: CallState) -> Result:
+    code = str(state["vars"].get("number_code") or "")
+    refused = None
+    with rt.transaction() as session:
+        try:
+            made = number_change.confirm(session, rt.clock, rt.settings, _verified_party(state),
+                                         state["vars"]["new_phone"], code, state["caller"], "voice")
+        except errors.Refusal as refusal:
+            refused = refusal  # committed all the same: a wrong code's failure counts toward the lockout
+    if refused is not None:
+        raise refused
+    return "ok", {"number_change": made}
 
 
 @action("load_payment", "ok", "refused")

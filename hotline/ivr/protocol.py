@@ -27,6 +27,7 @@ from ..services.exams import ApplicationView, PlanView
 from ..services.identity import Party
 from ..services.inspections import BookingView, SlotView
 from ..services.licence_extensions import ExtensionView
+from ..services.number_change import ChangeView
 from ..services.queries import LicenceView, VehicleView, ViolationView
 
 # --- events ---------------------------------------------------------------------------------------
@@ -188,6 +189,12 @@ class CallVars(TypedDict, total=False):
     deferral_lengths: list[DeferralLength]
     deferral_length: DeferralLength
     refusal: Refusal
+    # a contact number change (services/number_change.py): the digits entered, the number proven, the change
+    new_number: str
+    number_code: str
+    new_phone: str  # E.164
+    new_phone_masked: str
+    number_change: ChangeView
     # paging a list read out, and the copy by SMS
     pos: int
     page: int

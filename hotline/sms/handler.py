@@ -605,7 +605,8 @@ class _Dialogue:
         issued = number_change.start(self.session, self.rt.clock, self.rt.settings, self.party, new_phone)
         self.conversation.await_number_code(self.ref, new_phone)
         minutes = int(identity.CODE_LIFETIME.total_seconds() // 60)
-        body = render(self.language(), "texts/code", code=issued.code, minutes=minutes)
+        # The carrier's rule: every text starts with the sender's signature; the outbox sends bodies as given.
+        body = self.rt.settings.sms_signature + render(self.language(), "texts/code", code=issued.code, minutes=minutes)
         self.texts.append(outbox.queue_text(self.session, self.now, to=issued.phone, body=body, purpose="code"))
         return self.say("number_change", case="code_sent", new_phone=mask_phone(new_phone))
 

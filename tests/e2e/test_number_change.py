@@ -10,9 +10,12 @@ import re
 
 from sqlalchemy import select
 
+from hotline.cli.phone import FlaskTransport, PhoneCall
 from hotline.db import Notice, NumberChange, VerificationAttempt
 from hotline.notify.notice_text import render_notice
 from hotline.services import identity
+from tests import factories as f
+from tests.e2e.voice_world import PIN
 from tests.factories import organisation, person, store, valid_phone
 from tests.sms.helpers import read, text
 
@@ -162,3 +165,47 @@ def test_art20_too_many_codes(client, settings, session):
 def test_art20_a_code_with_nothing_waiting(client, settings, session):
     p = registered(session)
     assert "没有待验证" in text(client, settings, p["phone"], "GH 123456")
+
+
+# --- by phone: other services (8), then 3; the call is verified by PIN before the menu ----------------------
+
+
+def call_to_change(app, settings, world, **overrides):
+    someone = f.person(pin=PIN, account="internet", **overrides)
+    world.store(someone)
+    call = PhoneCall(
+        FlaskTransport(app.test_client(), settings.public_url, settings.twilio_auth_token), someone["phone"]
+    )
+    call.start()
+    call.press("1")
+    call.press(PIN)
+    assert "变更联系电话请按3" in call.press("8").text
+    return call, someone
+
+
+def test_art20_change_by_phone_code_from_the_new_number_keyed_in(app, client, settings, session, world):
+    call, someone = call_to_change(app, settings, world)
+    asked = call.press("3").text
+    assert "11位手机号码" in asked
+    sent = call.press("13912345678#").text
+    assert "尾号5678" in sent
+    code = code_sent_to(session, NEW)
+    wrong = "000000" if code != "000000" else "111111"
+    assert "验证码错误" in call.press(wrong + "#").text
+    assert len(read(session, select(VerificationAttempt).where(VerificationAttempt.outcome == "failure"))) == 1
+    call.press("3")
+    call.press("13912345678#")
+    code = code_sent_to(session, NEW)
+    assert "联系电话变更已提交" in call.press(code + "#").text
+    [change] = changes(client)
+    assert change["channel"] == "voice" and change["new_phone"] == NEW and change["old_phone"] == someone["phone"]
+
+
+def test_art20_by_phone_a_number_on_record_for_someone_else_is_refused(app, settings, session, world):
+    other = f.person()
+    world.store(other)
+    call, _ = call_to_change(app, settings, world)
+    call.press("3")
+    refused = call.press(other["phone"].removeprefix("+86") + "#").text
+    assert "不能用于变更" in refused and other["name"] not in refused
+    assert not read(session, select(Notice).where(Notice.kind == "X01", Notice.phone == other["phone"]))

@@ -155,6 +155,20 @@ class World:
         self.store(someone, f.licence(someone), car, decided)
         return Caller(someone["phone"], self.code_entries("ask_code", someone["phone"]))
 
+    def changing_number(self) -> Caller:
+        """A registered person verified by code who changes their contact number (art. 20 ¶2): a new
+        number nobody has (a code goes there) or one on record for someone else (refused); then the code
+        the new phone received, or a wrong one."""
+        someone, other = f.person(account="internet"), f.person()
+        self.store(someone, other)
+        new = f.valid_phone()
+        digits = new.removeprefix("+86")
+        return Caller(someone["phone"], {
+            **self.code_entries("ask_code", someone["phone"]),
+            "ask_new_number": [(digits, "sent"), (other["phone"].removeprefix("+86"), "refused")],
+            "ask_number_code": [(latest_code(self.rt, new), "ok"), (WRONG_PIN, "refused")],
+        })
+
     def stolen_car(self) -> Caller:
         """A car recorded as stolen (Order 164 art. 76): inspection booking is refused before any time."""
         return self.owner({"status": "C"}, pin=False)
@@ -322,6 +336,7 @@ class World:
             Persona("extending", World.extending),
             Persona("stolen_car", World.stolen_car),
             Persona("decided_fine", World.decided_fine),
+            Persona("changing_number", World.changing_number),
             Persona("locked_person", World.locked_person),
             Persona("locked_number", World.locked_number),
             Persona("no_more_codes", World.no_more_codes),
