@@ -561,12 +561,6 @@ def request_handling(rt: Runtime, params: dict, state: CallState) -> Result:
 # the new number, keyed in on this call, proves the new one.
 
 
-@action("number_change_allowed", "ok", "refused")
-def number_change_allowed(rt: Runtime, params: dict, state: CallState) -> Result:
-    number_change.check_allowed(_verified_party(state))
-    return "ok", {}
-
-
 @action("send_number_code", "sent", "refused")
 def send_number_code(rt: Runtime, params: dict, state: CallState) -> Result:
     party = _verified_party(state)
