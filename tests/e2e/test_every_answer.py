@@ -100,6 +100,12 @@ def worst_case_world(rt, language: str = "zh-CN") -> tuple[World, dict]:
 
 
 @pytest.fixture
+def settings(settings):
+    """The conversation below texts every keyword and its steps, more than the default 30 an hour."""
+    return settings.replace(sms_query_limit=40)
+
+
+@pytest.fixture
 def flow():
     return loader.load_flow(loader.FLOW_DIR / "main.yaml", actions.declared())
 
@@ -123,6 +129,7 @@ def call_vars(rt, flow, someone: dict, language: str) -> dict:
         state["vars"].update(updates)
     state["vars"]["locked_until"] = datetime.fromisoformat("2026-11-24T10:15:00+08:00")
     state["vars"]["callback_due"] = datetime.fromisoformat("2026-11-25T08:30:00+08:00")  # what request_callback sets
+    state["vars"]["new_phone_masked"] = "139****5678"  # what send_number_code sets
     # what request_objection sets (the request written, examined within 5 days: art. 5 ¶3)
     state["vars"]["violation_request"] = violation_handling.RequestView(
         id=12345678, kind="object", status="pending", ref="350203190001234567", plate="闽D12345", channel="voice",
@@ -155,7 +162,10 @@ REFUSAL_FACTS = {"expires": "2026-12-31", "earliest": "2026-12-31", "window_dead
                  # the violation requests' facts (services/violation_handling.py)
                  "ref": "350203190001234567", "fine_fen": 50000, "limit_fen": 20000, "decided_at":
                  "2026-10-01T10:00:00+08:00", "points": 9, "pending_points": 3, "violation_points": 6, "limit": 12,
-                 "request_id": 12345678, "deferred_until": "2027-02-28", "months": 4, "deadline": "2026-12-25"}
+                 "request_id": 12345678, "deferred_until": "2027-02-28", "months": 4, "deadline": "2026-12-25",
+                 # a contact number change's (services/number_change.py)
+                 "new_phone_masked": "139****5678", "retry_at": "2026-11-24T11:00:00+08:00",
+                 "locked_until": "2026-11-24T10:15:00+08:00", "attempts_left": 1}
 
 
 def renderings(flow, variables: dict, language: str):
