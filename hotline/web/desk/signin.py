@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from flask import Response, g, redirect, render_template, request, session, url_for
 
-from ...clock import CHINA
 from ...services import staff as staff_service
 from ..auth import runtime, staff, staff_sign_in
 from .blueprint import bp
+
+SIGN_IN_REFUSED = (
+    "That name and password do not match an account, or the account is locked for a while after too many "
+    "failed attempts."
+)
 
 
 def _next_page() -> str:
@@ -35,12 +39,9 @@ def login():
         session.permanent = True
         session["staff_id"] = staff_id
         return redirect(_next_page())
-    if result.outcome == staff_service.SignIn.LOCKED:
-        until = result.locked_until.astimezone(CHINA).strftime("%H:%M")
-        message = f"Too many failed attempts: this account is locked until {until} (China time)."
-    else:
-        message = "That name and password do not match an account."
-    return Response(render_template("desk/login.html", message=message), status=401)
+    # One answer for an unknown name, a wrong password and a locked account: a "locked" answer would tell a
+    # stranger that the name exists (an unknown name never locks).
+    return Response(render_template("desk/login.html", message=SIGN_IN_REFUSED), status=401)
 
 
 @bp.route("/logout", methods=["POST"])
