@@ -9,7 +9,7 @@ cancel (sms/handler.py).
 An agent's "call now" (`call_now`) places the call through the Twilio REST client (`rt.twilio`,
 `calls.create`) with a URL under /voice/ whose TwiML connects the citizen to the agent's number, and a
 status callback that settles the attempt (`settle`): answered → `done`; not answered → `waiting` again, and
-after the second unanswered call → `missed`, with a text saying so.
+after the second unanswered call → `missed`, with a text saying so to a mobile (a landline cannot take it).
 
 Refusal codes:
 - `callback_open` — facts: `due_at` (aware UTC), `callback_id`. The number already has an open request.
@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import phones
 from ..calendar import WorkCalendar
 from ..clock import CHINA, as_utc, at_china
 from ..config import DailyHours
@@ -260,7 +261,7 @@ def settle(session: Session, now: datetime, callback_id: int, call_sid: str, cal
         row.state = CallbackState.DONE
     elif row.attempts >= CALLBACK_ATTEMPTS:
         row.state = CallbackState.MISSED
-        missed_to = row.number
+        missed_to = row.number if phones.is_mobile(row.number) else None  # a landline cannot take the text
     else:
         row.state = CallbackState.WAITING
     row.updated_at = now

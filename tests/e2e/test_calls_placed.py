@@ -18,6 +18,7 @@ from tests.twilio_signing import signed_post
 
 AGENT = "+8659212123"
 CITIZEN = "+8613912345678"
+LANDLINE = "+862161234567"  # a Shanghai fixed line: it can be called back, not texted
 
 
 @pytest.fixture
@@ -82,6 +83,17 @@ def test_no_answer_twice_makes_the_callback_missed_and_texts_the_citizen(rt, loo
     assert loopback.end(loopback.calls()[-1].sid, "busy") == 204
     with rt.transaction(read_only=True) as session:
         assert len(session.scalars(select(Notice).where(Notice.phone == CITIZEN)).all()) == 1
+
+
+def test_a_missed_callback_to_a_landline_sends_no_text(rt, loopback):
+    callback_id = ask(rt, number=LANDLINE)
+    for _ in range(2):
+        call_now(rt, callback_id)
+        assert loopback.end(loopback.calls()[-1].sid, "no-answer") == 204
+    assert state_of(rt, callback_id).state == "missed"
+    with rt.transaction(read_only=True) as session:
+        assert session.scalars(select(Notice).where(Notice.phone == LANDLINE)).all() == []
+    assert loopback.messages(to=LANDLINE) == []
 
 
 def test_a_provider_that_refuses_leaves_the_callback_waiting(rt, loopback):
