@@ -69,10 +69,16 @@ def connecting(settings: Settings, flow: Flow, language: str) -> str:
     return str(response)
 
 
-def callback_connect(settings: Settings, flow: Flow, language: str, agent_number: str) -> str:
+def callback_connect(settings: Settings, flow: Flow, language: str, agent_number: str, action: str) -> str:
+    """`action` hears how the Dial ended (DialCallStatus): only an agent who answered makes the callback done."""
     response = VoiceResponse()
     _say(response, settings, _text(flow, language, "callback_connecting"), language)
-    response.dial(agent_number, timeout=30)
+    response.dial(agent_number, timeout=30, action=action, method="POST")
+    return str(response)
+
+
+def hang_up() -> str:
+    response = VoiceResponse()
     response.hangup()
     return str(response)
 

@@ -8,8 +8,11 @@ cancel (sms/handler.py).
 
 An agent's "call now" (`call_now`) places the call through the Twilio REST client (`rt.twilio`,
 `calls.create`) with a URL under /voice/ whose TwiML connects the citizen to the agent's number, and a
-status callback that settles the attempt (`settle`): answered → `done`; not answered → `waiting` again, and
-after the second unanswered call → `missed`, with a text saying so to a mobile (a landline cannot take it).
+`<Dial action>` that reports whether the agent was reached (`dialled`). Only a citizen connected to a person
+makes it `done` (Twilio's DialCallStatus `completed`); the citizen not answering, or answering while the
+agent does not (or the call reaching voicemail on the citizen's side with no agent), is `waiting` again, and
+after the second such call `missed`, with a text saying so to a mobile (a landline cannot take it). The
+call's status callback (`settle`) settles a call that never reached the Dial (the citizen did not answer).
 
 Refusal codes:
 - `callback_open` — facts: `due_at` (aware UTC), `callback_id`. The number already has an open request.
@@ -41,7 +44,8 @@ from .identity import Party, party_by_key
 
 CONNECT_PATH = "/voice/callbacks/connect"
 STATUS_PATH = "/voice/callbacks/status"
-ANSWERED = "completed"  # Twilio's CallStatus of a call that was answered (and has ended)
+DIALLED_PATH = "/voice/callbacks/dialled"
+CONNECTED = "completed"  # Twilio's DialCallStatus when the dialled agent answered and the two spoke
 
 
 @dataclass(frozen=True)
@@ -251,15 +255,42 @@ class Settled:
 
 
 def settle(session: Session, now: datetime, callback_id: int, call_sid: str, call_status: str) -> Settled | None:
-    """The status callback of a call placed by `call_now`: answered → done; else waiting again, or missed
-    after the second unanswered call. None when it belongs to no ringing call of this request (a repeat)."""
+    """The status callback of a call placed by `call_now`. A call still `calling` when it ends never reported
+    a connected agent (the citizen did not answer, or hung up before the Dial ended): waiting again, or
+    missed after the second such call, whatever its CallStatus. None when it belongs to no ringing call of
+    this request (a repeat, or a call the Dial's action already settled)."""
+    row = _ringing(session, callback_id, call_sid)
+    if row is None:
+        return None
+    return _not_reached(session, now, row)
+
+
+def dialled(session: Session, now: datetime, callback_id: int, call_sid: str, dial_status: str) -> Settled | None:
+    """The `<Dial action>` of the citizen's leg: done only when the agent answered (DialCallStatus
+    `completed`); an agent busy, not answering or failing is a callback not yet made. None as in `settle`."""
+    row = _ringing(session, callback_id, call_sid)
+    if row is None:
+        return None
+    if dial_status != CONNECTED:
+        return _not_reached(session, now, row)
+    row.state = CallbackState.DONE
+    row.updated_at = now
+    session.flush()
+    return Settled(_view(row, now), None, row.language)
+
+
+def _ringing(session: Session, callback_id: int, call_sid: str) -> CallbackRequest | None:
     row = session.get(CallbackRequest, callback_id, with_for_update=True)
     if row is None or row.state != CallbackState.CALLING or (row.call_sid and row.call_sid != call_sid):
         return None
+    return row
+
+
+def _not_reached(session: Session, now: datetime, row: CallbackRequest) -> Settled:
+    """The citizen was not connected to a person: waiting again, or missed after the last attempt, with the
+    missed-callback text for a mobile only."""
     missed_to = None
-    if call_status == ANSWERED:
-        row.state = CallbackState.DONE
-    elif row.attempts >= CALLBACK_ATTEMPTS:
+    if row.attempts >= CALLBACK_ATTEMPTS:
         row.state = CallbackState.MISSED
         missed_to = row.number if phones.is_mobile(row.number) else None  # a landline cannot take the text
     else:

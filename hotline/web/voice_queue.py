@@ -8,7 +8,10 @@ the hotline places (an agent's "take next" and "call now").
 - `POST /voice/queue/connected?entry=N` — `<Queue url>`: the caller Twilio connected, told so
 - `POST /voice/queue/agent-status?entry=N` — the agent's leg ended; unanswered puts the caller back
 - `POST /voice/callbacks/connect?id=N&agent=…` — the citizen called back picked up: dial the agent
-- `POST /voice/callbacks/status?id=N` — the callback call ended: done, waiting again, or missed and a text
+- `POST /voice/callbacks/dialled?id=N` — the `<Dial action>`: done only when the agent answered, else
+  waiting again, or missed and a text (to a mobile)
+- `POST /voice/callbacks/status?id=N` — the callback call ended without reaching the Dial: waiting again,
+  or missed and a text (to a mobile)
 
 How a caller left the queue (Twilio's `QueueResult`) arrives at `/voice/dial` with the call's step, where
 the menu goes on (web/voice.py). Every route checks the signature first; a failure after it never leaves
@@ -204,19 +207,33 @@ def callback_connect():
             view = callbacks.get(session, rt.clock.now(), callback_id)
     if view is None or agent_number is None:
         return _twiml(twiml.apology(rt.settings, {}, agent_open=False, hours=None))
-    return _twiml(queue_twiml.callback_connect(rt.settings, flow(), _language(view.language), agent_number))
+    action = f"{callbacks.DIALLED_PATH}?id={view.id}"
+    return _twiml(queue_twiml.callback_connect(rt.settings, flow(), _language(view.language), agent_number, action))
+
+
+@bp.post("/callbacks/dialled")
+@twilio_signed
+def callback_dialled():
+    _settle(callbacks.dialled, request.form.get("DialCallStatus", ""))
+    return _twiml(queue_twiml.hang_up())
 
 
 @bp.post("/callbacks/status")
 @twilio_signed
 def callback_status():
+    _settle(callbacks.settle, request.form.get("CallStatus", ""))
+    return NO_CONTENT
+
+
+def _settle(settle, status: str) -> None:
+    """Settle the callback named by `id` with `settle` (services/callbacks.py), and text a missed one."""
     rt = runtime()
     sid, callback_id = _sid(), _arg("id")
     if sid is None or callback_id is None:
-        return NO_CONTENT
+        return
     text_ids = []
     with rt.transaction() as session:
-        settled = callbacks.settle(session, rt.clock.now(), callback_id, sid, request.form.get("CallStatus", ""))
+        settled = settle(session, rt.clock.now(), callback_id, sid, status)
         if settled is not None and settled.missed_text_to is not None:
             language = _language(settled.language)
             body = clip(rt.settings.sms_signature + render(language, "texts/callback", case="missed"), language)
@@ -224,7 +241,6 @@ def callback_status():
                 outbox.queue_text(session, rt.clock.now(), to=settled.missed_text_to, purpose="callback", body=body)
             )
     sender.enqueue_quietly(rt, text_ids, urgent=True)
-    return NO_CONTENT
 
 
 @bp.errorhandler(Exception)
@@ -237,6 +253,8 @@ def never_a_dead_line(error: Exception):
         log.exception("voice queue webhook failed", extra={"path": request.path})
     if request.path.endswith("status"):
         return NO_CONTENT  # Twilio only records a status callback
+    if request.path == "/voice/callbacks/dialled":
+        return _twiml(queue_twiml.hang_up())  # the Dial is over; the call ends
     if request.path in ("/voice/queue/wait", "/voice/queue/key", "/voice/queue/connected"):
         return _twiml(queue_twiml.hold())  # the caller keeps their place
     return _twiml(twiml.apology(runtime().settings, {}, agent_open=False, hours=None))

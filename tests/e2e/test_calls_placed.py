@@ -9,12 +9,13 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from hotline.db import CallbackRequest, Notice, QueueEntry
 from hotline.services import callbacks, queue
 from hotline.services.errors import Refusal
-from tests.twilio_signing import signed_post
+from tests.twilio_signing import signature, signed_post
 
 AGENT = "+8659212123"
 CITIZEN = "+8613912345678"
@@ -59,6 +60,8 @@ def test_call_now_rings_the_citizen_and_connects_them_to_the_agent(rt, loopback)
     twiml = ET.fromstring(loopback.answer(placed.sid))  # the citizen picks up
     assert "您预约的人工回电正在为您接通" in twiml.find("Say").text
     assert twiml.find("Dial").text == AGENT
+    assert twiml.find("Dial").get("action") == f"/voice/callbacks/dialled?id={callback_id}"
+    assert "Hangup" in dial_ended(rt, placed.sid, twiml, "completed")  # the agent answered and they spoke
     assert loopback.end(placed.sid, "completed") == 204
     assert state_of(rt, callback_id).state == "done"
     with pytest.raises(Refusal) as caught:
@@ -85,14 +88,50 @@ def test_no_answer_twice_makes_the_callback_missed_and_texts_the_citizen(rt, loo
         assert len(session.scalars(select(Notice).where(Notice.phone == CITIZEN)).all()) == 1
 
 
+def dial_ended(rt, call_sid, twiml, dial_status) -> str:
+    """Twilio asks the Dial's action URL (relative to the connect URL), signed, over HTTP, with how the Dial
+    ended."""
+    action = twiml.find("Dial").get("action")
+    if action is None:  # a Dial that reports nothing: Twilio goes on to the next verb
+        return ""
+    params = {"CallSid": call_sid, "CallStatus": "in-progress", "DialCallStatus": dial_status}
+    response = requests.post(rt.settings.public_url + action, data=params, timeout=10,
+                             headers={"X-Twilio-Signature": signature(rt.settings, action, params)})
+    assert response.status_code == 200
+    return response.text
+
+
+def texts_to(rt, number) -> list[Notice]:
+    with rt.transaction(read_only=True) as session:
+        return session.scalars(select(Notice).where(Notice.phone == number)).all()
+
+
+def test_a_citizen_who_answers_while_the_agent_does_not_is_not_a_callback_done(rt, loopback):
+    callback_id = ask(rt, language="en")
+    call_now(rt, callback_id)
+    placed = loopback.calls()[-1]
+    twiml = ET.fromstring(loopback.answer(placed.sid))  # the citizen picks up; the agent's phone rings out
+    dial_ended(rt, placed.sid, twiml, "no-answer")
+    assert loopback.end(placed.sid, "completed") == 204  # the citizen's leg itself was answered
+    row = state_of(rt, callback_id)
+    assert (row.state, row.attempts) == ("waiting", 1)  # to be called again, not "done"
+
+    call_now(rt, callback_id, staff_id=8)  # second try: the agent is busy, the citizen reached nobody again
+    placed = loopback.calls()[-1]
+    dial_ended(rt, placed.sid, ET.fromstring(loopback.answer(placed.sid)), "busy")
+    loopback.end(placed.sid, "completed")
+    assert (state_of(rt, callback_id).state, state_of(rt, callback_id).attempts) == ("missed", 2)
+    (missed,) = texts_to(rt, CITIZEN)
+    assert "We called you back twice without an answer" in missed.body
+
+
 def test_a_missed_callback_to_a_landline_sends_no_text(rt, loopback):
     callback_id = ask(rt, number=LANDLINE)
     for _ in range(2):
         call_now(rt, callback_id)
         assert loopback.end(loopback.calls()[-1].sid, "no-answer") == 204
     assert state_of(rt, callback_id).state == "missed"
-    with rt.transaction(read_only=True) as session:
-        assert session.scalars(select(Notice).where(Notice.phone == LANDLINE)).all() == []
+    assert texts_to(rt, LANDLINE) == []
     assert loopback.messages(to=LANDLINE) == []
 
 

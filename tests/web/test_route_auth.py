@@ -37,6 +37,7 @@ def test_every_route_has_exactly_one_known_auth_marker(app):
     voice = {path for path in found if path.startswith("/voice/")}
     assert {"/voice/incoming", "/voice/step", "/voice/dial", "/voice/status", "/voice/queue/wait", "/voice/queue/key",
             "/voice/queue/agent", "/voice/queue/connected", "/voice/queue/agent-status", "/voice/callbacks/connect",
+            "/voice/callbacks/dialled",
             "/voice/callbacks/status"} <= voice
     assert all(found[path] == "twilio" for path in found if path.startswith(("/voice/", "/sms/")))
     assert all(found[path] == "bearer:api_token" for path in found if path.startswith("/api/"))
