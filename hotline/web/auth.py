@@ -85,7 +85,8 @@ def public(view: Callable) -> Callable:
 def staff(role: str | None = None) -> Callable[[Callable], Callable]:
     """Require a signed-in staff member (of `role`, when given; a supervisor may do what an agent does).
 
-    The member is read again on every request, so an account removed meanwhile is signed out. A lockout
+    The member is read again on every request, so an account removed or given a new password meanwhile is
+    signed out. A lockout
     refuses only new sign-ins: anyone can type five wrong passwords for a name, and must not thereby throw
     out the member already at work.
     A page answers a stranger with the sign-in form; a JSON endpoint (what the page polls) with 401.
@@ -102,6 +103,10 @@ def staff(role: str | None = None) -> Callable[[Callable], Callable]:
                     member = db.get(Staff, staff_id)
                     if member is not None:
                         db.expunge(member)
+                if member is not None and not hmac.compare_digest(
+                    str(session.get("password_mark", "")), password_mark(member.password_hash)
+                ):
+                    member = None  # the password was changed since this sign-in: the session ends
             if member is None:
                 session.pop("staff_id", None)
                 if request.path.endswith(".json") or request.method != "GET":
@@ -115,6 +120,15 @@ def staff(role: str | None = None) -> Callable[[Callable], Callable]:
         return _mark(wrapper, f"staff:{role}" if role else "staff")
 
     return decorate
+
+
+def password_mark(password_hash: str) -> str:
+    """A mark of the member's stored password kept in the session at sign-in: a new password (a reset)
+    changes it, and every session signed in with the old one ends. Keyed with the app's secret, so the
+    cookie (signed, not encrypted) does not carry anything about the hash itself."""
+    key = current_app.secret_key
+    key = key.encode("utf-8") if isinstance(key, str) else key
+    return hmac.new(key, password_hash.encode("utf-8"), "sha256").hexdigest()[:32]
 
 
 def staff_sign_in(view: Callable) -> Callable:

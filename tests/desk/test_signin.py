@@ -149,6 +149,22 @@ def test_a_strangers_five_wrong_passwords_do_not_sign_out_the_member_already_at_
     assert sign_in(stranger, AGENT[0], AGENT[2]).status_code == 401  # the lock still refuses a new sign-in
 
 
+def test_a_password_reset_signs_out_every_open_session_of_that_member(app, client):
+    rt = app.extensions["hotline"]
+    add(rt, *AGENT)
+    add(rt, *SUPERVISOR)
+    assert sign_in(client, AGENT[0], AGENT[2]).status_code == 302
+    colleague = app.test_client()
+    assert sign_in(colleague, SUPERVISOR[0], SUPERVISOR[2]).status_code == 302
+    reset = app.test_cli_runner().invoke(args=["staff", "password", AGENT[0], "--password", "a-new-password-2"])
+    assert reset.exit_code == 0, reset.output
+    assert client.get("/desk").status_code == 302
+    assert client.get("/desk/live.json").status_code == 401
+    assert colleague.get("/desk").status_code == 200  # another member's session is untouched
+    assert sign_in(client, AGENT[0], "a-new-password-2").status_code == 302
+    assert client.get("/desk").status_code == 200
+
+
 def test_in_production_the_session_cookie_is_secure_http_only_and_same_site(settings, clock):
     from hotline.factory import create_app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, g, redirect, render_template, request, session, url_for
 
 from ...services import staff as staff_service
-from ..auth import runtime, staff, staff_sign_in
+from ..auth import password_mark, runtime, staff, staff_sign_in
 from .blueprint import bp
 
 SIGN_IN_REFUSED = (
@@ -34,10 +34,12 @@ def login():
     with rt.transaction() as db:
         result = staff_service.sign_in(db, name, password, pepper=rt.settings.pin_pepper, now=now)
         staff_id = result.staff.id if result.staff is not None else None
+        mark = password_mark(result.staff.password_hash) if result.staff is not None else None
     if result.outcome == staff_service.SignIn.OK:
         session.clear()
         session.permanent = True
         session["staff_id"] = staff_id
+        session["password_mark"] = mark
         return redirect(_next_page())
     # One answer for an unknown name, a wrong password and a locked account: a "locked" answer would tell a
     # stranger that the name exists (an unknown name never locks).
