@@ -565,8 +565,14 @@ def request_handling(rt: Runtime, params: dict, state: CallState) -> Result:
 def send_number_code(rt: Runtime, params: dict, state: CallState) -> Result:
     party = _verified_party(state)
     new_phone = number_change.read_number(str(state["vars"].get("new_number") or ""))
+    refused = None
     with rt.transaction() as session:
-        issued = number_change.start(session, rt.clock, rt.settings, party, new_phone)
+        try:
+            issued = number_change.start(session, rt.clock, rt.settings, party, new_phone)
+        except errors.Refusal as refusal:
+            refused = refusal  # committed all the same: a refused number still counts as a code sent
+    if refused is not None:
+        raise refused
     _send_text(rt, issued.phone, _code_text(party.language, issued), "code")
     return "sent", {"new_phone": new_phone, "new_phone_masked": mask_phone(new_phone)}
 

@@ -90,8 +90,9 @@ def read_number(text: str) -> str:
     return number.e164
 
 
-def check(session: Session, party: Party, new_phone: str) -> None:
-    """The rules before a code goes to `new_phone` (E.164); raises the Refusal that says why not."""
+def check(session: Session, party: Party, new_phone: str, *, taken: bool = True) -> None:
+    """The rules before a code goes to `new_phone` (E.164); raises the Refusal that says why not.
+    `taken=False`: all but whether someone else holds the number (start() asks that after the code limits)."""
     check_allowed(party)
     record = session.get(Person, party.id)
     if record is None:
@@ -101,15 +102,23 @@ def check(session: Session, party: Party, new_phone: str) -> None:
     pending = _pending(session, party.id)
     if pending is not None:
         raise Refusal("change_pending", new_phone_masked=mask_phone(pending.new_phone))
-    if _taken(session, new_phone, party.id):
+    if taken and _taken(session, new_phone, party.id):
         # Whose it is is nobody's business here: the number cannot be taken over by this path.
         raise Refusal("number_unavailable")
 
 
 def start(session: Session, clock: Clock, settings: Settings, party: Party, new_phone: str) -> IssuedCode:
-    """Send a code to the new number (the channel texts `IssuedCode.code` to `IssuedCode.phone`)."""
-    check(session, party, new_phone)
-    return identity.issue_code(session, clock, settings, party, sent_to=new_phone)
+    """Send a code to the new number (the channel texts `IssuedCode.code` to `IssuedCode.phone`).
+
+    The code limits come before the "taken" check, and a `number_unavailable` answer counts as an issued
+    code (never texted): probing whether a number is on record spends the same budget as a real change, and
+    once the budget is spent every number gets the same `too_many_codes`. The caller commits a Refusal's
+    work (the counted code) like a wrong code's failure."""
+    check(session, party, new_phone, taken=False)
+    issued = identity.issue_code(session, clock, settings, party, sent_to=new_phone)
+    if _taken(session, new_phone, party.id):
+        raise Refusal("number_unavailable")
+    return issued
 
 
 def confirm(

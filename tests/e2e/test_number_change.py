@@ -209,3 +209,30 @@ def test_art20_by_phone_a_number_on_record_for_someone_else_is_refused(app, sett
     refused = call.press(other["phone"].removeprefix("+86") + "#").text
     assert "不能用于变更" in refused and other["name"] not in refused
     assert not read(session, select(Notice).where(Notice.kind == "X01", Notice.phone == other["phone"]))
+
+
+# 处理程序规定 art. 20 ¶2 is one's own number: a change must not become a way to learn whether some other
+# mobile number is on record. The code limits come first, and a refused number counts as a code sent.
+
+
+def test_art20_probing_numbers_on_record_spends_the_code_budget_then_all_answers_alike(client, settings, session):
+    p = registered(session)
+    others = [registered(session) for _ in range(identity.MAX_CODES_PER_HOUR)]
+    for other in others:
+        assert "不能用于变更" in text(client, settings, p["phone"], f"GH {other['phone']}")
+    # The budget is spent: a free number and a number on record get the same answer.
+    assert "次数过多" in text(client, settings, p["phone"], f"GH {NEW}")
+    assert "次数过多" in text(client, settings, p["phone"], f"GH {others[0]['phone']}")
+    assert not read(session, select(Notice).where(Notice.kind == "X01"))  # no code went anywhere
+
+
+def test_art20_by_phone_a_refused_number_counts_toward_the_code_limits(app, settings, session, world):
+    others = [f.person() for _ in range(identity.MAX_CODES_PER_HOUR)]
+    world.store(*others)
+    call, _ = call_to_change(app, settings, world)
+    for other in others:
+        call.press("3")
+        assert "不能用于变更" in call.press(other["phone"].removeprefix("+86") + "#").text
+    call.press("3")
+    assert "次数过多" in call.press("13912345678#").text
+    assert not read(session, select(Notice).where(Notice.kind == "X01"))
