@@ -233,7 +233,8 @@ def deal_by(recorded_at: datetime) -> date:
 
 
 def check_object(session: Session, clock: Clock, party: Party, ref: str) -> ObjectionFacts:
-    violation, view = _own_open_violation(session, clock, party, ref)
+    # art. 5 ¶3: the offender or the owner may object, so another recorded driver does not bar the owner.
+    violation, view = _own_open_violation(session, clock, party, ref, driver_only=False)
     _refuse_open(session, violation, ViolationRequestKind.OBJECT, "objection_open")
     _refuse_open(session, violation, ViolationRequestKind.HANDLE, "handling_open")
     return ObjectionFacts(violation=view, answer_by=china_today(clock) + timedelta(days=OBJECTION_EXAMINED_WITHIN_DAYS))
@@ -360,15 +361,17 @@ def _find(session: Session, clock: Clock, party: Party, ref: str) -> tuple[Viola
 
 
 def _own_open_violation(
-    session: Session, clock: Clock, party: Party, ref: str
+    session: Session, clock: Clock, party: Party, ref: str, *, driver_only: bool = True
 ) -> tuple[Violation, queries.ViolationView]:
     """A camera record the person may act on: theirs as its recorded driver (art. 21) or, when none is
-    recorded, as the owner; neither revoked nor decided."""
+    recorded, as the owner; neither revoked nor decided. `driver_only=False` (an objection, art. 5 ¶3: the
+    offender or the owner may object): the owner may act on it whoever is recorded as the driver."""
     check_allowed(party)
     violation, view = _find(session, clock, party, ref)
-    id_number = session.scalar(select(Person.id_number).where(Person.id == party.id))
-    if violation.driver_id_number is not None and violation.driver_id_number != id_number:
-        raise Refusal("another_driver", ref=ref)
+    if driver_only and violation.driver_id_number is not None:
+        id_number = session.scalar(select(Person.id_number).where(Person.id == party.id))
+        if violation.driver_id_number != id_number:
+            raise Refusal("another_driver", ref=ref)
     if not violation.camera:
         raise Refusal("not_camera", ref=ref)
     if violation.revoked:

@@ -201,6 +201,20 @@ def test_art5_objection_examined_within_five_days_and_upheld(client, settings, s
     assert requests(session) == [("object", "upheld", None)]
 
 
+def test_art5_the_owner_may_object_when_another_driver_is_recorded(client, settings, session, owner):
+    # 处理程序规定 art. 5 ¶3: the offender or the owner may object to a camera record's facts.
+    driver = person()
+    store(session, driver, licence(driver), {**owner["violation"], "driver_id_number": driver["id_number"]})
+    phone = owner["phone"]
+    text(client, settings, phone, "WZ")
+    proposal = text(client, settings, phone, "SS 1")
+    assert "其他驾驶人" not in proposal and "异议" in proposal and "5日内" in proposal
+    assert "2026年11月29日前审查" in text(client, settings, phone, "Y")
+    assert requests(session) == [("object", "pending", None)]
+    [change] = feed(session)
+    assert change.kind == ChangeKind.VIOLATION_OBJECTION
+
+
 def test_art5_an_objection_after_the_decision_is_reconsideration_not_objection(client, settings, session, owner):
     store(session, {**owner["violation"], "handled": True, "decided_at": "2026-11-21T09:00:00+08:00"})
     text(client, settings, owner["phone"], "WZ")
