@@ -77,3 +77,44 @@ def test_each_view_of_the_taken_callers_records_is_audited_and_listed_for_superv
         assert csrf_token(str(page))  # the sign-out form is there
     finally:
         rt.engine.dispose()
+
+
+def test_the_desk_shows_and_audits_the_caller_twilio_really_connected_not_the_front_of_our_list(
+    settings, clock, loopback
+):
+    from hotline.factory import create_app
+
+    app = create_app(settings.replace(twilio_api_url=loopback.url), clock=clock)
+    rt = app.extensions["hotline"]
+    try:
+        with rt.transaction() as session:
+            store(session, person(name="林小明", phone="+8613800138000"))
+            store(session, person(name="赵大海", phone="+8613800138111"))
+            lin = identify(session, "+8613800138000")[0]
+            zhao = identify(session, "+8613800138111")[0]
+            for minutes, sid, who in ((5, "CA" + "1" * 32, lin), (2, "CA" + "2" * 32, zhao)):
+                queue.join(
+                    session,
+                    clock.now() - timedelta(minutes=minutes),
+                    call_sid=sid,
+                    number=who.phone,
+                    party=who,
+                    verified=True,
+                    menu_node="licence",
+                    language="zh-CN",
+                )
+        add(rt, *AGENT)
+        client = app.test_client()
+        sign_in(client, AGENT[0], AGENT[2])
+        post_form(client, "/desk", "/desk/take-next")  # our list's front is 林小明
+        with rt.transaction() as session:
+            front = queue.entry(session, "CA" + "1" * 32)
+            queue.connected(session, clock.now(), "CA" + "2" * 32, front.id)  # Twilio bridged 赵大海
+        page = BeautifulSoup(client.get("/desk").get_data(as_text=True), "html.parser")
+        assert page.select_one("#taken h2").get_text(strip=True) == f"Your caller: {zhao.name_masked}"
+        assert "138****8111" in page.select_one("#taken").get_text(" ", strip=True)
+        with rt.transaction(read_only=True) as session:
+            seen = [(r.subject_kind, r.subject_id) for r in session.scalars(select(AuditRecord))]
+        assert seen == [("person", zhao.id)]
+    finally:
+        rt.engine.dispose()

@@ -10,13 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import flash, g, jsonify, redirect, render_template, send_from_directory, session, url_for
+from sqlalchemy import select
 
+from ...clock import as_utc
+from ...db.queue import QueueEntry
+from ...domain.reaching_a_person import QueueOutcome
 from ...masking import mask_phone
 from ...services import callbacks, queue
 from ...services import staff as staff_service
 from ...services.caller_context import caller_context
 from ...services.errors import Refusal
-from ...services.identity import party_by_key
+from ...services.identity import Party, party_by_key
 from ..auth import runtime, staff
 from .blueprint import bp
 
@@ -74,23 +78,52 @@ def agent():
     context = None
     with rt.transaction() as db:
         live = _live(db, now)
-        if taken and taken.get("party"):
-            kind, party_id = taken["party"]
-            party = party_by_key(db, kind, party_id)
-            if party is not None:
-                context = caller_context(db, rt.clock, party, rt.calendar)
-                staff_service.audit(
-                    db,
-                    g.staff.id,
-                    subject_kind=kind,
-                    subject_id=party_id,
-                    reason=taken["why"],
-                    page="agent: caller's context",
-                    now=now,
-                )
+        party = None
+        if taken and taken.get("how") == "queue":
+            taken, party = _queue_caller(db, taken, now)
+        elif taken and taken.get("party"):
+            party = party_by_key(db, *taken["party"])
+        if taken and party is not None:
+            context = caller_context(db, rt.clock, party, rt.calendar)
+            staff_service.audit(
+                db,
+                g.staff.id,
+                subject_kind=party.kind,
+                subject_id=party.id,
+                reason=taken["why"],
+                page="agent: caller's context",
+                now=now,
+            )
     return render_template(
         "desk/agent.html", title="Callers", page="agent", live=live, taken=taken, context=context, poll_ms=POLL_MS
     )
+
+
+def _queue_caller(db, taken: dict, now) -> tuple[dict | None, Party | None]:
+    """The caller this agent's call really took, read again: Twilio may have connected another caller than
+    the one at the front of our list (`queue.connected` then moves the record), or the agent's phone went
+    unanswered (the caller waits again), or the call ended. Records only while the entry is taken by this
+    member and not ended; the party is the entry's own."""
+    row = db.scalar(
+        select(QueueEntry).where(
+            QueueEntry.agent_call_sid == taken.get("agent_call_sid"),
+            QueueEntry.staff_id == g.staff.id,
+            QueueEntry.outcome == QueueOutcome.TAKEN,
+            QueueEntry.ended_at.is_(None),
+        )
+    )
+    if row is None:
+        return None, None
+    party = party_by_key(db, row.party_kind, row.party_id) if row.verified and row.party_kind else None
+    view = {
+        **taken,
+        "number": mask_phone(row.number),
+        "verified": row.verified,
+        "menu": row.menu_node,
+        "language": row.language,
+        "waited_seconds": int((as_utc(row.left_at or now) - as_utc(row.entered_at)).total_seconds()),
+    }
+    return view, party
 
 
 @bp.route("/live.json")
@@ -108,21 +141,17 @@ def take_next():
     try:
         with rt.transaction() as db:
             call = queue.take_next(rt, db, staff_id=g.staff.id, agent_number=_agent_number())
-            party = [call.party.kind, call.party.id] if call is not None and call.party is not None else None
     except Refusal as refusal:
         flash(f"The call could not be placed ({refusal.facts.get('reason', refusal.code)}); the caller still waits.")
         return redirect(url_for("desk.agent"))
     if call is None:
         flash("Nobody is waiting.")
         return redirect(url_for("desk.agent"))
+    # Only which call: the caller's details and records are read again from the entry on every showing.
     session["taken"] = {
         "how": "queue",
-        "number": call.number_masked,
-        "verified": call.verified,
-        "menu": call.menu_node,
-        "language": call.language,
-        "waited_seconds": call.waited_seconds,
-        "party": party,
+        "entry": call.entry_id,
+        "agent_call_sid": call.agent_call_sid,
         "why": "caller taken from the voice queue",
     }
     flash(f"Your phone ({_masked_agent_number()}) rings now: answer it to talk to the caller.")
