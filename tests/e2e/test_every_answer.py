@@ -242,7 +242,8 @@ def test_the_queue_and_callback_words_read_right_in_both_languages(settings, flo
                                                                  callback_due="2026-11-25T08:30:00+08:00")
         answers["no number"] = queue_twiml.say_then_wait(settings, flow, language, "queue_no_number")
         answers["connecting"] = queue_twiml.connecting(settings, flow, language)
-        answers["called back"] = queue_twiml.callback_connect(settings, flow, language, "+8659212123")
+        answers["called back"] = queue_twiml.callback_connect(settings, flow, language, "+8659212123",
+                                                                "/voice/callbacks/dialled?id=1")
         for name, twiml in answers.items():
             spoken = says(twiml)
             assert spoken, f"{language} {name}: says nothing"
