@@ -38,7 +38,7 @@ from ..services import (
     queries,
     violation_handling,
 )
-from ..services.callbacks import next_opening
+from ..services.callbacks import next_opening, within_office_hours
 from ..services.identity import CODE_LIFETIME, Party
 from ..templates import addressed, render
 from ..validation import InvalidValue, id_number
@@ -237,7 +237,8 @@ def party_kind(rt: Runtime, params: dict, state: CallState) -> Result:
 
 
 def office_hours(rt: Runtime) -> tuple[bool, datetime, datetime]:
-    """Whether a person answers now (office hours on a working day, China time), and today's hours."""
+    """Whether a person answers now (services/callbacks.py: office hours on a working day, China time), and
+    today's hours."""
     now = china_now(rt.clock)
     hours = rt.settings.office_hours
     today = now.date()
@@ -246,7 +247,7 @@ def office_hours(rt: Runtime) -> tuple[bool, datetime, datetime]:
         closes = at_china(today + timedelta(days=1), 0, 0)
     else:
         closes = at_china(today, hours.end.hour, hours.end.minute)
-    open_now = rt.calendar.is_working_day(today) and opens <= now < closes
+    open_now = within_office_hours(rt.calendar, hours, now)
     return open_now, opens, closes
 
 
