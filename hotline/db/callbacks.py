@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..domain.reaching_a_person import CallbackState
+from ..domain.reaching_a_person import OPEN_CALLBACK_STATES, CallbackState
 from .base import Base
 
-_OPEN = text("state IN ('waiting', 'calling')")
+# state IN ('waiting', 'calling'), from the one list of open states (the values are our own constants).
+_OPEN = text("state IN ({})".format(", ".join(f"'{state}'" for state in OPEN_CALLBACK_STATES)))
 
 
 class CallbackRequest(Base):

@@ -162,7 +162,7 @@ def connected(session: Session, now: datetime, call_sid: str, entry_id: int) -> 
     taken.left_at, taken.outcome = now, QueueOutcome.TAKEN
     taken.staff_id, taken.agent_call_sid = expected.staff_id, expected.agent_call_sid
     if expected.outcome == QueueOutcome.TAKEN and expected.ended_at is None:
-        expected.left_at = expected.outcome = expected.staff_id = expected.agent_call_sid = None
+        _requeue(expected)
     session.flush()
     return taken
 
@@ -173,9 +173,14 @@ def agent_unanswered(session: Session, entry_id: int, agent_call_sid: str) -> Qu
     row = session.get(QueueEntry, entry_id)
     if row is None or row.agent_call_sid != agent_call_sid or row.outcome != QueueOutcome.TAKEN or row.ended_at:
         return None
-    row.left_at = row.outcome = row.staff_id = row.agent_call_sid = None
+    _requeue(row)
     session.flush()
     return row
+
+
+def _requeue(row: QueueEntry) -> None:
+    """The caller is waiting again, as if never taken: no outcome, no agent, no agent's call."""
+    row.left_at = row.outcome = row.staff_id = row.agent_call_sid = None
 
 
 def average_handling_seconds(session: Session, now: datetime) -> int | None:
