@@ -602,8 +602,13 @@ class _Dialogue:
         if len(digits) > 11 and not digits.startswith("+"):
             digits = "+" + digits  # `GH +86139…`: the plus is lost in reading the text
         new_phone = number_change.read_number(digits)
-        issued = number_change.start(self.session, self.rt.clock, self.rt.settings, self.party, new_phone)
+        # Conversation state first: with Redis down the answer is "try later" and no code is issued or counted.
         self.conversation.await_number_code(self.ref, new_phone)
+        try:
+            issued = number_change.start(self.session, self.rt.clock, self.rt.settings, self.party, new_phone)
+        except Refusal:
+            self.conversation.end_number_change()  # no code went to this number: nothing waits for one
+            raise
         minutes = int(identity.CODE_LIFETIME.total_seconds() // 60)
         # The carrier's rule: every text starts with the sender's signature; the outbox sends bodies as given.
         body = self.rt.settings.sms_signature + render(self.language(), "texts/code", code=issued.code, minutes=minutes)

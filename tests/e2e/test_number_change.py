@@ -236,3 +236,17 @@ def test_art20_by_phone_a_refused_number_counts_toward_the_code_limits(app, sett
     call.press("3")
     assert "次数过多" in call.press("13912345678#").text
     assert not read(session, select(Notice).where(Notice.kind == "X01"))
+
+
+def test_art20_with_redis_down_the_answer_is_try_later_and_no_code_is_counted(client, settings, session, redis_server):
+    p = registered(session)
+    redis_server.stop()
+    try:
+        for _ in range(identity.MAX_CODES_PER_HOUR):
+            assert "系统繁忙" in text(client, settings, p["phone"], f"GH {NEW}")
+    finally:
+        redis_server.start()
+    assert not read(session, select(Notice).where(Notice.kind == "X01"))
+    # Nothing was counted: the code goes out now.
+    assert "验证码已发送" in text(client, settings, p["phone"], f"GH {NEW}")
+    assert code_sent_to(session, NEW)
