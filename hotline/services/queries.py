@@ -35,14 +35,12 @@ from hotline.db import Licence, Person, Vehicle, Violation
 
 from .. import calendar as work_calendar
 from ..domain import fines
-from ..domain.scoring import scoring_cycle
+from ..domain.scoring import FULL_POINTS, scoring_cycle
 from ..domain.vehicles import PLATE_SEPARATORS
 from .access import Action, query_action, require
 from .identity import Party
 from .inspection_rules import booking_refusal, inspection_exempt, window_opens
 from .statuses import licence_status_words, vehicle_status_words
-
-POINTS_LIMIT = 12
 
 
 @dataclass(frozen=True)
@@ -146,7 +144,7 @@ def licence_status(session: Session | Connection, clock: Clock, party: Party) ->
         valid_until=licence.valid_until,
         expired=licence.valid_until is not None and licence.valid_until < today,
         points=licence.points,
-        points_left=max(POINTS_LIMIT - licence.points, 0),
+        points_left=max(FULL_POINTS - licence.points, 0),
         cycle_start=start,
         cycle_end=end,
         carried_points=licence.carried_points or 0,

@@ -65,6 +65,7 @@ from ..db import (
     ViolationRequestStatus,
 )
 from ..domain import fines
+from ..domain.scoring import FULL_POINTS  # Order 163 art. 3 and 17: 12 points
 from . import queries
 from .access import Action, query_action, require
 from .changefeed import record_change
@@ -76,7 +77,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("hotline.services.violation_handling")
 
 SIMPLE_PROCEDURE_LIMIT_FEN = 200_00  # art. 52: a warning or a fine of 200 yuan or less
-POINTS_LIMIT = 12  # Order 163 art. 3 and 17
 DEAL_WITHIN_DAYS = 30  # art. 20: the notice tells the person to be dealt with within 30 days
 NOTICE_WITHIN_DAYS = 5  # art. 20: the notice goes within 5 days of the record's entry
 MAX_DEFERRAL_MONTHS = 3  # art. 53 ¶2
@@ -174,14 +174,14 @@ def check_handle(session: Session, clock: Clock, party: Party, ref: str) -> Hand
         raise Refusal("no_licence_to_handle")
     pending_points = _pending_points(session, party.id, exclude=violation.id)
     points_now = licence.points + pending_points
-    if points_now + violation.points >= POINTS_LIMIT:
+    if points_now + violation.points >= FULL_POINTS:
         # Order 163 art. 17: at 12 points the licence is held and the driver goes to full-score study.
         raise Refusal(
             "points_limit",
             points=licence.points,
             pending_points=pending_points,
             violation_points=violation.points,
-            limit=POINTS_LIMIT,
+            limit=FULL_POINTS,
         )
     return HandlingFacts(violation=view, points_now=points_now, points_after=points_now + violation.points)
 
