@@ -9,6 +9,7 @@ import threading
 import xml.etree.ElementTree as ET
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -62,6 +63,17 @@ def caller_waiting(app, phone: str) -> PhoneCall:
     return call
 
 
+def until(browser, condition):
+    """Wait for what the page's poll brings (every 3 s it redraws the lists): an element redrawn between
+    finding and reading it is simply looked up again."""
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, 30, ignored_exceptions=ignored).until(condition)
+
+
+def click(browser, by: str, selector: str) -> None:
+    until(browser, lambda b: b.find_element(by, selector).click() or True)
+
+
 def rows(browser, table: str) -> list[str]:
     return [row.text for row in browser.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")]
 
@@ -78,38 +90,38 @@ def test_an_agent_takes_a_waiting_caller_sees_their_records_and_calls_another_ba
     browser.find_element(By.ID, "name").send_keys(AGENT[0])
     browser.find_element(By.ID, "password").send_keys(AGENT[2])
     browser.find_element(By.ID, "sign-in").click()
-    assert browser.find_element(By.ID, "queue-count").text == "0"
-    assert not browser.find_element(By.ID, "take-next").is_enabled()
+    until(browser, lambda b: b.find_element(By.ID, "queue-count").text == "0")
+    until(browser, lambda b: not b.find_element(By.ID, "take-next").is_enabled())
 
     caller_waiting(desk, first.phone)
     # The page polls: the caller appears without a reload.
-    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "queue-count").text == "1")
-    (row,) = rows(browser, "queue")
+    until(browser, lambda b: b.find_element(By.ID, "queue-count").text == "1")
+    (row,) = until(browser, lambda b: rows(b, "queue"))
     assert "verified" in row and first.phone[-4:] in row and first.phone[3:] not in row
 
-    browser.find_element(By.ID, "take-next").click()
-    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "taken"))
+    click(browser, By.ID, "take-next")
+    until(browser, lambda b: b.find_elements(By.ID, "taken"))
     (agent_leg,) = loopback.calls(to=AGENT_PHONE)
     assert "/voice/queue/agent" in agent_leg.url
     # The agent answers: Twilio fetches the leg's TwiML, which dials the queue the caller waits in.
     dialled = ET.fromstring(loopback.answer(agent_leg.sid)).find("Dial/Queue")
     assert dialled is not None
-    taken = browser.find_element(By.ID, "taken").text
+    taken = until(browser, lambda b: b.find_element(By.ID, "taken").text)
     assert "Your caller:" in taken and "*" in taken.splitlines()[0]
-    assert browser.find_elements(By.CSS_SELECTOR, "#violations tbody tr")
-    assert browser.find_elements(By.CSS_SELECTOR, "#vehicles tbody tr")
-    assert browser.find_element(By.ID, "queue-count").text == "0"
+    until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#violations tbody tr"))
+    until(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#vehicles tbody tr"))
+    until(browser, lambda b: b.find_element(By.ID, "queue-count").text == "0")
     with rt.transaction(read_only=True) as session:
         (audit,) = session.scalars(select(AuditRecord)).all()
         assert (audit.subject_kind, audit.reason) == ("person", "caller taken from the voice queue")
 
-    browser.find_element(By.ID, "done").click()
+    click(browser, By.ID, "done")
     call = caller_waiting(desk, second.phone)
     assert call.press("1").waiting == "leave"  # 1 while waiting: a callback instead
     call.leave_queue("leave")
-    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "callback-count").text == "1")
-    browser.find_element(By.CSS_SELECTOR, "#callbacks button.call-now").click()
-    WebDriverWait(browser, 30).until(lambda b: "Calling " in b.find_element(By.TAG_NAME, "main").text)
+    until(browser, lambda b: b.find_element(By.ID, "callback-count").text == "1")
+    click(browser, By.CSS_SELECTOR, "#callbacks button.call-now")
+    until(browser, lambda b: "Calling " in b.find_element(By.TAG_NAME, "main").text)
     (callback_call,) = loopback.calls(to=second.phone)
     assert "/voice/callbacks/connect" in callback_call.url
-    assert "calling" in rows(browser, "callbacks")[0]
+    until(browser, lambda b: "calling" in rows(b, "callbacks")[0])

@@ -71,12 +71,15 @@ def test_a_wz_reply_never_cuts_a_place_or_offence_the_rest_goes_to_the_next_page
                                                                                   language):
     someone = f.person(account="internet", language=language)
     f.store(session, someone, *many_violations(someone, 3))
-    first = text(client, settings, someone["phone"], "WZ")
-    second = text(client, settings, someone["phone"], "WZ 2")
-    for reply in (first, second):
+    # Follow the replies' own "for more" as a texter would, page after page (how many items fit a page
+    # depends on the language and on the hints below the list).
+    more = re.compile(r"Reply WZ (\d+) for more" if language == "en" else r"回复WZ (\d+)查看更多")
+    replies = [text(client, settings, someone["phone"], "WZ")]
+    while (page := more.search(replies[-1])) and len(replies) < 4:
+        replies.append(text(client, settings, someone["phone"], f"WZ {page[1]}"))
+    assert len(replies) > 1, replies[0]
+    for reply in replies:
         assert segments(reply) <= 4 and "…" not in reply and ".." not in reply
         assert LONG_OFFENCE[:-1] in reply and LONG_PLACE in reply
-    more = "Reply WZ 2 for more" if language == "en" else "回复WZ 2查看更多"
-    assert more in first
-    numbers = re.findall(r"(?:^|】)(\d+)\.", first + "\n" + second, re.MULTILINE)
-    assert numbers[:3] == ["1", "2", "3"], (first, second)
+    numbers = re.findall(r"(?:^|】)(\d+)\.", "\n".join(replies), re.MULTILINE)
+    assert numbers == ["1", "2", "3"], replies
