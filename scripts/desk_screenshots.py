@@ -13,13 +13,13 @@ from __future__ import annotations
 import sys
 import tempfile
 import threading
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from hotline.clock import CHINA, FixedClock  # noqa: E402
@@ -125,10 +125,10 @@ def main() -> None:
                     )
                     browser.find_element("id", "preview").click()
                 if page == "menu":
-                    for _ in range(100):
-                        if browser.execute_script("return document.body.dataset.diagram") == "drawn":
-                            break
-                        time.sleep(0.1)
+                    # a diagram that never draws stops the script rather than leaving a blank picture
+                    WebDriverWait(browser, 10).until(
+                        lambda b: b.execute_script("return document.body.dataset.diagram") == "drawn"
+                    )
                 height = browser.execute_script("return document.body.scrollHeight")
                 browser.set_window_size(1280, min(max(height + 160, 800), 5000))
                 browser.save_screenshot(str(out / f"desk-{page}.png"))
