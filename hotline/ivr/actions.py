@@ -532,6 +532,24 @@ def _chosen_ref(state: CallState) -> str:
     return state["vars"]["violation"].ref
 
 
+def _violation_facts(rt: Runtime, state: CallState, check: Callable[..., Any], *args: Any) -> Any:
+    """What the caller hears about the chosen violation before confirming by key: read in one read-only
+    transaction; a refusal says why the request cannot be made."""
+    with rt.transaction(read_only=True) as session:
+        return check(session, rt.clock, _verified_party(state), _chosen_ref(state), *args)
+
+
+def _violation_request(rt: Runtime, state: CallState, request: Callable[..., Any], *args: Any) -> Result:
+    """The request on the chosen violation, made by phone in one transaction (the service checks again)."""
+    with rt.transaction() as session:
+        made = request(session, rt.clock, _verified_party(state), _chosen_ref(state), *args, "voice")
+    return "ok", {"violation_request": made}
+
+
+def _deferral_months(state: CallState) -> int:
+    return int(state["vars"]["deferral_length"]["months"])
+
+
 @action("violation_options", "ok", "refused")
 def violation_options(rt: Runtime, params: dict, state: CallState) -> Result:
     """Before the caller picks a violation to act on: the account rule, and the deferral lengths (art. 53)."""
@@ -543,18 +561,13 @@ def violation_options(rt: Runtime, params: dict, state: CallState) -> Result:
 @action("check_handling", "ok", "refused")
 def check_handling(rt: Runtime, params: dict, state: CallState) -> Result:
     """The facts the caller confirms by key before a handling request is made (art. 58, 52)."""
-    with rt.transaction(read_only=True) as session:
-        facts = violation_handling.check_handle(session, rt.clock, _verified_party(state), _chosen_ref(state))
-    return "ok", {"handling": facts}
+    return "ok", {"handling": _violation_facts(rt, state, violation_handling.check_handle)}
 
 
 @action("request_handling", "ok", "refused")
 def request_handling(rt: Runtime, params: dict, state: CallState) -> Result:
     """Reached only from the prompt that read the facts and asked the caller to confirm they drove, by 1."""
-    with rt.transaction() as session:
-        made = violation_handling.request_handling(session, rt.clock, _verified_party(state), _chosen_ref(state),
-                                                   "voice")
-    return "ok", {"violation_request": made}
+    return _violation_request(rt, state, violation_handling.request_handling)
 
 
 # --- changing one's contact number (道路交通安全违法行为处理程序规定 art. 20 ¶2; services/number_change.py) ------
@@ -595,41 +608,27 @@ def confirm_number_change(rt: Runtime, params: dict, state: CallState) -> Result
 
 @action("load_payment", "ok", "refused")
 def load_payment(rt: Runtime, params: dict, state: CallState) -> Result:
-    with rt.transaction(read_only=True) as session:
-        view = violation_handling.payment(session, rt.clock, _verified_party(state), _chosen_ref(state))
-    return "ok", {"payment": view}
+    return "ok", {"payment": _violation_facts(rt, state, violation_handling.payment)}
 
 
 @action("check_deferral", "ok", "refused")
 def check_deferral(rt: Runtime, params: dict, state: CallState) -> Result:
-    months = int(state["vars"]["deferral_length"]["months"])
-    with rt.transaction(read_only=True) as session:
-        facts = violation_handling.check_defer(session, rt.clock, _verified_party(state), _chosen_ref(state), months)
-    return "ok", {"deferral": facts}
+    return "ok", {"deferral": _violation_facts(rt, state, violation_handling.check_defer, _deferral_months(state))}
 
 
 @action("request_deferral", "ok", "refused")
 def request_deferral(rt: Runtime, params: dict, state: CallState) -> Result:
-    months = int(state["vars"]["deferral_length"]["months"])
-    with rt.transaction() as session:
-        made = violation_handling.request_deferral(session, rt.clock, _verified_party(state), _chosen_ref(state),
-                                                   months, "voice")
-    return "ok", {"violation_request": made}
+    return _violation_request(rt, state, violation_handling.request_deferral, _deferral_months(state))
 
 
 @action("check_objection", "ok", "refused")
 def check_objection(rt: Runtime, params: dict, state: CallState) -> Result:
-    with rt.transaction(read_only=True) as session:
-        facts = violation_handling.check_object(session, rt.clock, _verified_party(state), _chosen_ref(state))
-    return "ok", {"objection": facts}
+    return "ok", {"objection": _violation_facts(rt, state, violation_handling.check_object)}
 
 
 @action("request_objection", "ok", "refused")
 def request_objection(rt: Runtime, params: dict, state: CallState) -> Result:
-    with rt.transaction() as session:
-        made = violation_handling.request_objection(session, rt.clock, _verified_party(state), _chosen_ref(state),
-                                                    "voice")
-    return "ok", {"violation_request": made}
+    return _violation_request(rt, state, violation_handling.request_objection)
 
 
 # --- extensions (延期) and announcements (公告) ---------------------------------------------------------
