@@ -188,16 +188,18 @@ def _v06(session: Session, day: date, stage: Stage) -> Iterator[Planned]:
 
 
 def _licence_stage(session: Session, day: date, stage: Stage, column,
-                   where=None, variables: Callable[[object], dict] | None = None) -> Iterator[Planned]:
+                   where=None, variables: Callable[[object], dict] | None = None, *, also=(),
+                   keep: Callable[[object], bool] = lambda row: True) -> Iterator[Planned]:
+    """A licence stage for the licences still held; `also` are columns `keep` or `variables` read."""
     query = (
-        select(Licence.person_id, Licence.status, Licence.classes, column.label("due"))
+        select(Licence.person_id, Licence.status, Licence.classes, *also, column.label("due"))
         .where(_in_window(column, day, stage.offset))
         .where(_not_planned(session, stage.kind, "person", Licence.person_id, column, stage.label))
     )
     if where is not None:
         query = query.where(where)
     for row in session.execute(query):
-        if INACTIVE_LICENCE & set(row.status):
+        if INACTIVE_LICENCE & set(row.status) or not keep(row):
             continue
         values = variables(row) if variables else {"due": row.due.isoformat()}
         yield Planned(stage.kind, "person", row.person_id, occasion(row.due, stage.label), "person", row.person_id,
@@ -213,21 +215,19 @@ def _review_stage(session: Session, day: date, stage: Stage) -> Iterator[Planned
     """D05 and D06, decided by the scoring cycle the review is for, not by the current points (Order 162
     art. 72, unchanged by Order 172; see services/review.py). D06 also goes when the upstream already says
     the review is overdue (status S). Neither goes while the review is deferred (art. 75, status T)."""
-    column = Licence.review_due
-    query = (
-        select(Licence.person_id, Licence.status, Licence.has_ab_class, Licence.first_issued, Licence.points,
-               Licence.carried_points, Licence.previous_cycle_points, Licence.previous_cycle_end,
-               Licence.upstream_updated_at, Licence.modified_at, Licence.review_due, column.label("due"))
-        .where(_in_window(column, day, stage.offset))
-        .where(_not_planned(session, stage.kind, "person", Licence.person_id, column, stage.label))
-    )
-    for row in session.execute(query):
-        if INACTIVE_LICENCE & set(row.status) or review.review_deferred(row.status):
-            continue
-        if not (review.review_required(row) or (stage.kind == "D06" and "S" in row.status)):
-            continue
-        yield Planned(stage.kind, "person", row.person_id, occasion(row.due, stage.label), "person", row.person_id,
-                      {"due": row.due.isoformat()})
+
+    def keep(row) -> bool:
+        if review.review_deferred(row.status):
+            return False
+        return review.review_required(row) or (stage.kind == "D06" and "S" in row.status)
+
+    return _licence_stage(session, day, stage, Licence.review_due, also=_REVIEW_COLUMNS, keep=keep)
+
+
+# What review.review_required reads of a licence (the ended cycle's points and when they were reported).
+_REVIEW_COLUMNS = (Licence.has_ab_class, Licence.first_issued, Licence.points, Licence.carried_points,
+                   Licence.previous_cycle_points, Licence.previous_cycle_end, Licence.upstream_updated_at,
+                   Licence.modified_at, Licence.review_due)
 
 
 def _licence_rules() -> list[Callable[[Session, date], Iterable[Planned]]]:
