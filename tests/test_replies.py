@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from hotline.domain.refusals import RefusalCode
 from hotline.domain.segments import count, is_gsm7
+from hotline.ivr import actions, loader
 from hotline.replies import MAX_SEGMENTS, Replier, clip, sign
 from hotline.services.announcements import AnnouncementView
 from hotline.services.exams import PlanView
 from hotline.services.queries import ViolationView
 from hotline.templates import TEMPLATE_ROOT
+from hotline.templates import render as render_template
 
 SIGNATURE = "【交管12123】"
 NAMES = sorted(p.stem for p in Path(TEMPLATE_ROOT, "zh-CN", "sms").glob("*.j2"))
@@ -35,7 +38,7 @@ REFUSALS = {
     "too_late": {"exam_date": date(2026, 12, 8)}, "not_your_vehicle": {"vehicle_id": 1},
     "no_such_slot": {"slot_id": "S"}, "slot_started": {"slot_id": "S", "starts_at": AT},
     "slot_full": {"slot_id": "S"}, "already_booked": {"booking_id": 1, "slot_id": "S", "starts_at": AT},
-    "no_such_booking": {"booking_id": 1}, "already_cancelled": {"booking_id": 1}, "something_new": {},
+    "no_such_booking": {"booking_id": 1}, "already_cancelled": {"booking_id": 1},
     **{code: {"plate": "闽D12345", "status": status} for code, status in (
         ("vehicle_stolen", "C"), ("vehicle_deregistered", "E"), ("vehicle_scrapped", "P"), ("vehicle_sealed", "K"),
         ("vehicle_transferred_out", "B"))},
@@ -56,6 +59,30 @@ REFUSALS = {
     "already_deferred": {"ref": "R", "deferred_until": date(2027, 3, 1)},
     "bad_months": {"months": 4}, "deferral_too_late": {"ref": "R", "deadline": date(2026, 11, 1)},
     "not_decided": {"ref": "R"}, "already_paid": {"ref": "R"},
+    # identity and the contact number change (services/identity.py, services/number_change.py)
+    "too_many_codes": {"retry_at": AT}, "verification_locked": {"locked_until": AT},
+    "wrong_code": {"attempts_left": 2}, "bad_number": {}, "same_number": {}, "number_unavailable": {},
+    "change_pending": {"new_phone_masked": "139****5678"},
+}
+UNKNOWN_CODE = "something_new"
+
+# Refusals a channel never meets, and why; every other RefusalCode member has its own words in it.
+NOT_TEXTED = {
+    RefusalCode.UNKNOWN_LANGUAGE: "YY/EN set only the languages the handler knows",
+    RefusalCode.BOOKING_OPEN: "allocation is run by the job, not asked for by a citizen",
+    RefusalCode.CALL_FAILED: "the desk's and the voice queue's, not a citizen's",
+    RefusalCode.CALLBACK_OPEN: "callbacks are asked for by voice, which says when the open one is due",
+    RefusalCode.CALLBACK_NOT_WAITING: "the desk's",
+    RefusalCode.NO_SUCH_CALLBACK: "the desk's",
+}
+NOT_SPOKEN = {
+    **NOT_TEXTED,
+    # the voice menu offers only its own lists: the kind, reason and years come from them, and the caller
+    # hears the warning before pressing 1
+    RefusalCode.BAD_KIND: "chosen from a list", RefusalCode.BAD_REASON: "chosen from a list",
+    RefusalCode.BAD_YEARS: "chosen from a list", RefusalCode.NOT_ACKNOWLEDGED: "pressing 1 acknowledges",
+    # announcements by voice are the caller's own region's: no area is typed
+    RefusalCode.BAD_AREA: "no area is typed", RefusalCode.NO_AREA: "the caller's own region",
 }
 
 # The texts that carry no record data: English ones must stay GSM-7 (160 characters a segment).
@@ -71,6 +98,7 @@ STATIC = (
         "which_violation")]
     + [("state", {"case": "which_months", "number": 2})]
     + [("refusal", {"code": code, "facts": facts}) for code, facts in REFUSALS.items()]
+    + [("refusal", {"code": UNKNOWN_CODE, "facts": {}})]
     + [("refusal", {"code": "window_account_only", "facts": {"account": "none"}})]
     + [("extension", {"step": step, "numbers": numbers, "wrong": wrong, "open_kinds": ["renewal"]})
        for step, numbers in (("kind", ()), ("reason", (3,)), ("years", (3, 2))) for wrong in (True, False)]
@@ -98,6 +126,24 @@ def test_static_replies_render_and_fit(language, name, variables):
         assert is_gsm7(text), text  # plain English stays GSM-7: no signature in 【】, no Chinese
     else:
         assert text.startswith(SIGNATURE)
+
+
+def test_every_refusal_code_is_rendered_here_or_said_why_not():
+    assert set(REFUSALS) == set(RefusalCode) - set(NOT_TEXTED)
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_every_refusal_code_a_text_can_meet_has_its_own_words(language):
+    """Not the general words an unknown code gets (sms/refusal.j2's last branch)."""
+    general = render_template(language, "sms/refusal", code=UNKNOWN_CODE, facts={}, agent_number="+8612123")
+    same = [code for code, facts in REFUSALS.items()
+            if render_template(language, "sms/refusal", code=code, facts=facts, agent_number="+8612123") == general]
+    assert same == []
+
+
+def test_every_refusal_code_a_caller_can_meet_has_its_words_in_the_flow():
+    flow = loader.load_flow(loader.FLOW_DIR / "main.yaml", actions.declared())
+    assert set(flow.texts["refusals"]) == set(RefusalCode) - set(NOT_SPOKEN)
 
 
 def test_the_signature_only_where_it_does_not_cost_the_encoding():

@@ -20,6 +20,12 @@ class RefusalCode(StrEnum):
     UNKNOWN_LANGUAGE = "unknown_language"
     VERIFICATION_LOCKED = "verification_locked"
     TOO_MANY_CODES = "too_many_codes"
+    WRONG_CODE = "wrong_code"
+    # changing one's contact number (Order 157 art. 20 ¶2)
+    BAD_NUMBER = "bad_number"
+    SAME_NUMBER = "same_number"
+    NUMBER_UNAVAILABLE = "number_unavailable"
+    CHANGE_PENDING = "change_pending"
     # exams: applications, cancelling, allocation
     NOT_A_LEARNER = "not_a_learner"
     NO_SUCH_PLAN = "no_such_plan"
@@ -55,6 +61,24 @@ class RefusalCode(StrEnum):
     VEHICLE_TRANSFERRED_OUT = "vehicle_transferred_out"
     INSPECTION_EXEMPT = "inspection_exempt"
     INSPECTION_TOO_EARLY = "inspection_too_early"
+    # camera-recorded violations: handling, deferral, objection, paying (Order 157 art. 5, 21, 52, 53, 58;
+    # Order 163 art. 17)
+    NO_SUCH_VIOLATION = "no_such_violation"
+    ANOTHER_DRIVER = "another_driver"
+    NOT_CAMERA = "not_camera"
+    REVOKED = "revoked"
+    ALREADY_HANDLED = "already_handled"
+    GENERAL_PROCEDURE = "general_procedure"
+    NO_LICENCE_TO_HANDLE = "no_licence_to_handle"
+    POINTS_LIMIT = "points_limit"
+    HANDLING_OPEN = "handling_open"
+    OBJECTION_OPEN = "objection_open"
+    DEFERRAL_OPEN = "deferral_open"
+    ALREADY_DEFERRED = "already_deferred"
+    BAD_MONTHS = "bad_months"
+    DEFERRAL_TOO_LATE = "deferral_too_late"
+    NOT_DECIDED = "not_decided"
+    ALREADY_PAID = "already_paid"
     # licence extensions (延期, Order 162 art. 75)
     NO_LICENCE = "no_licence"
     BAD_KIND = "bad_kind"

@@ -290,7 +290,7 @@ def ask_callback(rt: Runtime, *, number: str, party, menu_node: str, language: s
             view = callbacks.request(session, now, rt.calendar, rt.settings.office_hours, number=number,
                                      party=party, menu_node=menu_node, language=language)
         except errors.Refusal as refusal:
-            if refusal.code != "callback_open":
+            if refusal.code != RefusalCode.CALLBACK_OPEN:
                 raise
             return "open", refusal.facts["due_at"]
         text_ids = []
@@ -435,7 +435,7 @@ def load_plans(rt: Runtime, params: dict, state: CallState) -> Result:
     with rt.transaction(read_only=True) as session:
         offer = exams.offer(session, rt.clock, rt.settings, party)
     reasons: list[ExamRefusal] = [{"subject": subject, "code": refusal.code, "facts": dict(refusal.facts)}
-               for subject, refusal in offer.refusals.items() if refusal.code != "already_passed"]
+               for subject, refusal in offer.refusals.items() if refusal.code != RefusalCode.ALREADY_PASSED]
     if not offer.plans:
         return "none", {"exam_refusals": reasons}
     return "some", {"plans": offer.plans, "exam_refusals": reasons}

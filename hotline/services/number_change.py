@@ -44,6 +44,7 @@ from .. import phones
 from ..clock import Clock
 from ..config import Settings
 from ..db import ChangeKind, NumberChange, NumberChangeStatus, Organisation, Person
+from ..domain.refusals import RefusalCode
 from ..masking import mask_phone
 from . import identity
 from .access import Action, require
@@ -78,7 +79,7 @@ class Answered:
 def check_allowed(party: Party) -> None:
     """A registered person's own business (art. 20 ¶2); an organisation changes its details at a window."""
     if party.kind != identity.PERSON:
-        raise NotPermitted("persons_only", action="number_change", account=party.account)
+        raise NotPermitted(RefusalCode.PERSONS_ONLY, action="number_change", account=party.account)
     require(party, Action.OWN_QUERIES)
 
 
@@ -86,7 +87,7 @@ def read_number(text: str) -> str:
     """The new number as E.164, or the Refusal `bad_number`: only a mobile number can take the code."""
     number = phones.read((text or "").strip())
     if number is None or not number.mobile:
-        raise Refusal("bad_number")
+        raise Refusal(RefusalCode.BAD_NUMBER)
     return number.e164
 
 
@@ -98,13 +99,13 @@ def check(session: Session, party: Party, new_phone: str, *, taken: bool = True)
     if record is None:
         raise LookupError(f"person {party.id} is no longer on record")
     if new_phone == record.phone:
-        raise Refusal("same_number")
+        raise Refusal(RefusalCode.SAME_NUMBER)
     pending = _pending(session, party.id)
     if pending is not None:
-        raise Refusal("change_pending", new_phone_masked=mask_phone(pending.new_phone))
+        raise Refusal(RefusalCode.CHANGE_PENDING, new_phone_masked=mask_phone(pending.new_phone))
     if taken and _taken(session, new_phone, party.id):
         # Whose it is is nobody's business here: the number cannot be taken over by this path.
-        raise Refusal("number_unavailable")
+        raise Refusal(RefusalCode.NUMBER_UNAVAILABLE)
 
 
 def start(session: Session, clock: Clock, settings: Settings, party: Party, new_phone: str) -> IssuedCode:
@@ -117,7 +118,7 @@ def start(session: Session, clock: Clock, settings: Settings, party: Party, new_
     check(session, party, new_phone, taken=False)
     issued = identity.issue_code(session, clock, settings, party, sent_to=new_phone)
     if _taken(session, new_phone, party.id):
-        raise Refusal("number_unavailable")
+        raise Refusal(RefusalCode.NUMBER_UNAVAILABLE)
     return issued
 
 
@@ -137,8 +138,8 @@ def confirm(
     result = identity.verify_code(session, clock, settings, party, code, calling_number, sent_to=new_phone)
     if not result.ok:
         if result.locked_until is not None:
-            raise Refusal("verification_locked", locked_until=result.locked_until)
-        raise Refusal("wrong_code", attempts_left=result.attempts_left)
+            raise Refusal(RefusalCode.VERIFICATION_LOCKED, locked_until=result.locked_until)
+        raise Refusal(RefusalCode.WRONG_CODE, attempts_left=result.attempts_left)
     check(session, party, new_phone)  # again: the record may have moved while the code travelled
     record = session.get(Person, party.id)
     now = clock.now()
@@ -157,7 +158,7 @@ def confirm(
     except IntegrityError:  # another channel recorded one at the same moment
         pending = _pending(session, party.id)
         raise Refusal(
-            "change_pending", new_phone_masked=mask_phone(pending.new_phone if pending else new_phone)
+            RefusalCode.CHANGE_PENDING, new_phone_masked=mask_phone(pending.new_phone if pending else new_phone)
         ) from None
     record_change(
         session,

@@ -65,6 +65,7 @@ from ..db import (
     ViolationRequestStatus,
 )
 from ..domain import fines
+from ..domain.refusals import RefusalCode
 from ..domain.scoring import FULL_POINTS  # Order 163 art. 3 and 17: 12 points
 from . import queries
 from .access import Action, query_action, require
@@ -92,6 +93,12 @@ OUTCOMES = {
     ViolationRequestKind.HANDLE: frozenset({ViolationRequestStatus.DECIDED, ViolationRequestStatus.REFUSED}),
     ViolationRequestKind.DEFER: frozenset({ViolationRequestStatus.GRANTED, ViolationRequestStatus.REFUSED}),
     ViolationRequestKind.OBJECT: frozenset({ViolationRequestStatus.UPHELD, ViolationRequestStatus.REJECTED}),
+}
+# The refusal when a request of that kind already waits for the upstream.
+OPEN_REFUSALS = {
+    ViolationRequestKind.HANDLE: RefusalCode.HANDLING_OPEN,
+    ViolationRequestKind.DEFER: RefusalCode.DEFERRAL_OPEN,
+    ViolationRequestKind.OBJECT: RefusalCode.OBJECTION_OPEN,
 }
 
 
@@ -154,7 +161,7 @@ def check_allowed(party: Party, *, paying: bool = False) -> None:
         require(party, query_action(party))
         return
     if party.kind != "person":
-        raise NotPermitted("persons_only", action="violation_handling", account=party.account)
+        raise NotPermitted(RefusalCode.PERSONS_ONLY, action="violation_handling", account=party.account)
     require(party, Action.OWN_QUERIES)
 
 
@@ -164,20 +171,22 @@ def check_allowed(party: Party, *, paying: bool = False) -> None:
 def check_handle(session: Session, clock: Clock, party: Party, ref: str) -> HandlingFacts:
     """The facts of a violation the person may handle now; raises the Refusal that says why not."""
     violation, view = _own_open_violation(session, clock, party, ref)
-    _refuse_open(session, violation, ViolationRequestKind.HANDLE, "handling_open")
-    _refuse_open(session, violation, ViolationRequestKind.OBJECT, "objection_open")
+    _refuse_open(session, violation, ViolationRequestKind.HANDLE)
+    _refuse_open(session, violation, ViolationRequestKind.OBJECT)
     if violation.fine_fen > SIMPLE_PROCEDURE_LIMIT_FEN:
         # art. 52: above 200 yuan the general procedure applies, at a window.
-        raise Refusal("general_procedure", ref=ref, fine_fen=violation.fine_fen, limit_fen=SIMPLE_PROCEDURE_LIMIT_FEN)
+        raise Refusal(
+            RefusalCode.GENERAL_PROCEDURE, ref=ref, fine_fen=violation.fine_fen, limit_fen=SIMPLE_PROCEDURE_LIMIT_FEN
+        )
     licence = session.scalar(select(Licence).where(Licence.person_id == party.id))
     if licence is None:
-        raise Refusal("no_licence_to_handle")
+        raise Refusal(RefusalCode.NO_LICENCE_TO_HANDLE)
     pending_points = _pending_points(session, party.id, exclude=violation.id)
     points_now = licence.points + pending_points
     if points_now + violation.points >= FULL_POINTS:
         # Order 163 art. 17: at 12 points the licence is held and the driver goes to full-score study.
         raise Refusal(
-            "points_limit",
+            RefusalCode.POINTS_LIMIT,
             points=licence.points,
             pending_points=pending_points,
             violation_points=violation.points,
@@ -199,8 +208,8 @@ def request_handling(session: Session, clock: Clock, party: Party, ref: str, cha
 def check_defer(session: Session, clock: Clock, party: Party, ref: str, months: int) -> DeferralFacts:
     violation, view = _own_open_violation(session, clock, party, ref)
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_DEFERRAL_MONTHS:
-        raise Refusal("bad_months", months=months)
-    _refuse_open(session, violation, ViolationRequestKind.DEFER, "deferral_open")
+        raise Refusal(RefusalCode.BAD_MONTHS, months=months)
+    _refuse_open(session, violation, ViolationRequestKind.DEFER)
     granted = session.scalar(
         select(ViolationRequest.deferred_until).where(
             ViolationRequest.violation_id == violation.id,
@@ -210,10 +219,10 @@ def check_defer(session: Session, clock: Clock, party: Party, ref: str, months: 
     )
     if granted is not None or violation.deferred_until is not None:
         # art. 53 ¶2: at most three months in all; a second deferral would run past them.
-        raise Refusal("already_deferred", ref=ref, deferred_until=granted or violation.deferred_until)
+        raise Refusal(RefusalCode.ALREADY_DEFERRED, ref=ref, deferred_until=granted or violation.deferred_until)
     deadline = deal_by(violation.recorded_at)
     if china_today(clock) > deadline:
-        raise Refusal("deferral_too_late", ref=ref, deadline=deadline)
+        raise Refusal(RefusalCode.DEFERRAL_TOO_LATE, ref=ref, deadline=deadline)
     return DeferralFacts(violation=view, months=months, deadline=deadline, until=add_months(deadline, months))
 
 
@@ -235,8 +244,8 @@ def deal_by(recorded_at: datetime) -> date:
 def check_object(session: Session, clock: Clock, party: Party, ref: str) -> ObjectionFacts:
     # art. 5 ¶3: the offender or the owner may object, so another recorded driver does not bar the owner.
     violation, view = _own_open_violation(session, clock, party, ref, driver_only=False)
-    _refuse_open(session, violation, ViolationRequestKind.OBJECT, "objection_open")
-    _refuse_open(session, violation, ViolationRequestKind.HANDLE, "handling_open")
+    _refuse_open(session, violation, ViolationRequestKind.OBJECT)
+    _refuse_open(session, violation, ViolationRequestKind.HANDLE)
     return ObjectionFacts(violation=view, answer_by=china_today(clock) + timedelta(days=OBJECTION_EXAMINED_WITHIN_DAYS))
 
 
@@ -255,11 +264,11 @@ def payment(session: Session, clock: Clock, party: Party, ref: str) -> PaymentVi
     check_allowed(party, paying=True)
     violation, view = _find(session, clock, party, ref)
     if violation.revoked:
-        raise Refusal("revoked", ref=ref)
+        raise Refusal(RefusalCode.REVOKED, ref=ref)
     if not violation.handled:
-        raise Refusal("not_decided", ref=ref)
+        raise Refusal(RefusalCode.NOT_DECIDED, ref=ref)
     if violation.paid:
-        raise Refusal("already_paid", ref=ref)
+        raise Refusal(RefusalCode.ALREADY_PAID, ref=ref)
     return PaymentView(
         violation=view,
         decision_number=violation.decision_number,
@@ -357,7 +366,7 @@ def _find(session: Session, clock: Clock, party: Party, ref: str) -> tuple[Viola
         if view.ref == ref:
             violation = session.scalar(select(Violation).where(Violation.ref == ref))
             return violation, view
-    raise Refusal("no_such_violation", ref=ref)
+    raise Refusal(RefusalCode.NO_SUCH_VIOLATION, ref=ref)
 
 
 def _own_open_violation(
@@ -371,13 +380,13 @@ def _own_open_violation(
     if driver_only and violation.driver_id_number is not None:
         id_number = session.scalar(select(Person.id_number).where(Person.id == party.id))
         if violation.driver_id_number != id_number:
-            raise Refusal("another_driver", ref=ref)
+            raise Refusal(RefusalCode.ANOTHER_DRIVER, ref=ref)
     if not violation.camera:
-        raise Refusal("not_camera", ref=ref)
+        raise Refusal(RefusalCode.NOT_CAMERA, ref=ref)
     if violation.revoked:
-        raise Refusal("revoked", ref=ref)
+        raise Refusal(RefusalCode.REVOKED, ref=ref)
     if violation.handled:
-        raise Refusal("already_handled", ref=ref, decided_at=violation.decided_at)
+        raise Refusal(RefusalCode.ALREADY_HANDLED, ref=ref, decided_at=violation.decided_at)
     return violation, view
 
 
@@ -395,7 +404,7 @@ def _pending_points(session: Session, person_id: int, *, exclude: int) -> int:
     return int(total or 0)
 
 
-def _refuse_open(session: Session, violation: Violation, kind: str, code: str) -> None:
+def _refuse_open(session: Session, violation: Violation, kind: str) -> None:
     open_id = session.scalar(
         select(ViolationRequest.id).where(
             ViolationRequest.violation_id == violation.id,
@@ -404,7 +413,7 @@ def _refuse_open(session: Session, violation: Violation, kind: str, code: str) -
         )
     )
     if open_id is not None:
-        raise Refusal(code, ref=violation.ref, request_id=open_id)
+        raise Refusal(OPEN_REFUSALS[kind], ref=violation.ref, request_id=open_id)
 
 
 def _lock_person(session: Session, party: Party) -> None:
@@ -432,12 +441,7 @@ def _open(
             session.add(request)
             session.flush()
     except IntegrityError:  # the partial unique index: another transaction opened one first
-        _refuse_open(
-            session,
-            violation,
-            kind,
-            {"handle": "handling_open", "defer": "deferral_open", "object": "objection_open"}[kind],
-        )
+        _refuse_open(session, violation, kind)
         raise
     plate, plate_type = session.execute(
         select(Vehicle.plate, Vehicle.plate_type).where(Vehicle.id == violation.vehicle_id)

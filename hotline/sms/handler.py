@@ -444,7 +444,7 @@ class _Dialogue:
             plan = next((p for p in offer.plans if p.plan_id == item["plan_id"]), None)
             if plan is None:
                 raise offer.refusals.get(command.subject) or Refusal(
-                    "booking_closed", plan_id=item["plan_id"], closed_at=None)
+                    RefusalCode.BOOKING_CLOSED, plan_id=item["plan_id"], closed_at=None)
             self.conversation.propose(self.ref, ApplyExam(do="apply", plan_id=plan.plan_id))
             return self.say("confirm", do="apply", plan=plan)
         can_apply = party is not None and access.allowed(party, access.Action.EXAM_APPLICATION)

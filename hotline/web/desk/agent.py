@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ...clock import as_utc
 from ...db.queue import QueueEntry
 from ...domain.reaching_a_person import QueueOutcome
+from ...domain.refusals import RefusalCode
 from ...masking import mask_phone
 from ...services import callbacks, queue
 from ...services import staff as staff_service
@@ -168,8 +169,8 @@ def call_back(callback_id: int):
             party = callbacks.party_of(db, callback_id)
     except Refusal as refusal:
         reasons = {
-            "no_such_callback": "There is no such callback.",
-            "callback_not_waiting": "Someone is already calling back, or the callback is settled.",
+            RefusalCode.NO_SUCH_CALLBACK: "There is no such callback.",
+            RefusalCode.CALLBACK_NOT_WAITING: "Someone is already calling back, or the callback is settled.",
         }
         flash(reasons.get(refusal.code, f"The call could not be placed ({refusal.facts.get('reason', '')})."))
         return redirect(url_for("desk.agent"))
