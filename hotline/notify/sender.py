@@ -33,7 +33,7 @@ from datetime import datetime
 
 import redis
 from rq import Queue
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import metrics
@@ -253,19 +253,15 @@ def _prefetch_subjects(session: Session, notices: Sequence) -> list:
 def _addressees(session: Session, notices: Sequence) -> dict[int, str]:
     """Notice id -> the recipient's masked name, for the notices going to a number that several people on
     record share (a family phone): the text must say whose record it is about. One query for the batch."""
-    from ..db import Organisation, Person
     from ..masking import mask_name
+    from ..services.identity import parties_on_phone
 
     phones = sorted({n.phone for n in notices if n.phone and n.recipient_kind})
     if not phones:
         return {}
     on_phone: dict[str, dict[tuple[str, int], str]] = {}
-    query = union_all(
-        select(literal("person").label("kind"), Person.id, Person.name, Person.phone).where(Person.phone.in_(phones)),
-        select(literal("organisation").label("kind"), Organisation.id, Organisation.name, Organisation.phone)
-        .where(Organisation.phone.in_(phones)),
-    )
-    for row in session.execute(query):
+    shared = parties_on_phone(phones)
+    for row in session.execute(select(shared.c.kind, shared.c.id, shared.c.name, shared.c.phone)):
         on_phone.setdefault(row.phone, {})[(row.kind, row.id)] = row.name
     found: dict[int, str] = {}
     for notice in notices:

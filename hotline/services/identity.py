@@ -147,27 +147,38 @@ WINDOW_ACCOUNT = "window"
 _PERSON_RANK, _ORG_RANK = 0, 1
 
 
+def parties_on_phone(phone):
+    """The parties on a phone: the persons and the organisations on record with the number `phone` (a value or
+    a bound parameter) or any of the numbers in `phone` (a list), as one subquery (UNION ALL) with the
+    columns rank (persons first), kind, id, name, phone, account, language, pin_hash and key (the ID number
+    or the organisation code). Whoever asks who shares a number asks this."""
+
+    def on(column):
+        return column.in_(phone) if isinstance(phone, (list, tuple, set, frozenset)) else column == phone
+
+    persons = select(
+        literal(_PERSON_RANK).label("rank"), literal(PERSON).label("kind"), Person.id, Person.name, Person.phone,
+        Person.account, Person.language, Person.pin_hash, Person.id_number.label("key"),
+    ).where(on(Person.phone))
+    orgs = select(
+        literal(_ORG_RANK).label("rank"), literal(ORGANISATION).label("kind"), Organisation.id, Organisation.name,
+        Organisation.phone, literal(WINDOW_ACCOUNT).label("account"), Organisation.language,
+        Organisation.pin_hash, Organisation.org_code.label("key"),
+    ).where(on(Organisation.phone))
+    return union_all(persons, orgs).subquery("party")
+
+
 @cache
 def _parties_query(*, with_language: bool = False):
-    """The persons and the organisations with the number `:phone` in one query (UNION ALL); built once."""
+    """The parties on the number `:phone` in record order, as `identify` reads them; built once."""
     phone = bindparam("phone", type_=String)
-    persons = select(
-        literal(_PERSON_RANK).label("rank"), Person.id, Person.name, Person.phone, Person.account,
-        Person.language, Person.pin_hash, Person.id_number.label("key"),
-    ).where(Person.phone == phone)
-    orgs = select(
-        literal(_ORG_RANK).label("rank"), Organisation.id, Organisation.name, Organisation.phone,
-        literal(WINDOW_ACCOUNT).label("account"), Organisation.language, Organisation.pin_hash,
-        Organisation.org_code.label("key"),
-    ).where(Organisation.phone == phone)
-    both = union_all(persons, orgs).subquery("party")
+    both = parties_on_phone(phone)
     extra = [_chosen_language(phone).scalar_subquery().label("chosen_language")] if with_language else []
     return select(both, *extra).order_by(both.c.rank, both.c.id)
 
 
 def _row_party(row) -> Party:
-    kind = PERSON if row.rank == _PERSON_RANK else ORGANISATION
-    return _party(kind, row.id, row.name, row.phone, row.account, row.language, row.pin_hash, row.key)
+    return _party(row.kind, row.id, row.name, row.phone, row.account, row.language, row.pin_hash, row.key)
 
 
 def choose_by_last4(parties: list[Party], last4: str) -> Party | None:
@@ -571,10 +582,7 @@ def _make_code(
 def _codes_to_number(session: Session, phone: str, since: datetime) -> list[datetime]:
     """When codes went in the window to this number, oldest first: codes for the parties on record with it
     (their receiving number is their number on record) and codes sent to it to prove a new number."""
-    whose = union_all(
-        select(literal(PERSON).label("kind"), Person.id).where(Person.phone == phone),
-        select(literal(ORGANISATION).label("kind"), Organisation.id).where(Organisation.phone == phone),
-    ).subquery("whose")
+    whose = parties_on_phone(phone)
     return list(
         session.scalars(
             select(VerificationCode.issued_at)
