@@ -77,7 +77,7 @@ application to it is being written. SQLite needs none of this: every write trans
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -191,16 +191,16 @@ def offer(
     plans = open_plans(session, clock, subject, licence_class=learner.licence_class)
     offered: list[PlanView] = []
     refusals: dict[str, Refusal] = {}
+    past = _Past.load(session, learner)  # every subject's at once: checking each plan asks nothing more
     for candidate in [subject] if subject else SUBJECTS:
-        history = _History.load(session, learner, candidate)
         try:
-            _check_eligibility(learner, _Prospect(candidate, today), history, today, settings)
+            _check_eligibility(learner, _Prospect(candidate, today), past, today, settings)
         except Refusal as refusal:
             refusals[candidate] = refusal
             continue
         for plan in (p for p in plans if p.subject == candidate):
             try:
-                _check_eligibility(learner, plan, history, today, settings)  # the plan's date, against the permit
+                _check_eligibility(learner, plan, past, today, settings)  # the plan's date, against the permit
             except Refusal as refusal:
                 refusals.setdefault(candidate, refusal)
                 continue
@@ -270,16 +270,16 @@ def apply(
     if learner.licence_class not in plan.classes:
         raise Refusal(RefusalCode.CLASS_NOT_SERVED, licence_class=learner.licence_class, classes=list(plan.classes))
 
-    history = _History.load(session, learner, plan.subject)
+    past = _Past.load(session, learner)
     today = china_today(clock)
-    _check_eligibility(learner, plan, history, today, settings)
+    _check_eligibility(learner, plan, past, today, settings)
 
     application = ExamApplication(
         person_id=learner.person_id,
         plan_id=plan.id,
         subject=plan.subject,
         status=ApplicationStatus.PENDING,
-        sort_time=_sort_time(learner, plan.subject, history, settings),
+        sort_time=_sort_time(learner, plan.subject, past, settings),
         applied_at=now,
         channel=channel,
     )
@@ -334,25 +334,16 @@ class _History:
     resulted_plan_ids: set[int]
 
     @classmethod
-    def load(cls, session: Session, learner: Learner, subject: str) -> _History:
-        rows = session.execute(
-            select(ExamResult.result, ExamPlan.date, ExamPlan.session, ExamPlan.id)
-            .join(ExamPlan, ExamResult.plan_id == ExamPlan.id)
-            .where(ExamResult.person_id == learner.person_id, ExamPlan.subject == subject)
-        ).all()
-        passed = learner.passed.get(subject) if learner.passed else None
-        passed_on = date.fromisoformat(passed) if passed else None
+    def of(cls, learner: Learner, subject: str, rows: list, applications: list) -> _History:
+        """From the subject's result rows (result, exam date, session, plan id) and its applications."""
         permit = learner.permit_issued
-        results = [(r, d, s) for r, d, s, _ in rows if subject == "KM1" or permit is None or d >= permit]
         # Art. 41: a pass on a permit that ran out is void; only results within the current permit count.
-        for result, day, _session in results:
-            if result == "pass" and (passed_on is None or day < passed_on):
-                passed_on = day
-        apps = session.execute(
-            select(ExamApplication, ExamPlan).join(ExamPlan, ExamApplication.plan_id == ExamPlan.id)
-            .where(ExamApplication.person_id == learner.person_id, ExamApplication.subject == subject)
-        ).all()
-        return cls(passed_on, results, list(apps), {plan_id for *_, plan_id in rows})
+        results = [(r, d, s) for r, d, s, _ in rows if subject not in PERMIT_SUBJECTS or permit is None or d >= permit]
+        # Passed: by the learner record, or else by the first pass result the hotline holds.
+        passed = (learner.passed or {}).get(subject)
+        passed_on = (date.fromisoformat(passed) if passed
+                     else min((d for r, d, _ in results if r == "pass"), default=None))
+        return cls(passed_on, results, applications, {plan_id for *_, plan_id in rows})
 
     def open_application(self, today: date) -> ExamApplication | None:
         for application, plan in self.applications:
@@ -390,9 +381,46 @@ class _History:
                     if a.cancelled_at is not None and a.allocated_at is not None), default=None)
 
 
-def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, today: date,
-                       settings: Settings) -> None:
+@dataclass
+class _Past:
+    """What the hotline knows of one learner's past with every subject, read at once (the results, the
+    applications and the licence held: three queries), so that the rules, checked for one plan or for every
+    open one, ask the database nothing more."""
+
+    learner: Learner
+    results: list  # (subject, result, exam date, session, plan id)
+    applications: list[tuple[ExamApplication, ExamPlan]]
+    holds_car_licence: bool  # a car-class licence already held (art. 109(4)): adding a class
+    histories: dict[str, _History] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, learner: Learner) -> _Past:
+        results = session.execute(
+            select(ExamPlan.subject, ExamResult.result, ExamPlan.date, ExamPlan.session, ExamPlan.id)
+            .join(ExamPlan, ExamResult.plan_id == ExamPlan.id)
+            .where(ExamResult.person_id == learner.person_id)
+        ).all()
+        applications = session.execute(
+            select(ExamApplication, ExamPlan).join(ExamPlan, ExamApplication.plan_id == ExamPlan.id)
+            .where(ExamApplication.person_id == learner.person_id)
+        ).all()
+        classes = session.scalar(select(Licence.classes).where(Licence.person_id == learner.person_id))
+        return cls(learner, list(results), [tuple(row) for row in applications], bool(set(classes or ()) & CAR_CLASSES))
+
+    def history(self, subject: str) -> _History:
+        if subject not in self.histories:
+            self.histories[subject] = _History.of(
+                self.learner, subject, [tuple(row)[1:] for row in self.results if row.subject == subject],
+                [(a, p) for a, p in self.applications if a.subject == subject])
+        return self.histories[subject]
+
+    def passed_on(self, subject: str) -> date | None:
+        return self.history(subject).passed_on
+
+
+def _check_eligibility(learner: Learner, plan: ExamPlan, past: _Past, today: date, settings: Settings) -> None:
     subject = plan.subject
+    history = past.history(subject)
     if history.passed_on is not None:
         raise Refusal(RefusalCode.ALREADY_PASSED, subject=subject, passed_on=history.passed_on)
     existing = history.open_application(today)
@@ -406,11 +434,11 @@ def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, toda
     expires = learner.permit_expires or add_years(learner.permit_issued, 3)
     if today >= expires or plan.date >= expires:
         raise Refusal(RefusalCode.PERMIT_EXPIRED, expires=expires)
-    wait = _wait_days(subject, learner.licence_class, _holds_car_licence(learner))
+    wait = _wait_days(subject, learner.licence_class, past.holds_car_licence)
     earliest = learner.permit_issued + timedelta(days=wait)
     if today < earliest:
         raise Refusal(RefusalCode.TOO_EARLY, earliest=earliest)
-    out_of_turn = _out_of_turn(learner, subject, settings)
+    out_of_turn = _out_of_turn(learner, subject, settings, past)
     if out_of_turn is not None:
         raise out_of_turn
     if subject in LIMITED_SUBJECTS:
@@ -428,20 +456,21 @@ def _check_eligibility(learner: Learner, plan: ExamPlan, history: _History, toda
 def subjects_in_turn(learner: Learner, settings: Settings) -> list[str]:
     """The subjects the learner has still to pass whose turn has come (art. 30 ¶3, art. 39), by the order
     rule alone. Waits, attempts and the permit are left to `apply` (and `offer`), which say why."""
-    return [s for s in SUBJECTS if _passed_on(learner, s) is None and _out_of_turn(learner, s, settings) is None]
+    past = _Past.load(Session.object_session(learner), learner)
+    return [s for s in SUBJECTS if past.passed_on(s) is None and _out_of_turn(learner, s, settings, past) is None]
 
 
-def _out_of_turn(learner: Learner, subject: str, settings: Settings) -> Refusal | None:
+def _out_of_turn(learner: Learner, subject: str, settings: Settings, past: _Past) -> Refusal | None:
     """Why the subject cannot be taken yet, or at all, given the subjects passed."""
     if subject == "KM3" and learner.licence_class in NO_ROAD_TEST:
         return Refusal(RefusalCode.NO_ROAD_TEST, licence_class=learner.licence_class)  # art. 30 ¶3
-    if subject == "KM3" and not settings.exam_parallel_booking and _km2_passed_on(learner) is None:
+    if subject == "KM3" and not settings.exam_parallel_booking and past.passed_on("KM2") is None:
         return Refusal(RefusalCode.KM2_NOT_PASSED)
     if subject == "KM3W":
         # Art. 39: the safe-driving theory follows passing KM2 and the KM3 road test.
-        if _km2_passed_on(learner) is None:
+        if past.passed_on("KM2") is None:
             return Refusal(RefusalCode.KM2_NOT_PASSED)
-        if learner.licence_class not in NO_ROAD_TEST and _passed_on(learner, "KM3") is None:
+        if learner.licence_class not in NO_ROAD_TEST and past.passed_on("KM3") is None:
             return Refusal(RefusalCode.KM3_NOT_PASSED)
     return None
 
@@ -454,21 +483,15 @@ def _wait_days(subject: str, licence_class: str, holds_car_licence: bool) -> int
     return KM3_WAIT.get(licence_class, KM3_WAIT_DEFAULT)
 
 
-def _holds_car_licence(learner: Learner) -> bool:
-    """Whether the learner already holds a car-class licence (art. 109(4)) and so adds a class."""
-    session = Session.object_session(learner)
-    classes = session.scalar(select(Licence.classes).where(Licence.person_id == learner.person_id))
-    return bool(set(classes or ()) & CAR_CLASSES)
-
-
-def _sort_time(learner: Learner, subject: str, history: _History, settings: Settings) -> datetime:
+def _sort_time(learner: Learner, subject: str, past: _Past, settings: Settings) -> datetime:
+    history = past.history(subject)
     previous = history.previous_exam()
     if previous is not None:
         base = previous
     elif subject == "KM1":
         base = learner.applied_at
     elif subject in ("KM3", "KM3W") and not settings.exam_parallel_booking:
-        base = _midnight(_km2_passed_on(learner) or learner.permit_issued)
+        base = _midnight(past.passed_on("KM2") or learner.permit_issued)
     else:
         base = _midnight(learner.permit_issued)
     cancelled = history.last_cancellation()
@@ -477,25 +500,6 @@ def _sort_time(learner: Learner, subject: str, history: _History, settings: Sett
     if previous is None:
         return cancelled
     return max(previous, cancelled)
-
-
-def _km2_passed_on(learner: Learner) -> date | None:
-    return _passed_on(learner, "KM2")
-
-
-def _passed_on(learner: Learner, subject: str) -> date | None:
-    """The subject passed, from the learner record or from a pass result the hotline holds."""
-    passed = (learner.passed or {}).get(subject)
-    if passed:
-        return date.fromisoformat(passed)
-    session = Session.object_session(learner)
-    query = (
-        select(func.min(ExamPlan.date)).join(ExamResult, ExamResult.plan_id == ExamPlan.id)
-        .where(ExamResult.person_id == learner.person_id, ExamPlan.subject == subject, ExamResult.result == "pass")
-    )
-    if subject in PERMIT_SUBJECTS and learner.permit_issued is not None:
-        query = query.where(ExamPlan.date >= learner.permit_issued)  # art. 41: earlier passes are void
-    return session.scalar(query)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
