@@ -2,13 +2,13 @@
 
 from .announcements import Announcement, AnnouncementSubscription
 from .base import Base, UTCDateTime
-from .bookings import ApplicationStatus, BookingStatus, ExamApplication, InspectionBooking
+from .bookings import ExamApplication, InspectionBooking
 from .callbacks import CallbackRequest
 from .changes import ChangeKind, OutboundChange
 from .identity import PhonePreference, VerificationAttempt, VerificationCode
-from .licence_extensions import ExtensionApplication, ExtensionStatus
+from .licence_extensions import ExtensionApplication
 from .notices import Notice, NoticeAttempt, NoticeState
-from .number_change import NumberChange, NumberChangeStatus
+from .number_change import NumberChange
 from .queue import QueueEntry
 from .records import (
     ExamPlan,
@@ -24,17 +24,14 @@ from .records import (
 )
 from .session import database_unavailable, make_engine, make_sessionmaker, reading, transaction
 from .staff import AuditRecord, Staff, StaffRole
-from .violation_handling import ViolationRequest, ViolationRequestKind, ViolationRequestStatus
+from .violation_handling import ViolationRequest
 
 __all__ = [
     "Announcement",
     "AuditRecord",
     "AnnouncementSubscription",
     "ExtensionApplication",
-    "ExtensionStatus",
-    "ApplicationStatus",
     "Base",
-    "BookingStatus",
     "CallbackRequest",
     "ChangeKind",
     "database_unavailable",
@@ -50,7 +47,6 @@ __all__ = [
     "NoticeAttempt",
     "NoticeState",
     "NumberChange",
-    "NumberChangeStatus",
     "Organisation",
     "OutboundChange",
     "Person",
@@ -64,8 +60,6 @@ __all__ = [
     "VerificationCode",
     "Violation",
     "ViolationRequest",
-    "ViolationRequestKind",
-    "ViolationRequestStatus",
     "make_engine",
     "make_sessionmaker",
     "reading",

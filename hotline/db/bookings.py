@@ -7,18 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.request_states import ApplicationStatus, BookingStatus
 from .base import Base
 from .records import ExamPlan, InspectionSlot, Person, Vehicle
-
-
-class ApplicationStatus:
-    """An exam application's states; allocation moves pending to success or unsuccessful once."""
-
-    PENDING = "pending"  # applied, booking still open
-    SUCCESS = "success"  # allocated a seat
-    UNSUCCESSFUL = "unsuccessful"  # not allocated (capacity)
-    CANCELLED = "cancelled"  # cancelled by the applicant before the booking closed
-    OPEN = (PENDING, SUCCESS)
 
 
 class ExamApplication(Base):
@@ -41,11 +32,6 @@ class ExamApplication(Base):
 
     person: Mapped[Person] = relationship()
     plan: Mapped[ExamPlan] = relationship()
-
-
-class BookingStatus:
-    BOOKED = "booked"
-    CANCELLED = "cancelled"
 
 
 class InspectionBooking(Base):

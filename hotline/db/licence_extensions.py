@@ -13,13 +13,10 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.request_states import ExtensionStatus
 from .base import Base
 
-
-class ExtensionStatus:
-    PENDING = "pending"
-    GRANTED = "granted"
-    CANCELLED = "cancelled"
+_PENDING = text(f"status = '{ExtensionStatus.PENDING}'")
 
 
 class ExtensionApplication(Base):
@@ -27,7 +24,7 @@ class ExtensionApplication(Base):
     __table_args__ = (
         Index(
             "uq_extension_application_open", "person_id", "kind", unique=True,
-            sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"),
+            sqlite_where=_PENDING, postgresql_where=_PENDING,
         ),
     )
 

@@ -11,14 +11,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.request_states import NumberChangeStatus
 from .base import Base
 
-
-class NumberChangeStatus:
-    PENDING = "pending"
-    CONFIRMED = "confirmed"  # the upstream's person record now carries the new number
-    REFUSED = "refused"  # the upstream said no
-    CANCELLED = "cancelled"  # the number on record changed to another one meanwhile (e.g. at a window)
+_PENDING = text(f"status = '{NumberChangeStatus.PENDING}'")
 
 
 class NumberChange(Base):
@@ -28,8 +24,8 @@ class NumberChange(Base):
             "uq_number_change_open",
             "person_id",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
         ),
     )
 

@@ -13,22 +13,10 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.request_states import ViolationRequestStatus
 from .base import Base
 
-
-class ViolationRequestKind:
-    HANDLE = "handle"  # 自助处理 (art. 58), simple procedure (art. 52)
-    DEFER = "defer"  # 延期处理 (art. 53 ¶2)
-    OBJECT = "object"  # 异议 (art. 5 ¶3)
-
-
-class ViolationRequestStatus:
-    PENDING = "pending"
-    DECIDED = "decided"  # handle: the decision was served
-    REFUSED = "refused"  # handle or defer: the upstream said no
-    GRANTED = "granted"  # defer
-    UPHELD = "upheld"  # object: the record is removed
-    REJECTED = "rejected"  # object: the record stands
+_PENDING = text(f"status = '{ViolationRequestStatus.PENDING}'")
 
 
 class ViolationRequest(Base):
@@ -39,8 +27,8 @@ class ViolationRequest(Base):
             "violation_id",
             "kind",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
         ),
     )
 

@@ -17,6 +17,7 @@ from ..calendar import official
 from ..clock import CHINA, add_years
 from ..domain import fines
 from ..domain.licences import AB_CLASSES, SUBJECTS, VIOLATION_POINTS
+from ..domain.request_states import REQUEST_OUTCOMES, ViolationRequestStatus
 from ..validation import InvalidValue
 
 
@@ -157,7 +158,7 @@ VEHICLE: Fields = {
 }
 # The answers to a request made on the hotline (docs/records.md, "Answers to the hotline's requests"):
 # decided / refused for handling, granted / refused for a deferral, upheld / rejected for an objection.
-REQUEST_OUTCOMES = ("decided", "refused", "granted", "upheld", "rejected")
+REQUEST_ANSWERS = frozenset().union(*REQUEST_OUTCOMES.values())
 VIOLATION: Fields = {
     "ref": (True, _text(40)),
     "plate": (True, v.plate),
@@ -178,7 +179,7 @@ VIOLATION: Fields = {
     "decision_number": (False, v.decision_number),
     "payment_reference": (False, v.payment_reference),
     "request_id": (False, _int(1, 2**31 - 1)),
-    "request_outcome": (False, _choice(*REQUEST_OUTCOMES)),
+    "request_outcome": (False, _choice(*REQUEST_ANSWERS)),
     "deferred_until": (False, _DATE),
 }
 LEARNER: Fields = {
@@ -418,9 +419,9 @@ def _violation(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
         raise InvalidValue("request_outcome", "is required with request_id")
     if f["request_outcome"] is not None and f["request_id"] is None:
         raise InvalidValue("request_id", "is required with request_outcome")
-    if f["request_outcome"] == "decided" and not f["handled"]:
+    if f["request_outcome"] == ViolationRequestStatus.DECIDED and not f["handled"]:
         raise InvalidValue("request_outcome", "is decided while handled is false")
-    if (f["request_outcome"] == "granted") != (f["deferred_until"] is not None):
+    if (f["request_outcome"] == ViolationRequestStatus.GRANTED) != (f["deferred_until"] is not None):
         if f["deferred_until"] is None:
             raise InvalidValue("deferred_until", "is required when request_outcome is granted")
         raise InvalidValue("deferred_until", "given while request_outcome is not granted")

@@ -20,6 +20,7 @@ from typing import Any
 from .. import metrics
 from ..clock import CHINA, at_china, china_now
 from ..domain.refusals import RefusalCode
+from ..domain.request_states import ApplicationStatus
 from ..masking import mask_phone
 from ..notify import outbox, sender
 from ..notify.outbox import send_text
@@ -454,7 +455,8 @@ def apply_exam(rt: Runtime, params: dict, state: CallState) -> Result:
 def load_cancellable(rt: Runtime, params: dict, state: CallState) -> Result:
     party = _verified_party(state)
     with rt.transaction(read_only=True) as session:
-        found = [a for a in exams.applications(session, rt.clock, party, rt.calendar) if a.status == "pending"]
+        found = [a for a in exams.applications(session, rt.clock, party, rt.calendar)
+                 if a.status == ApplicationStatus.PENDING]
     if not found:
         return "none", {}
     return "some", {"cancellable": found}

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..db import NumberChangeStatus
+from ..domain.request_states import NumberChangeStatus
 from ..masking import mask_phone
 from .planner import Planned, plan_many
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import Person, Vehicle, ViolationRequestKind, ViolationRequestStatus
+from ..db import Person, Vehicle
+from ..domain.request_states import ViolationRequestKind, ViolationRequestStatus
 from .planner import Planned, plan_many
 
 _ANSWER_KINDS = {ViolationRequestKind.DEFER: "W07", ViolationRequestKind.OBJECT: "W08"}

@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
-from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, Person
+from ..db import ChangeKind, ExamApplication, ExamPlan, Person
 from ..domain.refusals import RefusalCode
+from ..domain.request_states import ApplicationStatus
 from .changefeed import record_change
 from .errors import Refusal
 

@@ -87,9 +87,10 @@ from sqlalchemy.orm import Session
 from ..calendar import WorkCalendar
 from ..clock import CHINA, Clock, add_years, china_today
 from ..config import Settings
-from ..db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Licence, Person
+from ..db import ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Licence, Person
 from ..domain.licences import AB_CLASSES, SUBJECTS
 from ..domain.refusals import RefusalCode
+from ..domain.request_states import ApplicationStatus
 from .access import Action, require
 from .allocation import AllocationResult, allocate, plans_due_for_allocation
 from .changefeed import record_change

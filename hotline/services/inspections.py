@@ -47,8 +47,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..clock import Clock, china_today
-from ..db import BookingStatus, ChangeKind, InspectionBooking, InspectionSlot, Vehicle
+from ..db import ChangeKind, InspectionBooking, InspectionSlot, Vehicle
 from ..domain.refusals import RefusalCode
+from ..domain.request_states import BookingStatus
 from . import queries
 from .access import Action, require
 from .changefeed import record_change

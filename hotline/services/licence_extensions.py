@@ -36,8 +36,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
-from ..db import ChangeKind, ExtensionApplication, ExtensionStatus, Licence, Person
+from ..db import ChangeKind, ExtensionApplication, Licence, Person
 from ..domain.refusals import RefusalCode
+from ..domain.request_states import ExtensionStatus
 from .changefeed import record_change
 from .errors import NotPermitted, Refusal
 

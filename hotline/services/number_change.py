@@ -43,8 +43,9 @@ from sqlalchemy.orm import Session
 from .. import phones
 from ..clock import Clock
 from ..config import Settings
-from ..db import ChangeKind, NumberChange, NumberChangeStatus, Organisation, Person
+from ..db import ChangeKind, NumberChange, Organisation, Person
 from ..domain.refusals import RefusalCode
+from ..domain.request_states import NumberChangeStatus
 from ..masking import mask_phone
 from . import identity
 from .access import Action, require

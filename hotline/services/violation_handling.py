@@ -54,18 +54,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..clock import Clock, add_months, china_today
-from ..db import (
-    ChangeKind,
-    Licence,
-    Person,
-    Vehicle,
-    Violation,
-    ViolationRequest,
-    ViolationRequestKind,
-    ViolationRequestStatus,
-)
+from ..db import ChangeKind, Licence, Person, Vehicle, Violation, ViolationRequest
 from ..domain import fines
 from ..domain.refusals import RefusalCode
+from ..domain.request_states import REQUEST_OUTCOMES, ViolationRequestKind, ViolationRequestStatus
 from ..domain.scoring import FULL_POINTS  # Order 163 art. 3 and 17: 12 points
 from . import queries
 from .access import Action, query_action, require
@@ -87,12 +79,6 @@ CHANGE_KINDS = {
     ViolationRequestKind.HANDLE: ChangeKind.VIOLATION_HANDLING,
     ViolationRequestKind.DEFER: ChangeKind.VIOLATION_DEFERRAL,
     ViolationRequestKind.OBJECT: ChangeKind.VIOLATION_OBJECTION,
-}
-# The outcomes the upstream may give each kind of request (docs/records.md).
-OUTCOMES = {
-    ViolationRequestKind.HANDLE: frozenset({ViolationRequestStatus.DECIDED, ViolationRequestStatus.REFUSED}),
-    ViolationRequestKind.DEFER: frozenset({ViolationRequestStatus.GRANTED, ViolationRequestStatus.REFUSED}),
-    ViolationRequestKind.OBJECT: frozenset({ViolationRequestStatus.UPHELD, ViolationRequestStatus.REJECTED}),
 }
 # The refusal when a request of that kind already waits for the upstream.
 OPEN_REFUSALS = {
@@ -339,7 +325,7 @@ def settle_from_changes(session: Session, changes: Iterable, *, now: datetime) -
     for request in rows:
         if request.id in named:
             violation_id, outcome, until = named[request.id]
-            if violation_id != request.violation_id or outcome not in OUTCOMES[request.kind]:
+            if violation_id != request.violation_id or outcome not in REQUEST_OUTCOMES[request.kind]:
                 log.warning(
                     "an answer that does not fit its request was ignored",
                     extra={"request_id": request.id, "outcome": outcome},

@@ -33,6 +33,7 @@ from .. import metrics
 from ..clock import china_today
 from ..db import database_unavailable
 from ..domain.refusals import RefusalCode
+from ..domain.request_states import OPEN_APPLICATION_STATUSES
 from ..formatting import dialled
 from ..masking import mask_phone
 from ..notify import outbox, sender
@@ -645,7 +646,7 @@ class _Dialogue:
         items: list[tuple[dict[str, Any], Any]] = []
         if access.allowed(self.party, access.Action.EXAM_APPLICATION):
             for application in exams.applications(self.session, self.rt.clock, self.party, self.rt.calendar):
-                if application.status in ("pending", "success"):
+                if application.status in OPEN_APPLICATION_STATUSES:
                     items.append(({"kind": "exam", "id": application.id}, application))
         for booking in inspections.bookings(self.session, self.rt.clock, self.party):
             items.append(({"kind": "booking", "id": booking.id}, booking))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hotline.db import ApplicationStatus, ChangeKind, ExamApplication, InspectionBooking, OutboundChange
+from hotline.db import ChangeKind, ExamApplication, InspectionBooking, OutboundChange
+from hotline.domain.request_states import ApplicationStatus
 from tests.factories import exam_plan, inspection_slot, learner, organisation, person, store, vehicle
 from tests.sms.helpers import read, text
 

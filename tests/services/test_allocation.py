@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from hotline.clock import at_china
-from hotline.db import ApplicationStatus, ChangeKind, ExamApplication, ExamPlan, Notice, OutboundChange
+from hotline.db import ChangeKind, ExamApplication, ExamPlan, Notice, OutboundChange
+from hotline.domain.request_states import ApplicationStatus
 from hotline.notify.catalogue import KINDS
 from hotline.services import exams
 from hotline.services.errors import Refusal
