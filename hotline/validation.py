@@ -244,11 +244,6 @@ def vin_check_digit(text: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
-def vin_check_digit_holds(text: str) -> bool:
-    """Whether position 9 of the VIN `text` is its GB 16735 / ISO 3779 check digit."""
-    return text[8] == vin_check_digit(text)
-
-
 def vin(value: Any, field: str = "vin") -> str:
     """A 17-character VIN without I, O or Q. The position-9 check digit is not enforced: upstream holds
     older vehicles whose VINs have none."""

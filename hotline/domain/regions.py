@@ -101,8 +101,3 @@ def region_name(area: str | None, language: str = "zh-CN") -> str:
         city_name = _pick(city, language)
         return f"{district}, {city_name}" if language == "en" else f"{city_name}{district}"
     return f"area {area}" if language == "en" else f"地区{area}"
-
-
-def is_named(area: str | None) -> bool:
-    """Whether `region_name` gives a name rather than the bare code."""
-    return bool(area) and (area == "all" or area in PROVINCES or area in CITIES or area in DISTRICTS)
