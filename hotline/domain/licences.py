@@ -11,9 +11,17 @@ LICENCE_CLASSES = ("A1", "A2", "A3", "B1", "B2", "C1", "C2", "C3", "C4", "C5", "
 AB_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
 
 SUBJECTS = ("KM1", "KM2", "KM3", "KM3W")
+# The subjects taken on the learning permit (art. 41: a pass on a permit that ran out is void).
+PERMIT_SUBJECTS = ("KM2", "KM3", "KM3W")
 # Points one violation scores (道路交通安全违法行为记分管理办法 art. 8-12).
 VIOLATION_POINTS = (0, 1, 3, 6, 9, 12)
 
 # Licence status letters (GA code table, DATASET.md) that end the holder's business with renewals and
 # reviews: revoked (E 吊销), withdrawn (F 撤销), cancelled (G 注销, R 注销可恢复).
 INACTIVE_LICENCE = frozenset("EFGR")
+
+
+def permit_subjects_passed(passed: dict | None) -> bool:
+    """Whether a learner record (`Learner.passed`) has every permit subject passed: the licence is on its
+    way, and the permit no longer matters."""
+    return set(PERMIT_SUBJECTS) <= set(passed or {})

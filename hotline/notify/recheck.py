@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import Announcement, AnnouncementSubscription, Learner, Licence, Notice, Vehicle, Violation
+from ..domain.licences import permit_subjects_passed
 from ..domain.scoring import FULL_POINTS, NEAR_FULL_POINTS
 from ..domain.vehicles import GONE_VEHICLE
 from ..services import review
@@ -176,7 +177,7 @@ def _permit(session: Session, notice: Notice, today: date) -> str | None:
     learner = session.scalar(select(Learner).where(Learner.person_id == notice.subject_id))
     if learner is None:
         return GONE
-    if {"KM2", "KM3", "KM3W"} <= set(learner.passed or {}):
+    if permit_subjects_passed(learner.passed):
         return "no longer due: exams passed"
     if learner.permit_expires != occasion_date(notice.occasion):
         return "no longer due: permit renewed"

@@ -28,7 +28,7 @@ from ..calendar import official
 from ..clock import CHINA
 from ..db import Learner, Licence, Notice, Person, Vehicle, Violation
 from ..domain import fines
-from ..domain.licences import AB_CLASSES, INACTIVE_LICENCE, LICENCE_CLASSES
+from ..domain.licences import AB_CLASSES, INACTIVE_LICENCE, LICENCE_CLASSES, permit_subjects_passed
 from ..domain.vehicles import GONE_VEHICLE
 from ..services import review
 from ..services.inspection_rules import inspection_exempt  # V01 or V02 (Order 164 art. 55)
@@ -367,7 +367,7 @@ def _permit_expiring(session: Session, day: date) -> Iterator[Planned]:
         .where(_not_planned(session, "D21", "person", Learner.person_id, column, "-90"))
     )
     for row in session.execute(query):
-        if {"KM2", "KM3", "KM3W"} <= set(row.passed or {}):
+        if permit_subjects_passed(row.passed):
             continue  # every subject passed: the licence is on its way, the permit no longer matters
         yield Planned("D21", "person", row.person_id, occasion(row.due, "-90"), "person", row.person_id,
                       {"due": row.due.isoformat()})

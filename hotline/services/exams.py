@@ -88,7 +88,7 @@ from ..calendar import WorkCalendar
 from ..clock import CHINA, Clock, add_years, china_today
 from ..config import Settings
 from ..db import ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Licence, Person
-from ..domain.licences import AB_CLASSES, SUBJECTS
+from ..domain.licences import AB_CLASSES, PERMIT_SUBJECTS, SUBJECTS
 from ..domain.refusals import RefusalCode
 from ..domain.request_states import ApplicationStatus
 from .access import Action, require
@@ -115,7 +115,6 @@ __all__ = [
     "window_deadline",
 ]
 
-PERMIT_SUBJECTS = ("KM2", "KM3", "KM3W")
 LIMITED_SUBJECTS = ("KM2", "KM3")  # road driving; KM3W is not counted
 ATTEMPT_LIMIT = 5
 RETAKE_WAIT_DAYS = 10
