@@ -32,10 +32,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import Settings
+from ..domain import licence_review
 from ..notify import change_planner, violation_answers
 from ..notify import number_change as number_change_notices
 from ..security import check_pin, hash_pin
-from ..services import licence_extensions, number_change, review, violation_handling
+from ..services import licence_extensions, number_change, violation_handling
 from . import tables
 from .changes import ImportResult, RecordChange, RecordError
 from .jsonl import Malformed
@@ -336,7 +337,7 @@ class _Importer:
             if kind == "licence":
                 # Art. 72 review is decided by the ended cycle: keep the points it closed with.
                 reported = china_date(parsed.updated_at or self.now)
-                row["previous_cycle_points"], row["previous_cycle_end"] = review.carry_over(
+                row["previous_cycle_points"], row["previous_cycle_end"] = licence_review.carry_over(
                     row["first_issued"], reported, row["previous_cycle_points"], old)
             if old is None:
                 for column, default in spec.owned.items():

@@ -366,7 +366,7 @@ def _licence(f: dict[str, Any], updated_at: datetime | None) -> Parsed:
         "valid_until": f["valid_until"],
         "points": f["points"],
         "carried_points": f["carried_points"] or 0,
-        # With its cycle's last day, settled by the ingest against the stored copy (services/review.py).
+        # With its cycle's last day, settled by the ingest against the stored copy (domain/licence_review.py).
         "previous_cycle_points": f["previous_cycle_points"],
         "probation_until": f["probation_until"],
         "probation_classes": probation_classes,

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from ..calendar import official
 from ..clock import CHINA
 from ..db import ExamPlan, ExamResult, Learner, Organisation, Person, Vehicle, Violation
-from ..domain import fines
+from ..domain import fines, licence_review
 from ..domain.scoring import FULL_POINTS, NEAR_FULL_POINTS, scoring_cycle
-from ..services import exams, review
+from ..services import exams
 from . import broadcast
 from .catalogue import KINDS
 from .planner import Planned, plan_many
@@ -133,7 +133,7 @@ class _ChangePlanner:
         if self.gained(change, "R"):
             yield notice("D04", f"status:R:{gained_on}", restore_until=_add_years(gained_on, 2).isoformat(),
                          reason=_restoration_reason(new, gained_on))
-        if self.gained(change, "S") and not review.review_deferred(new["status"]):  # art. 75: deferred
+        if self.gained(change, "S") and not licence_review.review_deferred(new["status"]):  # art. 75: deferred
             review_due = new.get("review_due")
             occasion = f"due:{review_due.isoformat()}:overdue" if review_due else f"status:S:{gained_on}"
             yield notice("D06", occasion, due=review_due.isoformat() if review_due else None)

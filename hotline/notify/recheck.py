@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from ..clock import CHINA
 from ..db import Announcement, AnnouncementSubscription, Learner, Licence, Notice, Vehicle, Violation
+from ..domain import licence_review
 from ..domain.licences import permit_subjects_passed
 from ..domain.scoring import FULL_POINTS, NEAR_FULL_POINTS
 from ..domain.vehicles import GONE_VEHICLE
-from ..services import review
 
 MANY_UNHANDLED = 5
 GONE = "no longer due: record removed"
@@ -109,7 +109,7 @@ def _licence_date(
         licence = _licence(session, notice)
         if licence is None:
             return GONE
-        if deferrable and review.review_deferred(licence.status):
+        if deferrable and licence_review.review_deferred(licence.status):
             return REVIEW_DEFERRED
         if notice.occasion.startswith("due:") and getattr(licence, field) != occasion_date(notice.occasion):
             return reason
@@ -123,7 +123,7 @@ def _licence_status(reason: str, *, deferrable: bool = False) -> Callable[[Sessi
         licence = _licence(session, notice)
         if licence is None:
             return GONE
-        if deferrable and review.review_deferred(licence.status):
+        if deferrable and licence_review.review_deferred(licence.status):
             return REVIEW_DEFERRED
         letter = occasion_letter(notice.occasion)
         if letter and letter not in licence.status:

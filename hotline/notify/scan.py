@@ -27,11 +27,10 @@ from sqlalchemy.orm import Session
 from ..calendar import official
 from ..clock import CHINA
 from ..db import Learner, Licence, Notice, Person, Vehicle, Violation
-from ..domain import fines
+from ..domain import fines, licence_review
+from ..domain.inspection_rules import inspection_exempt  # V01 or V02 (Order 164 art. 55)
 from ..domain.licences import AB_CLASSES, INACTIVE_LICENCE, LICENCE_CLASSES, permit_subjects_passed
 from ..domain.vehicles import GONE_VEHICLE
-from ..services import review
-from ..services.inspection_rules import inspection_exempt  # V01 or V02 (Order 164 art. 55)
 from . import store
 from .planner import Planned, plan_counted
 
@@ -213,18 +212,18 @@ def _extension_words(row) -> dict:
 
 def _review_stage(session: Session, day: date, stage: Stage) -> Iterator[Planned]:
     """D05 and D06, decided by the scoring cycle the review is for, not by the current points (Order 162
-    art. 72, unchanged by Order 172; see services/review.py). D06 also goes when the upstream already says
+    art. 72, unchanged by Order 172; see domain/licence_review.py). D06 also goes when the upstream already says
     the review is overdue (status S). Neither goes while the review is deferred (art. 75, status T)."""
 
     def keep(row) -> bool:
-        if review.review_deferred(row.status):
+        if licence_review.review_deferred(row.status):
             return False
-        return review.review_required(row) or (stage.kind == "D06" and "S" in row.status)
+        return licence_review.review_required(row) or (stage.kind == "D06" and "S" in row.status)
 
     return _licence_stage(session, day, stage, Licence.review_due, also=_REVIEW_COLUMNS, keep=keep)
 
 
-# What review.review_required reads of a licence (the ended cycle's points and when they were reported).
+# What licence_review.review_required reads of a licence (the ended cycle's points and when they were reported).
 _REVIEW_COLUMNS = (Licence.has_ab_class, Licence.first_issued, Licence.points, Licence.carried_points,
                    Licence.previous_cycle_points, Licence.previous_cycle_end, Licence.upstream_updated_at,
                    Licence.modified_at, Licence.review_due)
@@ -261,7 +260,7 @@ def _cycle_ends(session: Session, day: date) -> Iterator[Planned]:
     Holders of neither points nor A/B classes (most drivers) get neither notice and are never read.
     The points on record belong to the ended cycle when the record was reported during it; a record
     reported after the cycle ended already counts the new cycle, and then the points the ended one closed
-    with (previous_cycle_points) or its carried points tell (services/review.py).
+    with (previous_cycle_points) or its carried points tell (domain/licence_review.py).
     """
     candidates = []
     for back in range(CATCH_UP_DAYS, -1, -1):
@@ -284,11 +283,11 @@ def _cycle_ends(session: Session, day: date) -> Iterator[Planned]:
         for row in session.execute(query):
             if INACTIVE_LICENCE & set(row.status):
                 continue
-            if review.reported_on(row.upstream_updated_at, row.modified_at) <= cycle_end:
+            if licence_review.reported_on(row.upstream_updated_at, row.modified_at) <= cycle_end:
                 points, carried = row.points, None  # carried points worked out below from unpaid fines
             else:
                 # The record already speaks of the new cycle: the points the ended one closed with, if known.
-                points, carried = review.ended_cycle_points(row, cycle_end), row.carried_points
+                points, carried = licence_review.ended_cycle_points(row, cycle_end), row.carried_points
                 if points is None:
                     continue
             if points > 0:

@@ -12,7 +12,7 @@ Rules:
   (FOR UPDATE) first, so two bookings for one vehicle are checked one after the other;
 - the vehicle must belong to the caller: a person's own vehicle, or an organisation's vehicle for the
   organisation (organisations are window-registered);
-- only a vehicle the station can inspect now is booked (services/inspection_rules.py, Order 164): not one
+- only a vehicle the station can inspect now is booked (domain/inspection_rules.py, Order 164): not one
   stolen (art. 76), deregistered, scrapped, sealed up or transferred out; not an inspection-exempt car,
   which applies for the label instead (art. 55); and not before the three months ahead of its
   inspection date (art. 54);
@@ -48,13 +48,13 @@ from sqlalchemy.orm import Session
 
 from ..clock import Clock, china_today
 from ..db import ChangeKind, InspectionBooking, InspectionSlot, Vehicle
+from ..domain.inspection_rules import why_not_bookable
 from ..domain.refusals import RefusalCode
 from ..domain.request_states import BookingStatus
 from . import queries
 from .access import Action, require
 from .changefeed import record_change
 from .errors import Refusal
-from .inspection_rules import booking_refusal
 from .queries import VehicleView, owned_by
 
 if TYPE_CHECKING:
@@ -145,9 +145,7 @@ def check_bookable(session: Session, clock: Clock, party: Party, vehicle_id: int
     vehicle = session.scalars(select(Vehicle).where(Vehicle.id == vehicle_id, owned_by(party))).first()
     if vehicle is None:
         raise Refusal(RefusalCode.NOT_YOUR_VEHICLE, vehicle_id=vehicle_id)
-    refusal = booking_refusal(vehicle, china_today(clock))
-    if refusal is not None:
-        raise refusal
+    _refuse_unbookable(vehicle, clock)
 
 
 def book(session: Session, clock: Clock, party: Party, vehicle_id: int, slot_id: str, channel: str) -> BookingView:
@@ -155,9 +153,7 @@ def book(session: Session, clock: Clock, party: Party, vehicle_id: int, slot_id:
     require(party, Action.INSPECTION_BOOKING)
     now = clock.now()
     vehicle = _lock_vehicle(session, party, vehicle_id)
-    refusal = booking_refusal(vehicle, china_today(clock))  # Order 164 arts. 54, 55, 76
-    if refusal is not None:
-        raise refusal
+    _refuse_unbookable(vehicle, clock)  # Order 164 arts. 54, 55, 76
     slot = session.scalars(select(InspectionSlot).where(InspectionSlot.slot_id == slot_id)).first()
     if slot is None:
         raise Refusal(RefusalCode.NO_SUCH_SLOT, slot_id=slot_id)
@@ -219,6 +215,14 @@ def cancel(session: Session, clock: Clock, party: Party, booking_id: int, channe
     session.expire(booking.slot, ["booked"])
     record_change(session, ChangeKind.INSPECTION_CANCELLATION, _payload(booking, channel), now)
     return _booking_view(booking, clock)
+
+
+def _refuse_unbookable(vehicle: Vehicle, clock: Clock) -> None:
+    """Raise the Refusal that says why the station cannot inspect `vehicle` now, if it cannot."""
+    why = why_not_bookable(vehicle, china_today(clock))
+    if why is not None:
+        code, facts = why
+        raise Refusal(code, **facts)
 
 
 def _lock_vehicle(session: Session, party: Party, vehicle_id: int) -> Vehicle:

@@ -35,11 +35,11 @@ from hotline.db import Licence, Person, Vehicle, Violation
 
 from .. import calendar as work_calendar
 from ..domain import fines
+from ..domain.inspection_rules import inspection_exempt, why_not_bookable, window_opens
 from ..domain.scoring import FULL_POINTS, scoring_cycle
 from ..domain.vehicles import PLATE_SEPARATORS
 from .access import Action, query_action, require
 from .identity import Party
-from .inspection_rules import booking_refusal, inspection_exempt, window_opens
 from .statuses import licence_status_words, vehicle_status_words
 
 
@@ -88,7 +88,7 @@ class VehicleView:
     inspection_overdue: bool  # inspection_valid_until is before today
     inspection_exempt: bool  # applies for the label, no station test (Order 164 art. 55)
     inspection_opens: date  # the first day an inspection can be booked (art. 54: three months ahead)
-    inspection_refusal: str | None  # why no inspection can be booked today (inspection_rules), None if it can
+    inspection_refusal: str | None  # why no inspection can be booked today (domain/inspection_rules.py), None if it can
     scrap_deadline: date | None
     unhandled_count: int  # violations without a decision yet (not revoked)
     unpaid_count: int  # decided, not paid, not revoked
@@ -236,7 +236,7 @@ def _vehicle_view(vehicle: Vehicle, unhandled: int, unpaid: int, today: date) ->
             vehicle.use, vehicle.vehicle_kind, vehicle.registered_on, vehicle.inspection_valid_until
         ),
         inspection_opens=window_opens(vehicle.inspection_valid_until),
-        inspection_refusal=refusal.code if (refusal := booking_refusal(vehicle, today)) else None,
+        inspection_refusal=why[0] if (why := why_not_bookable(vehicle, today)) else None,
         scrap_deadline=vehicle.scrap_deadline,
         unhandled_count=int(unhandled),
         unpaid_count=int(unpaid),

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from hotline.clock import CHINA
 from hotline.db import Notice, NoticeState
+from hotline.domain.inspection_rules import inspection_exempt
 from hotline.notify.notice_text import render_notice
 from hotline.notify.scan import STAGES, scan
-from hotline.services.inspection_rules import inspection_exempt
 from tests.factories import learner, licence, person, store, vehicle, violation
 
 T = date(2026, 11, 24)  # the day the scan runs

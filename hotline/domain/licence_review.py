@@ -17,8 +17,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..clock import CHINA
-from ..domain.scoring import previous_cycle_end, scoring_cycle
+from .dates import CHINA
+from .scoring import previous_cycle_end, scoring_cycle
 
 REVIEW_DAYS = 30  # art. 72: within 30 days after the cycle ends
 # Art. 75 (unchanged by Order 172): a holder who cannot be reviewed in time (military service, abroad) may

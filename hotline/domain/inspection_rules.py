@@ -15,20 +15,20 @@ A vehicle books a test at an inspection station only when the station can inspec
   is booked from `inspection_valid_until` less three months (inclusive, art. 92: 以内 includes the
   number itself); before that, `inspection_too_early`. A car past its date is overdue and may book at once.
 
-The refusal facts carry the plate, and the dates where the answer needs them (`valid_until`, `opens`).
+`why_not_bookable` gives the refusal code and its facts (services/inspections.py raises them): the plate, and
+the dates where the answer needs them (`valid_until`, `opens`).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..clock import add_months
-from ..domain.refusals import RefusalCode
-from .errors import Refusal
+from .dates import add_months
+from .refusals import RefusalCode
 
-__all__ = ["BOOKING_WINDOW_MONTHS", "booking_refusal", "inspection_exempt", "window_opens"]
+__all__ = ["BOOKING_WINDOW_MONTHS", "inspection_exempt", "why_not_bookable", "window_opens"]
 
 BOOKING_WINDOW_MONTHS = 3  # art. 54: 检验有效期满前三个月内
 
@@ -75,16 +75,16 @@ def window_opens(valid_until: date) -> date:
     return add_months(valid_until, -BOOKING_WINDOW_MONTHS)
 
 
-def booking_refusal(vehicle: InspectedVehicle, today: date) -> Refusal | None:
-    """Why `vehicle` cannot book an inspection on `today`, or None when it can."""
+def why_not_bookable(vehicle: InspectedVehicle, today: date) -> tuple[RefusalCode, dict[str, Any]] | None:
+    """Why `vehicle` cannot book an inspection on `today` (the refusal code and its facts), or None when it can."""
     letters = vehicle.status or ""
     for letter, code in _BLOCKING:
         if letter in letters:
-            return Refusal(code, plate=vehicle.plate, status=letter)
+            return code, {"plate": vehicle.plate, "status": letter}
     valid_until = vehicle.inspection_valid_until
     opens = window_opens(valid_until)
     if inspection_exempt(vehicle.use, vehicle.vehicle_kind, vehicle.registered_on, valid_until):
-        return Refusal(RefusalCode.INSPECTION_EXEMPT, plate=vehicle.plate, valid_until=valid_until, opens=opens)
+        return RefusalCode.INSPECTION_EXEMPT, {"plate": vehicle.plate, "valid_until": valid_until, "opens": opens}
     if today < opens:
-        return Refusal(RefusalCode.INSPECTION_TOO_EARLY, plate=vehicle.plate, valid_until=valid_until, opens=opens)
+        return RefusalCode.INSPECTION_TOO_EARLY, {"plate": vehicle.plate, "valid_until": valid_until, "opens": opens}
     return None
