@@ -241,7 +241,7 @@ class _Call:
             return
         if key in node.options and self.offered(node, key):
             self.trace(node.name, f"option:{key}")
-            self.enter(node.options[key])
+            self.enter(node.options[key].goto)
             return
         if node.kind == "choice":
             self.choose(node, key)
@@ -250,7 +250,7 @@ class _Call:
 
     def offered(self, node: Node, key: str) -> bool:
         """Whether this caller is offered option `key` (no `when`, or its condition holds for this call)."""
-        condition = node.when.get(key)
+        condition = node.options[key].when
         return condition is None or bool(_condition(self.flow.name, condition)(**self.context()))
 
     def understand(self, node: Node, spoken: str) -> str:
@@ -348,9 +348,9 @@ class _Call:
             return
         self.trace(node.name, f"outcome:{outcome}")
         if target.wrong_input:
-            self.wrong(self.flow.node(target.target))
+            self.wrong(self.flow.node(target.goto))
             return
-        self.enter(target.target)
+        self.enter(target.goto)
 
     def dial_result(self, status: str) -> None:
         node = self.node
@@ -397,8 +397,8 @@ class _Call:
     def say_prompt(self, node: Node) -> None:
         self.actions.extend(self.whose(node))
         self.say_text(node.prompt)
-        for language, text in node.also:
-            self.actions.append({"say": text, "language": language})
+        for also in node.also:
+            self.actions.append({"say": also.text, "language": also.language})
 
     def gather_prompt(self, node: Node, prompt: dict[str, str]) -> None:
         """The words inside the Gather (so the caller may press a key before they end)."""
@@ -415,7 +415,7 @@ class _Call:
                              "language": self.language})
         else:
             segments.append({"say": self.words(prompt[self.language]), "language": self.language})
-        segments.extend({"say": text, "language": language} for language, text in node.also)
+        segments.extend({"say": also.text, "language": also.language} for also in node.also)
         gather["prompt"] = segments
 
 

@@ -20,18 +20,20 @@ The file is read through a typed schema (pydantic: `FlowSpec`, one model per nod
 field a kind does not take, a missing one, a wrong type, a prompt missing in a language or not a valid
 template, naming the file, the node and the field. What a schema cannot see is checked once the whole flow
 is known (`check`): unknown targets, an action no service provides, unreachable nodes, a loop with no exit.
+The engine reads the schema's own node models (`Node`); a target given as a bare node name is read as
+`{goto: name}`, so every option and outcome has the one form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..config import ROOT
 
@@ -55,52 +57,6 @@ class FlowError(ValueError):
 
 
 @dataclass(frozen=True)
-class Retries:
-    no_input: int
-    wrong_input: int
-    exit: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    target: str
-    wrong_input: bool = False  # counts as a wrong entry at `target` (an input node), with its re-prompt
-
-
-@dataclass(frozen=True)
-class Node:
-    name: str
-    kind: str
-    prompt: dict[str, str] = field(default_factory=dict)
-    reprompt: dict[str, str] = field(default_factory=dict)
-    also: tuple[tuple[str, str], ...] = ()  # (language, text) said whatever the call's language
-    options: dict[str, str] = field(default_factory=dict)
-    when: dict[str, str] = field(default_factory=dict)  # option key -> condition under which it is offered
-    next: str | None = None
-    action: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    retries: Retries | None = None
-    silence: str | None = None  # menus: no input goes here at once instead of a retry
-    timeout: int = 6
-    root: bool = False  # menus: `#` never goes back past this one
-    store: str | None = None
-    min_length: int = 1
-    max_length: int = 1
-    items: str | None = None
-    label: dict[str, str] = field(default_factory=dict)
-    page_size: int = 4
-    speech: bool = False
-    hints: dict[str, str] = field(default_factory=dict)
-    words: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # option key -> language -> words
-    answered: str | None = None
-    unanswered: str | None = None
-    sets_language: str | None = None
-    # Reads out a person's record: on a number several people share, the flow's `whose` text goes first.
-    personal: bool = False
-
-
-@dataclass(frozen=True)
 class Flow:
     name: str
     file: str
@@ -109,7 +65,7 @@ class Flow:
     error: str  # where any failure goes
     cap: str  # where a call that exceeded max_steps goes
     max_steps: int
-    nodes: dict[str, Node]
+    nodes: dict[str, Node]  # the schema's node models, each knowing its name
     refusal: str | None  # where a refusal goes that the action node does not route
     texts: dict[str, Any]  # flow-wide texts: re-prompts, refusals, failure
 
@@ -153,7 +109,7 @@ def node_edges(flow: Flow, node: Node) -> list[Edge]:
         out.append(Edge(name, "back", None))
         out.append(Edge(name, "agent", flow.agent))
     if node.kind in ("menu", "choice"):
-        out.extend(Edge(name, f"option:{key}", target) for key, target in sorted(node.options.items()))
+        out.extend(Edge(name, f"option:{key}", option.goto) for key, option in sorted(node.options.items()))
     if node.kind == "choice":
         out.append(Edge(name, "more", name))
         out.append(Edge(name, "choose", node.next))
@@ -162,7 +118,7 @@ def node_edges(flow: Flow, node: Node) -> list[Edge]:
     elif node.kind == "say":
         out.append(Edge(name, "next", node.next))
     elif node.kind == "action":
-        out.extend(Edge(name, f"outcome:{o}", t.target) for o, t in sorted(node.outcomes.items()))
+        out.extend(Edge(name, f"outcome:{o}", t.goto) for o, t in sorted(node.outcomes.items()))
     elif node.kind == "transfer":
         out.append(Edge(name, "answered", node.answered))
         out.append(Edge(name, "unanswered", node.unanswered))
@@ -192,6 +148,13 @@ class _Spec(BaseModel):
 def _keys_as_text(value: Any) -> Any:
     """YAML reads `1: target` with an int key; keys are what a caller presses, text."""
     return {str(key): item for key, item in value.items()} if isinstance(value, dict) else value
+
+
+def _targets(value: Any) -> Any:
+    """Options and outcomes name a node, or give `{goto: node, …}`: the bare name is read as the second form."""
+    if not isinstance(value, dict):
+        return value
+    return {str(key): item if isinstance(item, dict) else {"goto": item} for key, item in value.items()}
 
 
 def _compiles(text: str, what: str) -> None:
@@ -249,9 +212,14 @@ class Also(_Spec):
 
 class _NodeSpec(_Spec):
     prompt: dict[Language, str] = {}
-    also: list[Also] = []
+    also: list[Also] = []  # said whatever the call's language
     personal: bool = False  # reads out a person's record: on a shared number, `whose` goes first
     sets_language: Language | None = None
+    _name: str = PrivateAttr("")  # the key it stands under in `nodes`, set once the flow is read
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     @model_validator(mode="after")
     def _texts(self):
@@ -274,12 +242,17 @@ class _InputSpec(_NodeSpec):
     silence: str | None = None  # no input goes here at once instead of a retry
     timeout: int = 6
     root: bool = False  # menus: `#` never goes back past this one
-    options: dict[str, str | GuardedOption] = {}
+    options: dict[str, GuardedOption] = {}
     speech: bool = False
     hints: dict[Language, str] = {}
     words: dict[str, dict[Language, list[str]]] = {}  # option key -> language -> words
 
-    @field_validator("options", "words", mode="before")
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, value: Any) -> Any:
+        return _targets(value)
+
+    @field_validator("words", mode="before")
     @classmethod
     def _keys(cls, value: Any) -> Any:
         return _keys_as_text(value)
@@ -338,6 +311,14 @@ class DigitsSpec(_InputSpec):
             raise ValueError("length must be 1-30")
         return length
 
+    @property
+    def min_length(self) -> int:
+        return self.length if isinstance(self.length, int) else self.length[0]
+
+    @property
+    def max_length(self) -> int:
+        return self.length if isinstance(self.length, int) else self.length[1]
+
 
 class SaySpec(_NodeSpec):
     kind: Literal["say"]
@@ -349,7 +330,12 @@ class ActionSpec(_NodeSpec):
     kind: Literal["action"]
     action: str
     params: dict[str, Any] = {}
-    outcomes: dict[str, str | OutcomeSpec] = {}
+    outcomes: dict[str, OutcomeSpec] = {}
+
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _outcomes(cls, value: Any) -> Any:
+        return _targets(value)
 
 
 class TransferSpec(_NodeSpec):
@@ -363,10 +349,8 @@ class HangupSpec(_NodeSpec):
     prompt: dict[Language, str]
 
 
-NodeSpec = Annotated[
-    MenuSpec | ChoiceSpec | DigitsSpec | SaySpec | ActionSpec | TransferSpec | HangupSpec,
-    Field(discriminator="kind"),
-]
+Node = MenuSpec | ChoiceSpec | DigitsSpec | SaySpec | ActionSpec | TransferSpec | HangupSpec
+NodeSpec = Annotated[Node, Field(discriminator="kind")]
 
 
 class FlowTexts(BaseModel):
@@ -468,6 +452,8 @@ def parse(raw: Any, file: str) -> Flow:
         spec = FlowSpec.model_validate(raw)
     except ValidationError as error:
         raise _flow_error(file, error) from None
+    for name, node in spec.nodes.items():
+        node._name = name
     return Flow(
         name=spec.flow,
         file=file,
@@ -476,57 +462,9 @@ def parse(raw: Any, file: str) -> Flow:
         error=spec.error,
         cap=spec.cap,
         max_steps=spec.max_steps,
-        nodes={name: _node(name, body) for name, body in spec.nodes.items()},
+        nodes=dict(spec.nodes),
         refusal=spec.refusal or None,
         texts=raw.get("texts") or {},
-    )
-
-
-def _node(name: str, spec: Any) -> Node:
-    """The engine's view of a node: every field present, empty where the kind has none."""
-    get = spec.__dict__.get
-    options: dict[str, str] = {}
-    when: dict[str, str] = {}
-    for key, target in (get("options") or {}).items():
-        options[key] = target if isinstance(target, str) else target.goto
-        if isinstance(target, GuardedOption) and target.when:
-            when[key] = target.when
-    outcomes = {
-        outcome: Outcome(target) if isinstance(target, str) else Outcome(target.goto, target.wrong_input)
-        for outcome, target in (get("outcomes") or {}).items()
-    }
-    length = get("length", 1)
-    min_length, max_length = (length, length) if isinstance(length, int) else length
-    retries = get("retries")
-    return Node(
-        name=name,
-        kind=spec.kind,
-        prompt=dict(spec.prompt),
-        reprompt=dict(get("reprompt") or {}),
-        also=tuple((a.language, a.text) for a in spec.also),
-        options=options,
-        when=when,
-        next=get("next"),
-        action=get("action"),
-        params=dict(get("params") or {}),
-        outcomes=outcomes,
-        retries=retries and Retries(retries.no_input, retries.wrong_input, retries.exit),
-        silence=get("silence"),
-        timeout=get("timeout", 6),
-        root=get("root", False),
-        store=get("store"),
-        min_length=min_length,
-        max_length=max_length,
-        items=get("items"),
-        label=dict(get("label") or {}),
-        page_size=get("page_size", 4),
-        speech=get("speech", False),
-        hints=dict(get("hints") or {}),
-        words={key: dict(by_language) for key, by_language in (get("words") or {}).items()},
-        answered=get("answered"),
-        unanswered=get("unanswered"),
-        sets_language=spec.sets_language,
-        personal=spec.personal,
     )
 
 
@@ -617,8 +555,8 @@ def _check_node(flow: Flow, node: Node, actions: Mapping[str, frozenset[str]] | 
         for outcome in sorted(declared - set(node.outcomes) - optional):
             fail(f"outcome '{outcome}' of action '{node.action}' has no target")
     for outcome, target in node.outcomes.items():
-        if target.wrong_input and flow.nodes[target.target].kind not in INPUT_KINDS:
-            fail(f"outcome '{outcome}' counts a wrong entry at '{target.target}', which asks for no input")
+        if target.wrong_input and flow.nodes[target.goto].kind not in INPUT_KINDS:
+            fail(f"outcome '{outcome}' counts a wrong entry at '{target.goto}', which asks for no input")
 
 
 def _check_reachable(flow: Flow) -> None:

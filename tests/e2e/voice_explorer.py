@@ -83,7 +83,8 @@ class Explorer:
         # the entries are labelled with it: never conclude from a few calls that an outcome cannot come.
         self.input_driven = {node.next for node in flow.nodes.values() if node.kind == "digits"}
         # So does reading a list on: `more` until the caller has pressed for the last page, then `end`.
-        self.input_driven |= {name for name, node in flow.nodes.items() if node.action == "list_more"}
+        self.input_driven |= {name for name, node in flow.nodes.items()
+                              if node.kind == "action" and node.action == "list_more"}
         self.calls = 0
         self.log: list[tuple[str, str, int]] = []  # (language, persona, edges first covered) per call
         self.requests = 0
@@ -269,7 +270,7 @@ class Explorer:
             walked.append((node_name, f"outcome:{candidate.label}", after["language"]))
             target = node.outcomes.get(candidate.label)
             if target is not None:
-                node_name = target.target
+                node_name = target.goto
         return walked, node_name, ends
 
     # --- the whole exploration ---------------------------------------------------------------------

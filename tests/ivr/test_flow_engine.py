@@ -248,8 +248,8 @@ def test_every_gather_carries_the_next_step_number(flow):
 def test_speech_can_choose_a_menu_option_where_the_flow_allows_it(flow):
     from dataclasses import replace
 
-    menu = replace(flow.nodes["main_menu"], speech=True, hints={"zh-CN": "违法,驾驶证"},
-                   words={"1": {"zh-CN": ["违法"], "en": ["violation"]}})
+    menu = flow.nodes["main_menu"].model_copy(update={
+        "speech": True, "hints": {"zh-CN": "违法,驾驶证"}, "words": {"1": {"zh-CN": ["违法"], "en": ["violation"]}}})
     spoken = replace(flow, nodes={**flow.nodes, "main_menu": menu})
     state, acts = at_main_menu(spoken)
     assert gather(acts)["gather"]["speech"] is True
