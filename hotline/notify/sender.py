@@ -38,13 +38,18 @@ from sqlalchemy.orm import Session
 
 from .. import metrics
 from ..clock import china_today
+from ..db import Vehicle, Violation
 from ..domain.notices import SendOutcome, SkipReason
 from ..domain.provider_codes import STOPPED
 from ..domain.segments import segments as count_segments
-from ..gateway import Gateway, SendResult
-from ..masking import mask_phone
+from ..gateway import Gateway, SendResult, make_gateway
+from ..masking import mask_name, mask_phone
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
+from ..services.identity import parties_on_phone
+from ..services.optouts import opt_out
 from . import policies, store
+from .notice_text import render_notice
+from .recheck import still_due
 
 log = logging.getLogger(__name__)
 
@@ -187,9 +192,6 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
     The notices are read locked (`store.read_queued`, with their numbers' opt-outs), re-checked and
     rendered; those that still go are claimed with their text and an attempt each, in one transaction.
     """
-    from .notice_text import render_notice
-
-    still_due = None  # imported on first use: transactional texts have nothing to re-check
     settings = rt.settings
     now = rt.clock.now()
     skipped: Counter = Counter()
@@ -215,8 +217,6 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
                 # itself blocks the number (STOP), which nothing gets past.
                 reason = SkipReason.OPTED_OUT
             elif policies.is_capped(notice.kind):
-                if still_due is None:
-                    from .recheck import still_due
                 reason = still_due(session, notice, today)
             if reason is not None:
                 skips.append((notice.id, reason))
@@ -240,8 +240,6 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
 def _prefetch_subjects(session: Session, notices: Sequence) -> list:
     """Load the batch's vehicles and violations with one query each: the re-check's `session.get` then finds
     them in the identity map instead of asking the database once per notice."""
-    from ..db import Vehicle, Violation
-
     loaded: list = []
     for model, kind in ((Vehicle, "vehicle"), (Violation, "violation")):
         ids = sorted({n.subject_id for n in notices if n.subject_kind == kind})
@@ -253,9 +251,6 @@ def _prefetch_subjects(session: Session, notices: Sequence) -> list:
 def _addressees(session: Session, notices: Sequence) -> dict[int, str]:
     """Notice id -> the recipient's masked name, for the notices going to a number that several people on
     record share (a family phone): the text must say whose record it is about. One query for the batch."""
-    from ..masking import mask_name
-    from ..services.identity import parties_on_phone
-
     phones = sorted({n.phone for n in notices if n.phone and n.recipient_kind})
     if not phones:
         return {}
@@ -291,8 +286,6 @@ class Sender:
     """What a worker process keeps between jobs: the runtime, one gateway (one HTTP connection) and the bucket."""
 
     def __init__(self, rt: Runtime, gateway: Gateway | None = None) -> None:
-        from ..gateway import make_gateway
-
         self.rt = rt
         self.gateway = gateway if gateway is not None else make_gateway(rt.settings)
         self.bucket = policies.bucket_for(rt.settings, rt.redis)
@@ -417,8 +410,6 @@ def record(rt: Runtime, outgoing: Sequence[Outgoing]) -> None:
     with rt.transaction() as session:
         stopped = sorted({m.phone for m in outgoing if m.result.outcome == SendOutcome.OPTED_OUT})
         if stopped:
-            from ..services.optouts import opt_out
-
             store.lock(session, (m.notice_id for m in outgoing))  # notices first, as every writer does
             for phone in stopped:
                 opt_out(session, phone, now, source=STOPPED, provider_blocked=True)
