@@ -5,7 +5,6 @@ API. The app is served over HTTP on a free port, with a real database and the lo
 
 from __future__ import annotations
 
-import threading
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -13,13 +12,12 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from hotline.cli.phone import FlaskTransport, PhoneCall
 from hotline.db.staff import AuditRecord
-from tests.conftest import free_port
 from tests.desk.browser import chromium
 from tests.desk.desk_client import AGENT, add
+from tests.desk.world import browser_sign_in, served
 from tests.e2e.voice_world import PIN, World
 
 AGENT_PHONE = AGENT[3]
@@ -30,18 +28,11 @@ def desk(settings, clock, loopback):
     """The hotline served on a free port (its public URL pointing at itself), calls going to the loopback."""
     from hotline.factory import create_app
 
-    port = free_port()
-    served = create_app(
-        settings.replace(public_url=f"http://127.0.0.1:{port}", twilio_api_url=loopback.url), clock=clock
-    )
-    server = make_server("127.0.0.1", port, served, threaded=True)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield served
-    server.shutdown()
-    thread.join(10)
-    served.extensions["hotline"].engine.dispose()
+    def make_app(public_url: str):
+        return create_app(settings.replace(public_url=public_url, twilio_api_url=loopback.url), clock=clock)
+
+    with served(make_app) as app:
+        yield app
 
 
 @pytest.fixture
@@ -87,9 +78,7 @@ def test_an_agent_takes_a_waiting_caller_sees_their_records_and_calls_another_ba
 
     browser.get(base + "/desk")  # a stranger is sent to sign in
     assert browser.current_url.startswith(base + "/desk/login")
-    browser.find_element(By.ID, "name").send_keys(AGENT[0])
-    browser.find_element(By.ID, "password").send_keys(AGENT[2])
-    browser.find_element(By.ID, "sign-in").click()
+    browser_sign_in(browser, AGENT[0], AGENT[2])
     until(browser, lambda b: b.find_element(By.ID, "queue-count").text == "0")
     until(browser, lambda b: not b.find_element(By.ID, "take-next").is_enabled())
 

@@ -8,9 +8,10 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from hotline.db import Announcement, Notice
-from hotline.services import announcements, callbacks, queue
+from hotline.services import announcements
 from hotline.services.identity import identify
 from tests.desk.desk_client import AGENT, SUPERVISOR, add, csrf_token, sign_in, text
+from tests.desk.world import line
 from tests.factories import person, store
 
 
@@ -25,37 +26,7 @@ def test_the_agent_sees_the_queue_longest_first_masked_and_the_callbacks(app, cl
     with rt.transaction() as session:
         store(session, driver)
         lin = identify(session, "+8613800138000")[0]
-        now = clock.now()
-        queue.join(
-            session,
-            now - timedelta(minutes=6),
-            call_sid="CA" + "1" * 32,
-            number="+8613800138000",
-            party=lin,
-            verified=True,
-            menu_node="violations",
-            language="zh-CN",
-        )
-        queue.join(
-            session,
-            now - timedelta(minutes=2),
-            call_sid="CA" + "2" * 32,
-            number="+8613912345678",
-            party=None,
-            verified=False,
-            menu_node="main_menu",
-            language="en",
-        )
-        callbacks.request(
-            session,
-            now - timedelta(minutes=1),
-            rt.calendar,
-            rt.settings.office_hours,
-            number="+8613700137000",
-            party=None,
-            menu_node="vehicles",
-            language="zh-CN",
-        )
+    line(rt, clock.now(), lin, callback_number="+8613700137000")
     _signed_in(app, client, AGENT)
     page = BeautifulSoup(client.get("/desk").get_data(as_text=True), "html.parser")
     rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in page.select("#queue tbody tr")]
