@@ -10,13 +10,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from ..clock import CHINA, at_china
-from ..db import Organisation, Person
 from ..demo import cast
 from ..demo.cast import DESK_STAFF
 from ..demo.export import write_jsonl
 from ..demo.fill import NotEmpty, fill_database, start_over
 from ..progress import Progress
 from ..services import staff as staff_service
+from ..services.identity import ORGANISATION, parties_on_phone
 
 # With --date the demo stands on that day at this China time, so a run can be repeated exactly.
 DEMO_HOUR = 9
@@ -105,12 +105,10 @@ def _cast_table(rt) -> str:
               cast.UNREGISTERED_PHONE, cast.LEARNER_PHONE]
     with rt.transaction(read_only=True) as session:
         for phone in phones:
-            people = session.execute(select(Person.name, Person.id_number, Person.account)
-                                     .where(Person.phone == phone).order_by(Person.id)).all()
-            orgs = session.execute(select(Organisation.name, Organisation.org_code)
-                                   .where(Organisation.phone == phone)).all()
-            who = [f"{name} (ID …{key[-4:]}, {account})" for name, key, account in people]
-            who += [f"{name} (code …{key[-4:]}, organisation)" for name, key in orgs]
+            on = parties_on_phone(phone)
+            rows = session.execute(select(on.c.kind, on.c.name, on.c.key, on.c.account).order_by(on.c.rank, on.c.id))
+            who = [f"{row.name} (code …{row.key[-4:]}, organisation)" if row.kind == ORGANISATION
+                   else f"{row.name} (ID …{row.key[-4:]}, {row.account})" for row in rows]
             verify = f"PIN {pins[phone]}" if phone in pins else "SMS code"
             lines.append(f"  {phone}  {verify:10}  " + "; ".join(who))
     return "\n".join(lines)

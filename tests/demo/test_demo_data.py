@@ -194,6 +194,7 @@ def test_only_an_empty_database_is_filled(app, rt):
     again = demo_data(app, "--people", "50", "--date", DAY)
     assert f"nothing added, {people} people are already there" in again.output
     assert "+8613800138000  PIN 135790  林小明" in again.output
+    assert ", organisation)" in again.output and again.output.count("(ID …") >= 3  # the firm, the family
     skipped = demo_data(app, "--people", "50", "--date", DAY, "--if-empty")
     assert "nothing added" in skipped.output
     with rt.transaction(read_only=True) as session:
