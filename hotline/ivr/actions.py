@@ -577,18 +577,25 @@ def request_handling(rt: Runtime, params: dict, state: CallState) -> Result:
 # the new number, keyed in on this call, proves the new one.
 
 
+def _kept_when_refused(rt: Runtime, work: Callable[[Any], Any]) -> Any:
+    """`work(session)` in a transaction that is committed even when the service refuses, the refusal raised
+    after: what a refused attempt counts (a code sent, a wrong code toward the lockout) stays recorded."""
+    refused = None
+    with rt.transaction() as session:
+        try:
+            return work(session)
+        except errors.Refusal as refusal:
+            refused = refusal
+    raise refused
+
+
 @action("send_number_code", "sent", "refused")
 def send_number_code(rt: Runtime, params: dict, state: CallState) -> Result:
     party = _verified_party(state)
     new_phone = number_change.read_number(str(state["vars"].get("new_number") or ""))
-    refused = None
-    with rt.transaction() as session:
-        try:
-            issued = number_change.start(session, rt.clock, rt.settings, party, new_phone)
-        except errors.Refusal as refusal:
-            refused = refusal  # committed all the same: a refused number still counts as a code sent
-    if refused is not None:
-        raise refused
+    # A refused number still counts as a code sent.
+    issued = _kept_when_refused(rt, lambda session: number_change.start(session, rt.clock, rt.settings, party,
+                                                                          new_phone))
     _send_text(rt, issued.phone, _code_text(party.language, issued), "code")
     return "sent", {"new_phone": new_phone, "new_phone_masked": mask_phone(new_phone)}
 
@@ -596,15 +603,10 @@ def send_number_code(rt: Runtime, params: dict, state: CallState) -> Result:
 @action("confirm_number_change", "ok", "refused")
 def confirm_number_change(rt: Runtime, params: dict, state: CallState) -> Result:
     code = str(state["vars"].get("number_code") or "")
-    refused = None
-    with rt.transaction() as session:
-        try:
-            made = number_change.confirm(session, rt.clock, rt.settings, _verified_party(state),
-                                         state["vars"]["new_phone"], code, state["caller"], "voice")
-        except errors.Refusal as refusal:
-            refused = refusal  # committed all the same: a wrong code's failure counts toward the lockout
-    if refused is not None:
-        raise refused
+    # A wrong code's failure counts toward the lockout.
+    made = _kept_when_refused(rt, lambda session: number_change.confirm(
+        session, rt.clock, rt.settings, _verified_party(state), state["vars"]["new_phone"], code, state["caller"],
+        "voice"))
     return "ok", {"number_change": made}
 
 
