@@ -406,13 +406,7 @@ def verify_code(
         candidate = _code_hash(settings, party, code or "")
         issued = session.scalar(
             select(VerificationCode)
-            .where(
-                VerificationCode.party_kind == subject.kind,
-                VerificationCode.party_id == subject.id,
-                VerificationCode.used_at.is_(None),
-                VerificationCode.expires_at > now,
-                _sent_to_is(sent_to),
-            )
+            .where(*_open_codes(subject, now, sent_to))
             .order_by(VerificationCode.issued_at.desc(), VerificationCode.id.desc())
             .limit(1)
         )
@@ -504,8 +498,12 @@ def issue_code(
     return _make_code(session, clock, settings, party, sent_to=sent_to)
 
 
-def _sent_to_is(sent_to: str | None):
-    return VerificationCode.sent_to.is_(None) if sent_to is None else VerificationCode.sent_to == sent_to
+def _open_codes(party: Party, now: datetime, sent_to: str | None) -> tuple:
+    """The party's codes still open (unused, unexpired) of one use: to the number on record (`sent_to` None)
+    or to prove the new number `sent_to`. The newest is the one accepted; issuing one closes the others."""
+    sent = VerificationCode.sent_to.is_(None) if sent_to is None else VerificationCode.sent_to == sent_to
+    return (VerificationCode.party_kind == party.kind, VerificationCode.party_id == party.id,
+            VerificationCode.used_at.is_(None), VerificationCode.expires_at > now, sent)
 
 
 def _code_refusal(session: Session, clock: Clock, party: Party, *, phone: str | None = None) -> Refusal | None:
@@ -547,13 +545,7 @@ def _make_code(
     # Retire the earlier open codes of the same use: only the newest one is ever accepted.
     session.execute(
         update(VerificationCode)
-        .where(
-            VerificationCode.party_kind == party.kind,
-            VerificationCode.party_id == party.id,
-            VerificationCode.used_at.is_(None),
-            VerificationCode.expires_at > now,
-            _sent_to_is(sent_to),
-        )
+        .where(*_open_codes(party, now, sent_to))
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
     )
