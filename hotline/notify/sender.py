@@ -203,7 +203,7 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
             return [], skipped
         opted_out = {row.phone: bool(row.provider_blocked) for row in notices if row.opted_out}
         subjects = _prefetch_subjects(session, notices)  # noqa: F841 - held so the identity map keeps them
-        addressees = _addressees(session, notices)
+        addressees = _addressees(session, [n for n in notices if n.shared_phone])
         today = china_today(rt.clock)
         skips: list[tuple[int, str]] = []
         claims: list[store.Claim] = []

@@ -49,7 +49,7 @@ from sqlalchemy import JSON, String, bindparam, cast, delete, func, insert, lite
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from ..db import Notice, NoticeAttempt, PhonePreference
+from ..db import Notice, NoticeAttempt, Organisation, Person, PhonePreference
 from ..domain.notices import FINAL, PROVIDER_STATUS, NoticeState, SendOutcome, SkipReason, outranks
 from ..domain.provider_codes import THROTTLE_CODE_TEXTS
 
@@ -252,7 +252,8 @@ def unqueue_for_window(session: Session, ids: Sequence[int], opening: datetime) 
 
 
 def read_queued(session: Session, ids: Sequence[int]) -> list:
-    """The queued notices among `ids`, each with its number's opt-out (NULL when none), locked for the claim.
+    """The queued notices among `ids`, each with its number's opt-out (NULL when none) and whether others on
+    record share its number (`shared_phone`), locked for the claim.
 
     FOR UPDATE SKIP LOCKED (PostgreSQL): a notice another worker is claiming right now is left to it, and
     what this returns stays ours until the commit. SQLite renders no lock clause: the writing transaction
@@ -275,12 +276,21 @@ def read_queued(session: Session, ids: Sequence[int]) -> list:
             _notice.c.attempt_count,
             pref.c.opted_out,
             pref.c.provider_blocked,
+            _shares_phone().label("shared_phone"),
         )
         .outerjoin(pref, (pref.c.phone == _notice.c.phone) & pref.c.opted_out)
         .where(_notice.c.id.in_(ids), _notice.c.state == NoticeState.QUEUED)
         .order_by(_notice.c.id)
         .with_for_update(of=_notice, skip_locked=True)
     ).all()
+
+
+def _shares_phone():
+    """True when more than one person or organisation on record has the notice's number (a family phone):
+    only those notices need the recipient's name in the text, so only they cost the sender a query."""
+    people = select(func.count()).where(Person.phone == _notice.c.phone).scalar_subquery()
+    organisations = select(func.count()).where(Organisation.phone == _notice.c.phone).scalar_subquery()
+    return (people + organisations) > 1
 
 
 def skip_queued(session: Session, skips: Sequence[tuple[int, str]], now: datetime) -> None:
