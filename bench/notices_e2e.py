@@ -11,22 +11,26 @@ On PostgreSQL with a private redis-server and the loopback Twilio (status callba
    posts the same texts, pre-rendered, to the same loopback from `--processes` processes, each keeping as many
    messages in flight as a hotline worker does (HOTLINE_SENDER_CONNECTIONS); measured before, between and
    after the hotline's runs, each run compared with the mean of the limits on either side of it;
-3. the hotline: `flask notices send-due` (the dispatcher: planned -> queued, batches of ids on RQ), then
-   `--processes` `flask worker --burst` processes claim, re-check, render, send through the real twilio client
-   and record every outcome; timed from the dispatcher's start to the last worker's exit; `--repeats` runs
-   (each with its own notices), the ratio their mean and the noise half the range of their ratios;
+3. the hotline: `--processes` `flask worker` processes, started and idle before the clock as a deployment's
+   workers are (the limit's processes do not import anything at the start either: they are forked from this
+   one), then `flask notices send-due` (the dispatcher: planned -> queued, batches of ids on RQ); the workers
+   claim, re-check, render, send through the real twilio client and record every outcome; timed from the
+   dispatcher's start until the database holds every notice accepted; `--repeats` runs (each with its own
+   notices), the ratio their mean and the noise half the range of their ratios. `--workers-start-in-clock`
+   is the method before 2026-12-04: burst workers started after the dispatcher exits, timed to the last
+   one's exit, so their start-up (about 2 s of CPU each, importing the app) is inside the clock;
 4. the drivers alone, after each hotline run and the limit that follows it: the same work (dispatch to
    queued and batches on Redis, claim, attempt rows, send through the twilio client, record each SID) with
    psycopg and redis-py by hand, no ORM, no RQ; the hotline's rate is also given as a ratio to it;
 5. the naive design: `--naive` more notices, one RQ job per notice (HOTLINE_NOTICE_BATCH_SIZE=1) on RQ's
-   forking worker (`flask worker --burst --fork`), same number of processes, compared as a rate.
+   forking worker (`flask worker --fork`), same number of processes, started the same way, compared as a rate.
 
 Every notice must be accepted exactly once: the loopback's record is counted by (recipient, body) and the
 database must hold each notice `accepted` with exactly one accepted attempt whose SID the loopback issued.
-The RQ workers' resident memory (VmRSS) is sampled while they live; the last reading before each exits is
+The RQ workers' resident memory (VmRSS) is sampled while they work; the last reading, after the run, is
 benchmark 5's figure. The run sets HOTLINE_SEND_WINDOW=00:00-24:00 (so it runs at any hour) and
 HOTLINE_SENDER_SEGMENTS_PER_SECOND very high (the carrier's rate is a contract setting, not the machine's).
-Goals: at least 0.70 of the limit, at least 10 times the naive rate.
+Goals: at least 0.75 of the limit (at 100,000), at least 10 times the naive rate.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from bench.common import (  # noqa: E402
 )
 from hotline.clock import CHINA  # noqa: E402
 
-LIMIT_GOAL = 0.70
+LIMIT_GOAL = 0.75
 NAIVE_GOAL = 10.0
 KIND = "D22"
 
@@ -255,33 +259,100 @@ def drivers_run(url: str, redis_url: str, base_url: str, tag: str, texts: list[t
 
 
 # -- the hotline and the naive design ---------------------------------------------------------------
-def send_run(settings: dict[str, str], processes: int, *, fork: bool) -> tuple[float, list[int], str]:
-    """`flask notices send-due`, then `processes` burst workers; (seconds, last VmRSS KiB of each, output)."""
+def send_run(settings: dict[str, str], processes: int, *, fork: bool, finished=None,
+             warm: bool = True) -> tuple[float, list[int], str]:
+    """`flask notices send-due` and `processes` workers; (seconds, last VmRSS KiB of each, dispatcher's output).
+
+    `warm` (the default): the workers are started and idle before the clock, as a deployment's workers are
+    (they run all day); the clock runs from the dispatcher's start until `finished()` says every notice of the
+    run is recorded. Otherwise (the method before 2026-12-04): burst workers started after the dispatcher
+    exits, the clock stopping when the last one exits, so their start-up (importing the app) is inside it."""
     environment = env(**settings)
-    started = time.perf_counter()
-    dispatched = subprocess.run(["flask", "notices", "send-due"], cwd=ROOT, env=environment, capture_output=True,
-                                text=True)
-    if dispatched.returncode != 0:
-        raise SystemExit(f"flask notices send-due failed: {dispatched.stdout}{dispatched.stderr}")
-    command = ["flask", "worker", "--burst"] + (["--fork"] if fork else [])
+    command = ["flask", "worker"] + ([] if warm else ["--burst"]) + (["--fork"] if fork else [])
     OUT.mkdir(parents=True, exist_ok=True)
     logs = [(OUT / f"notices-worker-{'fork' if fork else 'batch'}-{n}.log").open("w") for n in range(processes)]
-    workers = [subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-               for log in logs]
     last_rss = [0] * processes
-    # Sample each worker's resident memory while it lives; the last reading is its size after the run.
-    while any(worker.poll() is None for worker in workers):
+
+    def sample(workers: list[subprocess.Popen]) -> None:
         for n, worker in enumerate(workers):
             if worker.poll() is None:
                 last_rss[n] = vm_rss_kib(worker.pid) or last_rss[n]
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    for log in logs:
-        log.close()
-    failed = [w.returncode for w in workers if w.returncode != 0]
-    if failed:
-        raise SystemExit(f"a worker exited with {failed}; see bench/out/notices-worker-*.log")
+
+    def start_workers() -> list[subprocess.Popen]:
+        return [subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+                for log in logs]
+
+    workers: list[subprocess.Popen] = []
+    try:
+        if warm:
+            workers = start_workers()
+            _wait_for_idle_workers(settings["HOTLINE_REDIS_URL"], processes, workers)
+        started = time.perf_counter()
+        dispatched = subprocess.run(["flask", "notices", "send-due"], cwd=ROOT, env=environment,
+                                    capture_output=True, text=True)
+        if dispatched.returncode != 0:
+            raise SystemExit(f"flask notices send-due failed: {dispatched.stdout}{dispatched.stderr}")
+        if warm:
+            # Sample each worker's resident memory while it works; the last reading is its size after the run.
+            while not finished():
+                sample(workers)
+                if any(worker.poll() is not None for worker in workers):
+                    raise SystemExit("a worker exited during the run; see bench/out/notices-worker-*.log")
+                time.sleep(0.02)
+            elapsed = time.perf_counter() - started
+            sample(workers)
+        else:
+            workers = start_workers()
+            while any(worker.poll() is None for worker in workers):
+                sample(workers)
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            failed = [w.returncode for w in workers if w.returncode != 0]
+            if failed:
+                raise SystemExit(f"a worker exited with {failed}; see bench/out/notices-worker-*.log")
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()  # RQ's warm shutdown: the job in hand (none, by now) is finished first
+        for worker in workers:
+            worker.wait(timeout=60)
+        for log in logs:
+            log.close()
     return elapsed, last_rss, dispatched.stdout.strip()
+
+
+def _wait_for_idle_workers(redis_url: str, processes: int, workers: list[subprocess.Popen]) -> None:
+    """Until `processes` RQ workers have registered and are waiting for work (each has imported the app)."""
+    import redis
+    from rq import Worker
+
+    connection = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if any(worker.poll() is not None for worker in workers):
+            raise SystemExit("a worker exited while starting; see bench/out/notices-worker-*.log")
+        idle = [w for w in Worker.all(connection=connection) if w.get_state() == "idle"]
+        if len(idle) >= processes:
+            return
+        time.sleep(0.05)
+    raise SystemExit("the workers did not start within 120 s")
+
+
+def finished_when(rt, loopback, tag: str, count: int):
+    """A check that every notice of the run is recorded accepted: first the loopback's count of messages
+    (free, in this process), then, only when it has them all, the database's count."""
+    from hotline.db import Notice, NoticeState
+
+    def finished() -> bool:
+        if len(loopback.messages()) < count:
+            return False
+        with rt.transaction(read_only=True) as session:
+            accepted = session.scalar(
+                select(func.count()).select_from(Notice)
+                .where(Notice.occasion.like(f"request:bench-{tag}-%"), Notice.state == NoticeState.ACCEPTED))
+        return accepted >= count
+
+    return finished
 
 
 def worker_startup(settings: dict[str, str], processes: int) -> float:
@@ -338,6 +409,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--naive", type=int, default=5_000)
     parser.add_argument("--processes", type=int, default=2, help="RQ workers, and posting processes of the limit")
     parser.add_argument("--repeats", type=int, default=2, help="runs of the hotline, a limit run before and after each")
+    parser.add_argument("--workers-start-in-clock", action="store_true",
+                        help="the method before 2026-12-04: burst workers started after the dispatcher, "
+                             "their start-up inside the clock")
     parser.add_argument("--people", type=int, default=0,
                         help="demo-data people (default: enough for one distinct number per notice)")
     args = parser.parse_args(argv)
@@ -372,7 +446,9 @@ def main(argv: list[str] | None = None) -> None:
                 tag = "main" if repeat == 0 else f"main{repeat + 1}"
                 if repeat:
                     plan_s += plan(rt, main_people, tag)
-                hotline_s, worker_rss, dispatched = send_run(settings, args.processes, fork=False)
+                hotline_s, worker_rss, dispatched = send_run(
+                    settings, args.processes, fork=False, warm=not args.workers_start_in_clock,
+                    finished=finished_when(rt, loopback, tag, len(main_people)))
                 runs.append(hotline_s)
                 checks.append(check_exactly_once(rt, loopback, tag, main_people))
                 loopback.reset()
@@ -394,7 +470,9 @@ def main(argv: list[str] | None = None) -> None:
             drivers_ratios = [args.notices / seconds / drivers[n] for n, seconds in enumerate(runs)]
 
             naive_plan_s = plan(rt, naive_people, "naive")
-            naive_s, _, _ = send_run({**settings, "HOTLINE_NOTICE_BATCH_SIZE": "1"}, args.processes, fork=True)
+            naive_s, _, _ = send_run({**settings, "HOTLINE_NOTICE_BATCH_SIZE": "1"}, args.processes, fork=True,
+                                     warm=not args.workers_start_in_clock,
+                                     finished=finished_when(rt, loopback, "naive", len(naive_people)))
             naive_rate = args.naive / naive_s
             naive_check = check_exactly_once(rt, loopback, "naive", naive_people)
             rt.engine.dispose()
@@ -408,11 +486,12 @@ def main(argv: list[str] | None = None) -> None:
           f"{limit_rate:,.0f} messages/s "
           f"({len(texts):,} messages; before, between and after the hotline's runs: "
           f"{', '.join(f'{rate:,.0f}' for rate in limits)}, +/- {spread(limits):.0%})", flush=True)
-    print(f"  hotline: send-due + {args.processes} flask worker --burst ({connections} in flight each): "
+    started_how = "started in the clock" if args.workers_start_in_clock else "running before the clock"
+    print(f"  hotline: send-due + {args.processes} flask workers {started_how} ({connections} in flight each): "
           f"{hotline_rate:,.0f} notices/s "
           f"(runs of {', '.join(f'{seconds:.1f}' for seconds in runs)} s, "
           f"ratios {', '.join(f'{r:.2f}' for r in ratios)}; {args.notices:,} in {hotline_s:.1f} s on average, "
-          f"of which {startup_s:.1f} s is the workers' start and exit on empty queues; "
+          f"a worker's start and exit on empty queues takes {startup_s:.1f} s; "
           f"planning them took {plan_s:.1f} s; {dispatched})", flush=True)
     ratio_drivers = sum(drivers_ratios) / len(drivers_ratios)
     print(f"  drivers alone: psycopg + redis-py + the twilio client, {args.processes} processes x {connections} in "
@@ -427,7 +506,7 @@ def main(argv: list[str] | None = None) -> None:
     print(summary_line("notices end to end", hotline_rate, "notices/s", ratio=ratio_limit,
                        baseline=f"limit (+/- {noise:.2f}); {ratio_drivers:.2f} x drivers alone; "
                                 f"{ratio_naive:.1f} x naive",
-                       goal=">= 0.70 x limit and >= 10 x naive, exactly once", met=met), flush=True)
+                       goal=f">= {LIMIT_GOAL:.2f} x limit and >= {NAIVE_GOAL:.0f} x naive, exactly once", met=met), flush=True)
     record("notices_e2e", {
         "args": vars(args), "people": people_count, "demo_data_s": round(load_s, 1), "plan_s": round(plan_s, 2),
         "naive_plan_s": round(naive_plan_s, 2), "limit_rate": round(limit_rate, 1),

@@ -45,7 +45,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, bindparam, cast, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    String,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -65,12 +80,32 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + _IN_CHUNK]
 
 
+def _among(session: Session, column, ids: Sequence[int]) -> Iterable:
+    """`column` among `ids`, as one condition per statement to run: on PostgreSQL `= ANY(array)`, one
+    statement whatever the count, whose text never changes (so the driver's and the server's prepared plans
+    are reused, where an IN list of a new length is a new statement); on SQLite IN lists of `_IN_CHUNK`."""
+    if not ids:
+        return
+    if _postgresql(session):
+        yield _in(session, column, ids)
+        return
+    for chunk in _chunks(ids):
+        yield column.in_(chunk)
+
+
+def _in(session: Session, column, ids: Sequence[int]):
+    """`column` among `ids` as one condition (see `_among`), for lists SQLite takes whole (a batch's part)."""
+    if _postgresql(session):
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(BigInteger)))
+    return column.in_(ids)
+
+
 def _move(session: Session, ids: Sequence[int], from_states: Iterable[str], **values) -> int:
     """UPDATE notice SET values WHERE id IN ids AND state IN from_states; returns the rows moved."""
     states = list(from_states)
     moved = 0
-    for chunk in _chunks(ids):
-        statement = update(_notice).where(_notice.c.id.in_(chunk), _notice.c.state.in_(states)).values(**values)
+    for among in _among(session, _notice.c.id, ids):
+        statement = update(_notice).where(among, _notice.c.state.in_(states)).values(**values)
         moved += session.execute(statement).rowcount
     return moved
 
@@ -211,11 +246,11 @@ def skip(session: Session, ids: Sequence[int], reason: str, now: datetime, *, fr
 def queue(session: Session, ids: Sequence[int], now: datetime) -> list:
     """planned -> queued; returns (id, urgent) of the notices moved, for the jobs to carry."""
     found = []
-    for chunk in _chunks(ids):
+    for among in _among(session, _notice.c.id, ids):
         found.extend(
             session.execute(
                 update(_notice)
-                .where(_notice.c.id.in_(chunk), _notice.c.state == NoticeState.PLANNED)
+                .where(among, _notice.c.state == NoticeState.PLANNED)
                 .values(state=NoticeState.QUEUED, queued_at=now)
                 .returning(_notice.c.id, _notice.c.urgent)
             ).all()
@@ -242,10 +277,10 @@ def unqueue_for_window(session: Session, ids: Sequence[int], opening: datetime) 
     """Queued inside the window, reached outside it: back to planned, never claimed, never sent (urgent ones
     go at any hour)."""
     moved = 0
-    for chunk in _chunks(ids):
+    for among in _among(session, _notice.c.id, ids):
         moved += session.execute(
             update(_notice)
-            .where(_notice.c.id.in_(chunk), _notice.c.state == NoticeState.QUEUED, _notice.c.urgent.is_(False))
+            .where(among, _notice.c.state == NoticeState.QUEUED, _notice.c.urgent.is_(False))
             .values(state=NoticeState.PLANNED, not_before=opening, queued_at=None)
         ).rowcount
     return moved
@@ -279,7 +314,7 @@ def read_queued(session: Session, ids: Sequence[int]) -> list:
             _shares_phone().label("shared_phone"),
         )
         .outerjoin(pref, (pref.c.phone == _notice.c.phone) & pref.c.opted_out)
-        .where(_notice.c.id.in_(ids), _notice.c.state == NoticeState.QUEUED)
+        .where(_in(session, _notice.c.id, ids), _notice.c.state == NoticeState.QUEUED)
         .order_by(_notice.c.id)
         .with_for_update(of=_notice, skip_locked=True)
     ).all()
@@ -391,10 +426,8 @@ def lock(session: Session, ids: Iterable[int]) -> None:
     file): notice first, then attempt, is the one lock order of every writer of both (the worker's record,
     receipts, the sweep), so none waits on another crosswise."""
     ordered = sorted(set(ids))
-    for chunk in _chunks(ordered):
-        session.execute(
-            select(_notice.c.id).where(_notice.c.id.in_(chunk)).order_by(_notice.c.id).with_for_update()
-        ).all()
+    for among in _among(session, _notice.c.id, ordered):
+        session.execute(select(_notice.c.id).where(among).order_by(_notice.c.id).with_for_update()).all()
 
 
 def record(session: Session, answers: Sequence[Answer], now: datetime) -> list[int]:
@@ -456,8 +489,8 @@ def record(session: Session, answers: Sequence[Answer], now: datetime) -> list[i
     _move(session, [a.notice_id for a in fault], [NoticeState.CLAIMED], state=NoticeState.QUEUED, claimed_at=None)
     unsent = by.get(SendOutcome.NOT_SENT, [])
     if unsent:
-        for chunk in _chunks([a.attempt_id for a in unsent]):
-            session.execute(delete(_attempt).where(_attempt.c.id.in_(chunk)))
+        for among in _among(session, _attempt.c.id, [a.attempt_id for a in unsent]):
+            session.execute(delete(_attempt).where(among))
         _move(
             session,
             [a.notice_id for a in unsent],
