@@ -506,7 +506,8 @@ def main(argv: list[str] | None = None) -> None:
     print(summary_line("notices end to end", hotline_rate, "notices/s", ratio=ratio_limit,
                        baseline=f"limit (+/- {noise:.2f}); {ratio_drivers:.2f} x drivers alone; "
                                 f"{ratio_naive:.1f} x naive",
-                       goal=f">= {LIMIT_GOAL:.2f} x limit and >= {NAIVE_GOAL:.0f} x naive, exactly once", met=met), flush=True)
+                       goal=f">= {LIMIT_GOAL:.2f} x limit and >= {NAIVE_GOAL:.0f} x naive, exactly once",
+                       met=met), flush=True)
     record("notices_e2e", {
         "args": vars(args), "people": people_count, "demo_data_s": round(load_s, 1), "plan_s": round(plan_s, 2),
         "naive_plan_s": round(naive_plan_s, 2), "limit_rate": round(limit_rate, 1),
