@@ -4,12 +4,12 @@ plan, for learners in different situations (the rules are the exams service's ow
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from hotline.services import exams
 from hotline.services.errors import NotPermitted, Refusal
 from hotline.services.identity import party_by_id_number
 from tests.factories import exam_plan, exam_result, learner, licence, organisation, person, store
+from tests.sql_log import statements
 
 SITUATIONS = {
     "fresh permit": {"permit_issued": "2026-11-20"},  # every permit subject too early
@@ -85,22 +85,6 @@ def test_who_may_not_apply_at_all_is_refused_as_apply_refuses(rt, session):
     assert refused.value.code == "register_first"
 
 
-def _statements(session, run) -> int:
-    """How many SQL statements `run()` sends."""
-    sent = []
-    engine = session.get_bind()
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(sent)
-
-
 def test_the_offer_reads_the_learners_past_once_however_many_plans_are_open(rt, session, plans):
     someone = person(account="internet")
     store(session, someone, learner(someone, passed={"KM1": "2026-09-01", "KM2": "2026-10-20"}))
@@ -110,10 +94,10 @@ def test_the_offer_reads_the_learners_past_once_however_many_plans_are_open(rt, 
     def offer():
         return exams.offer(session, rt.clock, rt.settings, party)
 
-    few = _statements(session, offer)
+    few = len(statements(session, offer))
     store(session, *[exam_plan(subject=subject, classes=["C1"], date=f"2026-12-{day}", capacity=5)
                      for day in range(14, 24) for subject in ("KM2", "KM3", "KM3W")])
     session.expire_all()
     assert len(offer().plans) > 10
     session.expire_all()
-    assert _statements(session, offer) == few
+    assert len(statements(session, offer)) == few

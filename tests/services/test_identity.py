@@ -3,12 +3,13 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hotline.db import PhonePreference, VerificationAttempt, VerificationCode
 from hotline.services import identity
 from hotline.services.errors import Refusal
 from tests.factories import organisation, person, store, valid_id_number, valid_org_code, valid_phone
+from tests.sql_log import statements
 
 FAMILY_PHONE = "+8613900139000"
 STRANGER = "+8613700137000"  # a calling number that is nobody's on record
@@ -77,23 +78,6 @@ def test_a_number_nobody_has_finds_nobody(session, clock):
     assert identity.identify(session, STRANGER) == []
 
 
-def _statements(session, run) -> list[str]:
-    """The SQL statements `run()` sends (BEGIN aside)."""
-    sent: list[str] = []
-    engine = session.get_bind()
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("BEGIN"):
-            sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return sent
-
-
 def test_persons_and_organisations_on_a_number_are_found_in_one_query(session, clock):
     people = [person(phone=FAMILY_PHONE, pin="135790"), person(phone=FAMILY_PHONE, account="none", language="en")]
     firms = [organisation(phone=FAMILY_PHONE), organisation(phone=FAMILY_PHONE, pin="246801")]
@@ -104,7 +88,7 @@ def test_persons_and_organisations_on_a_number_are_found_in_one_query(session, c
     session.commit()
 
     found: list = []
-    assert len(_statements(session, lambda: found.extend(identity.identify(session, FAMILY_PHONE)))) == 1
+    assert len(statements(session, lambda: found.extend(identity.identify(session, FAMILY_PHONE)))) == 1
     assert found == by_id + by_code  # the same parties as the ID number and the credit code find
 
 
@@ -117,7 +101,7 @@ def test_a_texting_number_is_found_with_its_own_reply_language_in_one_query(sess
     session.commit()
 
     found: list = []
-    assert len(_statements(session, lambda: found.append(identity.identify_texter(session, FAMILY_PHONE)))) == 1
+    assert len(statements(session, lambda: found.append(identity.identify_texter(session, FAMILY_PHONE)))) == 1
     assert found == [identity.Texter(parties=identity.identify(session, FAMILY_PHONE), language="en")]
     assert len(found[0].parties) == 2
     # Nobody on record: the number's own choice still counts; no choice (or no preference) is None.

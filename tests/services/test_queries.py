@@ -3,7 +3,6 @@
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event
 
 from hotline.calendar import official
 from hotline.clock import CHINA
@@ -14,6 +13,7 @@ from hotline.services.errors import NotPermitted
 from hotline.services.identity import Party
 from hotline.services.statuses import licence_status_words, vehicle_status_words
 from tests.factories import licence, organisation, person, store, vehicle, violation
+from tests.sql_log import sent
 
 # --- status words ----------------------------------------------------------------------------------
 
@@ -408,18 +408,9 @@ def _violation_reads(session, run) -> list[str]:
     what remains is a whole-table read the query's form forces (a GROUP BY over every vehicle's
     violations, a condition spanning two tables), which grows with everyone's violations, not the caller's.
     """
-    statements = []
     engine = session.get_bind()
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "violation" in statement and not statement.startswith("EXPLAIN"):
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
+    statements = [(statement, parameters) for statement, parameters in sent(session, run)
+                  if "violation" in statement and not statement.startswith("EXPLAIN")]
     assert statements
     connection = session.connection()
     walks = []
