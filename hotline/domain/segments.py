@@ -27,8 +27,11 @@ class SegmentCount:
     segments: int
 
 
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7.issuperset(text)
 
 
 def _unit_widths(text: str, gsm: bool) -> list[int]:
@@ -51,10 +54,18 @@ def _pack(widths: list[int], per_part: int) -> int:
 def count(text: str) -> SegmentCount:
     """The encoding, its length in units and the number of segments for `text` (an empty text is 1)."""
     gsm = is_gsm7(text)
-    widths = _unit_widths(text, gsm)
-    units = sum(widths)
+    # Characters taking two units: GSM-7's escapes, or UCS-2's surrogate pairs. Counted without a loop in
+    # Python (every notice sent is counted); the character-by-character packing is needed only when a
+    # multi-part text has some.
+    doubles = sum(map(text.count, GSM7_EXTENSION)) if gsm else len(text.encode("utf-16-le")) // 2 - len(text)
+    units = len(text) + doubles
     single, part = (GSM7_SINGLE, GSM7_PART) if gsm else (UCS2_SINGLE, UCS2_PART)
-    segments = 1 if units <= single else _pack(widths, part)
+    if units <= single:
+        segments = 1
+    elif doubles:
+        segments = _pack(_unit_widths(text, gsm), part)
+    else:
+        segments = -(-units // part)
     return SegmentCount("GSM-7" if gsm else "UCS-2", units, segments)
 
 
