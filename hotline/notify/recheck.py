@@ -177,7 +177,7 @@ def _permit(session: Session, notice: Notice, today: date) -> str | None:
     learner = session.scalar(select(Learner).where(Learner.person_id == notice.subject_id))
     if learner is None:
         return GONE
-    if permit_subjects_passed(learner.passed):
+    if permit_subjects_passed(learner.licence_class, learner.passed):
         return "no longer due: exams passed"
     if learner.permit_expires != occasion_date(notice.occasion):
         return "no longer due: permit renewed"

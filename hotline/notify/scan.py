@@ -358,16 +358,17 @@ def _age_limit(session: Session, day: date) -> Iterator[Planned]:
 
 
 def _permit_expiring(session: Session, day: date) -> Iterator[Planned]:
-    """D21: a learner's permit (valid 3 years) runs out in 90 days and the road exams are not all passed."""
+    """D21: a learner's permit (valid 3 years) runs out in 90 days and the subjects the class takes on it
+    (C6: no KM3 road test, art. 30 ¶3) are not all passed."""
     column = Learner.permit_expires
     query = (
-        select(Learner.person_id, Learner.passed, column.label("due"))
+        select(Learner.person_id, Learner.licence_class, Learner.passed, column.label("due"))
         .where(_in_window(column, day, -90))
         .where(_not_planned(session, "D21", "person", Learner.person_id, column, "-90"))
     )
     for row in session.execute(query):
-        if permit_subjects_passed(row.passed):
-            continue  # every subject passed: the licence is on its way, the permit no longer matters
+        if permit_subjects_passed(row.licence_class, row.passed):
+            continue  # every subject of the class passed: the licence is on its way, the permit no longer matters
         yield Planned("D21", "person", row.person_id, occasion(row.due, "-90"), "person", row.person_id,
                       {"due": row.due.isoformat()})
 

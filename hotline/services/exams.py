@@ -88,7 +88,7 @@ from ..calendar import WorkCalendar
 from ..clock import CHINA, Clock, add_years, china_today
 from ..config import Settings
 from ..db import ChangeKind, ExamApplication, ExamPlan, ExamResult, Learner, Licence, Person
-from ..domain.licences import AB_CLASSES, PERMIT_SUBJECTS, SUBJECTS
+from ..domain.licences import AB_CLASSES, PERMIT_SUBJECTS, SUBJECTS, permit_subjects
 from ..domain.refusals import RefusalCode
 from ..domain.request_states import ApplicationStatus
 from .access import Action, require
@@ -126,7 +126,6 @@ KM3_WAIT_DEFAULT = 20
 KM3_WAIT_ADDING = 30  # art. 44(3): an A/B class added by a holder of a car-class licence
 # art. 109(4): 汽车类 classes (every class but the motorcycles D E F)
 CAR_CLASSES = AB_CLASSES | {"C1", "C2", "C3", "C4", "C5", "C6", "M", "N", "P"}
-NO_ROAD_TEST = {"C6"}  # art. 30 ¶3: KM2 and KM3W only
 SESSION_START = {"AM": time(8, 0), "PM": time(13, 0)}
 
 
@@ -462,7 +461,8 @@ def subjects_in_turn(learner: Learner, settings: Settings) -> list[str]:
 
 def _out_of_turn(learner: Learner, subject: str, settings: Settings, past: _Past) -> Refusal | None:
     """Why the subject cannot be taken yet, or at all, given the subjects passed."""
-    if subject == "KM3" and learner.licence_class in NO_ROAD_TEST:
+    taken = permit_subjects(learner.licence_class)
+    if subject == "KM3" and subject not in taken:
         return Refusal(RefusalCode.NO_ROAD_TEST, licence_class=learner.licence_class)  # art. 30 ¶3
     if subject == "KM3" and not settings.exam_parallel_booking and past.passed_on("KM2") is None:
         return Refusal(RefusalCode.KM2_NOT_PASSED)
@@ -470,7 +470,7 @@ def _out_of_turn(learner: Learner, subject: str, settings: Settings, past: _Past
         # Art. 39: the safe-driving theory follows passing KM2 and the KM3 road test.
         if past.passed_on("KM2") is None:
             return Refusal(RefusalCode.KM2_NOT_PASSED)
-        if learner.licence_class not in NO_ROAD_TEST and past.passed_on("KM3") is None:
+        if "KM3" in taken and past.passed_on("KM3") is None:
             return Refusal(RefusalCode.KM3_NOT_PASSED)
     return None
 

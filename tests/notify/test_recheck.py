@@ -168,6 +168,22 @@ def test_learner_passed_everything_before_the_permit_reminder_went(session):
     assert still_due(session, the_notice(session, "D21"), T) == "no longer due: exams passed"
 
 
+def test_c6_learner_passed_km2_and_km3w_before_the_permit_reminder_went_order162_art30(session):
+    from tests.factories import learner
+
+    p = person()
+    record = learner(p, licence_class="C6", permit_issued=date(2024, 2, 22))
+    store(session, p, record, now=EARLIER)
+    scan(session, T, now=NOW)
+    notice = the_notice(session, "D21")
+    store(session, {**record, "passed": {"KM1": "2024-03-01", "KM2": "2024-06-01"}}, now=LATER)
+    assert still_due(session, notice, T) is None  # KM3W still to pass
+    # Art. 30 ¶3: adding C6 takes KM2 and the safe-driving theory, no KM3 road test.
+    passed = {"KM1": "2024-03-01", "KM2": "2024-06-01", "KM3W": "2026-11-24"}
+    store(session, {**record, "passed": passed}, now=LATER + timedelta(minutes=1))
+    assert still_due(session, notice, T) == "no longer due: exams passed"
+
+
 def test_decision_revoked_before_the_points_notice_went(session):
     p = person()
     car = vehicle(p)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.clock import CHINA
-from hotline.db import Notice, NoticeState
+from hotline.db import Notice, NoticeState, Person
 from hotline.domain.inspection_rules import inspection_exempt
 from hotline.notify.notice_text import render_notice
 from hotline.notify.scan import STAGES, scan
@@ -248,6 +248,18 @@ def test_learner_who_passed_everything_gets_no_permit_reminder(session):
                               passed={"KM1": "2024-02-22", "KM2": "2024-05-01", "KM3": "2024-06-01",
                                       "KM3W": "2024-06-01"}), now=EARLIER)
     assert scan(session, T, now=NOW).total == 0
+
+
+def test_c6_learner_with_km2_and_km3w_gets_no_permit_reminder_order162_art30(session):
+    # Adding C6 takes KM2 and the safe-driving theory (KM3W), no KM3 road test (art. 30 ¶3).
+    done, missing = person(), person()
+    store(session, done, learner(done, licence_class="C6", permit_issued=date(2024, 2, 22),
+                                 passed={"KM1": "2024-02-22", "KM2": "2024-05-01", "KM3W": "2024-06-01"}),
+          missing, learner(missing, licence_class="C6", permit_issued=date(2024, 2, 22),
+                           passed={"KM1": "2024-02-22", "KM2": "2024-05-01"}), now=EARLIER)
+    scan(session, T, now=NOW)
+    planned = session.execute(select(Notice.kind, Person.id_number).join(Person, Person.id == Notice.subject_id)).all()
+    assert planned == [("D21", missing["id_number"])]  # only the learner still missing KM3W
 
 
 def test_dry_run_counts_and_writes_nothing(session):
