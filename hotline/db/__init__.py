@@ -22,7 +22,7 @@ from .records import (
     Vehicle,
     Violation,
 )
-from .session import database_unavailable, make_engine, make_sessionmaker, reading, transaction
+from .session import core_rows, database_unavailable, make_engine, make_sessionmaker, reading, transaction
 from .staff import AuditRecord, Staff, StaffRole
 from .violation_handling import ViolationRequest
 
@@ -34,6 +34,7 @@ __all__ = [
     "Base",
     "CallbackRequest",
     "ChangeKind",
+    "core_rows",
     "database_unavailable",
     "ExamApplication",
     "ExamPlan",

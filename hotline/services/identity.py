@@ -52,6 +52,7 @@ from hotline.db import (
     PhonePreference,
     VerificationAttempt,
     VerificationCode,
+    core_rows,
 )
 from hotline.masking import mask_name
 from hotline.security import check_pin, hash_pin
@@ -125,13 +126,15 @@ class Texter:
 def identify(session: Session | Connection, phone_e164: str) -> list[Party]:
     """Everyone on record with this number: persons first, then organisations, each in record order. The
     rows are plain rows, so a read-only Core connection (Runtime.reading) serves as well as a session."""
-    return [_row_party(row) for row in session.execute(_parties_query(), {"phone": phone_e164})]
+    return [_row_party(row) for row in core_rows(session, _parties_query(), {"phone": phone_e164})]
 
 
 def identify_texter(session: Session, phone_e164: str) -> Texter:
     """`identify`, and the number's own reply language read in the same query (a second one only for a
     number nobody on record has, whose query has no row to carry it)."""
-    rows = session.execute(_parties_query(with_language=True), {"phone": phone_e164}).all()
+    # On the session's connection (db/session.py `core_rows`): the rows are plain rows either way, and the
+    # ORM's execution of a Core select cost a text's webhook as much as the query itself.
+    rows = core_rows(session, _parties_query(with_language=True), {"phone": phone_e164}).all()
     if not rows:
         return Texter(parties=[], language=session.scalar(_chosen_language(phone_e164)))
     return Texter(parties=[_row_party(row) for row in rows], language=rows[0].chosen_language)

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Integer, String, bindparam, func, select, uni
 from sqlalchemy.orm import Session
 
 from hotline.clock import Clock, china_today
-from hotline.db import Licence, Person, Vehicle, Violation
+from hotline.db import Licence, Person, Vehicle, Violation, core_rows
 
 from .. import calendar as work_calendar
 from ..domain import fines
@@ -125,7 +125,7 @@ class ViolationView:
 def licence_status(session: Session | Connection, clock: Clock, party: Party) -> LicenceView | None:
     """The person's licence, or None when they hold none."""
     require(party, Action.OWN_QUERIES)
-    licence = _core_rows(session, _licence_query(), {"person_id": party.id}).first()
+    licence = core_rows(session, _licence_query(), {"person_id": party.id}).first()
     if licence is None:
         return None
     today = china_today(clock)
@@ -164,20 +164,6 @@ def _licence_query():
     call, the statement and its cache key were a few per cent of a voice licence step's CPU)."""
     table = Licence.__table__
     return select(table).where(table.c.person_id == bindparam("person_id", type_=Integer))
-
-
-def _core_rows(session: Session | Connection, statement, params: dict):
-    """`statement` (a Core select of table columns) run on the session's own connection, in its transaction
-    (or on a read-only Core connection, db/session.py `reading`).
-
-    The rows are plain rows, not ORM entities: for a one-query voice or SMS read the ORM's execution and
-    entity loading were about an eighth of the step. Pending changes are flushed first, as the ORM's
-    autoflush would have done (a no-op when the session is clean), so a query after a change still sees it.
-    """
-    if isinstance(session, Connection):
-        return session.execute(statement, params)
-    session.flush()
-    return session.connection().execute(statement, params)
 
 
 # --- vehicles -------------------------------------------------------------------------------------
@@ -258,7 +244,7 @@ def violations(
     params = {"party_id": party.id}
     if plate is not None:
         params["plate"] = normalise_plate(plate)
-    rows = _core_rows(session, _violations_query(party.kind, plate is not None), params)
+    rows = core_rows(session, _violations_query(party.kind, plate is not None), params)
     return [_violation_view(row, row.plate, row.plate_type, today) for row in rows]
 
 
