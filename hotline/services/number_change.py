@@ -36,14 +36,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import phones
 from ..clock import Clock
 from ..config import Settings
-from ..db import ChangeKind, NumberChange, Organisation, Person
+from ..db import ChangeKind, NumberChange, Person
 from ..domain.refusals import RefusalCode
 from ..domain.request_states import NumberChangeStatus
 from ..masking import mask_phone
@@ -219,9 +219,9 @@ def _pending(session: Session, person_id: int) -> NumberChange | None:
 
 def _taken(session: Session, phone: str, person_id: int) -> bool:
     """Whether anyone else has this number on record, or is waiting to change to it."""
+    parties = identity.parties_on_phone(phone)
     others = union_all(
-        select(Person.id).where(Person.phone == phone, Person.id != person_id),
-        select(Organisation.id).where(Organisation.phone == phone),
+        select(parties.c.id).where(or_(parties.c.kind != identity.PERSON, parties.c.id != person_id)),
         select(NumberChange.id).where(
             NumberChange.new_phone == phone,
             NumberChange.status == NumberChangeStatus.PENDING,
