@@ -58,6 +58,12 @@ class FlowError(ValueError):
 
 @dataclass(frozen=True)
 class Flow:
+    """A checked flow, as the engine runs it. Not the schema's `FlowSpec` itself, though most fields are its
+    own (the nodes are the schema's models): it holds what the spec does not, the file it came from (for
+    every FlowError) and the flow-wide texts as the file gives them, keyed by language code ("zh-CN", "en"),
+    extra texts included. The prompts' templates, the engine and the voice webhooks read them so
+    (`texts.hours[language]`); the spec's `FlowTexts` only checks them, its `Both` holding `.zh` / `.en`."""
+
     name: str
     file: str
     start: str
