@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from .calendar import WorkCalendar
 from .clock import Clock, SystemClock
 from .config import Settings
-from .db import make_engine, make_sessionmaker, reading, transaction
+from .db import make_engine, make_sessionmaker, reading, reading_unit, transaction
 from .gateway.voice import rest_client
 
 # Queue names, without the deployment prefix. Urgent work (one-time codes, replies a caller waits for)
@@ -80,3 +80,8 @@ class Runtime:
     def reading(self):
         """A read-only Core connection (db/session.py `reading`) for the one-query reads of a webhook."""
         return reading(self.engine)
+
+    def reading_unit(self):
+        """A read-only unit of work on a Core connection that opens a session only when asked for one
+        (db/session.py `ReadingUnit`)."""
+        return reading_unit(self.engine, self.sessions)

@@ -22,7 +22,16 @@ from .records import (
     Vehicle,
     Violation,
 )
-from .session import core_rows, database_unavailable, make_engine, make_sessionmaker, reading, transaction
+from .session import (
+    ReadingUnit,
+    core_rows,
+    database_unavailable,
+    make_engine,
+    make_sessionmaker,
+    reading,
+    reading_unit,
+    transaction,
+)
 from .staff import AuditRecord, Staff, StaffRole
 from .violation_handling import ViolationRequest
 
@@ -35,6 +44,8 @@ __all__ = [
     "CallbackRequest",
     "ChangeKind",
     "core_rows",
+    "ReadingUnit",
+    "reading_unit",
     "database_unavailable",
     "ExamApplication",
     "ExamPlan",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
@@ -191,3 +192,43 @@ def reading(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         connection.execution_options(**options)
         yield connection
+
+
+class ReadingUnit:
+    """A read-only unit of work that begins as a Core connection (`reading`) and opens an ORM session on that
+    same connection only when something asks for one (`session`): one snapshot either way.
+
+    For a webhook whose usual answer is a read or two of plain rows (an SMS query): the rows come from the
+    connection, and the session's own cost (its transaction bookkeeping around the connection) is paid only
+    by the answers that load entities. The session refuses writes as `transaction(read_only=True)` does.
+    """
+
+    def __init__(self, connection: Connection, factory: sessionmaker[Session]) -> None:
+        self.connection = connection
+        self._factory = factory
+
+    @cached_property
+    def session(self) -> Session:
+        session = self._factory(bind=self.connection)
+        session.info["read_only"] = True
+        return session
+
+    def _opened(self) -> Session | None:
+        return self.__dict__.get("session")
+
+
+@contextmanager
+def reading_unit(engine: Engine, factory: sessionmaker[Session]) -> Iterator[ReadingUnit]:
+    """A `ReadingUnit` on a `reading` connection; changes left in its session raise, as in a read-only
+    `transaction`."""
+    with reading(engine) as connection:
+        unit = ReadingUnit(connection, factory)
+        try:
+            yield unit
+            session = unit._opened()
+            if session is not None and (session.new or session.dirty or session.deleted):
+                raise ReadOnlyViolation("changes left in a read-only unit of work")
+        finally:
+            session = unit._opened()
+            if session is not None:
+                session.close()

@@ -129,9 +129,10 @@ def identify(session: Session | Connection, phone_e164: str) -> list[Party]:
     return [_row_party(row) for row in core_rows(session, _parties_query(), {"phone": phone_e164})]
 
 
-def identify_texter(session: Session, phone_e164: str) -> Texter:
+def identify_texter(session: Session | Connection, phone_e164: str) -> Texter:
     """`identify`, and the number's own reply language read in the same query (a second one only for a
-    number nobody on record has, whose query has no row to carry it)."""
+    number nobody on record has, whose query has no row to carry it). A read-only Core connection serves
+    as well as a session."""
     # On the session's connection (db/session.py `core_rows`): the rows are plain rows either way, and the
     # ORM's execution of a Core select cost a text's webhook as much as the query itself.
     rows = core_rows(session, _parties_query(with_language=True), {"phone": phone_e164}).all()

@@ -14,7 +14,8 @@ The order of checks matters:
 
 Actions (apply, book, cancel) are proposed first and carried out only on `Y` / `确认` within 10 minutes.
 Only texts that change something write (`writes` decides from the parsed text, before the transaction
-opens); every other text is answered in a read-only transaction, where a write raises instead of happening.
+opens); every other text is answered in a read-only unit of work (on a Core connection, with a session opened
+on it only for the services that load entities), where a write raises instead of happening.
 When Redis is down, queries still work; choices and confirmations answer "please try again later".
 """
 
@@ -26,12 +27,13 @@ from functools import cached_property
 from typing import Any
 
 import redis
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .. import metrics
 from ..clock import china_today
-from ..db import database_unavailable
+from ..db import ReadingUnit, database_unavailable
 from ..domain.refusals import RefusalCode
 from ..domain.request_states import OPEN_APPLICATION_STATUSES
 from ..formatting import dialled
@@ -107,9 +109,14 @@ def answer(rt: Runtime, phone: str, body: str, opt_out_type: str | None = None) 
     if optout.is_opt_message(command, opt_out_type):
         reply = _opt_message(rt, phone, body, command, opt_out_type)
     else:
-        with rt.transaction(read_only=not writes(command, opt_out_type)) as session:
-            dialogue = _Dialogue(rt, session, phone, body, command)
-            reply = dialogue.run(opt_out_type)
+        if writes(command, opt_out_type):
+            with rt.transaction() as session:
+                dialogue = _Dialogue(rt, session, phone, body, command)
+                reply = dialogue.run(opt_out_type)
+        else:
+            with rt.reading_unit() as unit:
+                dialogue = _Dialogue(rt, unit, phone, body, command)
+                reply = dialogue.run(opt_out_type)
         if dialogue.texts:  # a code to a new number, written with the rest, sent once committed
             sender.enqueue_quietly(rt, dialogue.texts, urgent=True)
     log.info("sms answered", extra={"phone": mask_phone(phone), "verb": str(command.verb),
@@ -149,9 +156,12 @@ def fallback_reply(rt: Runtime, sender: str) -> str:
 
 
 class _Dialogue:
-    def __init__(self, rt: Runtime, session: Session, phone: str, body: str, command: Command) -> None:
+    def __init__(self, rt: Runtime, work: Session | ReadingUnit, phone: str, body: str, command: Command) -> None:
         self.rt = rt
-        self.session = session
+        self._work = work
+        # Reads of plain rows (who is texting, WZ, JZ) go here: in a read-only text the unit's Core connection,
+        # so that the commonest queries never open a session (db/session.py ReadingUnit).
+        self.reader: Session | Connection = work.connection if isinstance(work, ReadingUnit) else work
         self.phone = phone
         self.body = body
         self.command = command
@@ -161,10 +171,16 @@ class _Dialogue:
         self.texts: list[int] = []  # transactional texts queued in this transaction (notify/outbox.py)
 
     @cached_property
+    def session(self) -> Session:
+        """The ORM session the other services read and write with; in a read-only text opened on first use,
+        on the same connection as `reader`."""
+        return self._work.session if isinstance(self._work, ReadingUnit) else self._work
+
+    @cached_property
     def texter(self) -> identity.Texter:
         """Who is on record with this number, and the language it chose: one query, made only when needed
         (a number answered with silence by the limit costs none)."""
-        return identity.identify_texter(self.session, self.phone)
+        return identity.identify_texter(self.reader, self.phone)
 
     @property
     def parties(self) -> list[Party]:
@@ -350,7 +366,7 @@ class _Dialogue:
         return PartyRef(self.party.kind, self.party.id) if self.party else None
 
     def violations(self, command: Command) -> str:
-        rows = queries.violations(self.session, self.rt.clock, self.party, command.plate)
+        rows = queries.violations(self.reader, self.rt.clock, self.party, command.plate)
         if command.plate and not rows and not any(
                 v.plate == command.plate for v in queries.vehicles(self.session, self.rt.clock, self.party)):
             # A plate not on the sender's record gets what CL says of it, never an all-clear.
@@ -364,7 +380,7 @@ class _Dialogue:
                                    **self._common())
 
     def licence(self, command: Command) -> str:
-        view = queries.licence_status(self.session, self.rt.clock, self.party)
+        view = queries.licence_status(self.reader, self.rt.clock, self.party)
         return self.say("licence", licence=view)
 
     def vehicles(self, command: Command) -> str:

@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import event, insert, select, text
 
 from hotline.db import Person
-from hotline.db.session import ReadOnlyViolation, make_engine, make_sessionmaker, reading, transaction
+from hotline.db.session import (
+    ReadOnlyViolation,
+    make_engine,
+    make_sessionmaker,
+    reading,
+    reading_unit,
+    transaction,
+)
 
 
 def _backend_pid(factory) -> int:
@@ -89,6 +96,36 @@ def test_read_only_unit_of_work_refuses_writes(db_url):
                 session.add(Person(id_number="110101199003074514", name="张三"))
         with transaction(factory, read_only=True) as session:
             assert session.scalars(select(Person)).all() == []  # nothing got in either way
+    finally:
+        engine.dispose()
+
+
+def test_a_reading_unit_refuses_writes_in_the_session_it_opens(db_url):
+    engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    try:
+        with pytest.raises(ReadOnlyViolation):
+            with reading_unit(engine, factory) as unit:
+                unit.session.execute(insert(Person).values(id_number="110101199003074514", name="张三"))
+        with pytest.raises(ReadOnlyViolation):
+            with reading_unit(engine, factory) as unit:
+                unit.session.add(Person(id_number="110101199003074514", name="张三"))
+        with transaction(factory, read_only=True) as session:
+            assert session.scalars(select(Person)).all() == []  # nothing got in either way
+    finally:
+        engine.dispose()
+
+
+def test_a_reading_unit_opens_its_session_only_when_asked_and_on_its_own_connection(db_url):
+    engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    try:
+        with reading_unit(engine, factory) as unit:
+            assert unit.connection.execute(select(Person.id)).all() == []
+            assert "session" not in vars(unit)  # a read of plain rows opened none
+            assert unit.session.scalars(select(Person)).all() == []
+            # One unit of work: the session reads through the same connection, in the same snapshot.
+            assert unit.session.connection().connection.dbapi_connection is unit.connection.connection.dbapi_connection
     finally:
         engine.dispose()
 
