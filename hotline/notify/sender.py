@@ -45,7 +45,6 @@ from ..domain.segments import segments as count_segments
 from ..gateway import Gateway, SendResult, make_gateway
 from ..masking import mask_name, mask_phone
 from ..runtime import QUEUE_NOTICES, QUEUE_URGENT, Runtime
-from ..services.identity import parties_on_phone
 from ..services.optouts import opt_out
 from . import policies, store
 from .notice_text import render_notice
@@ -203,7 +202,6 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
             return [], skipped
         opted_out = {row.phone: bool(row.provider_blocked) for row in notices if row.opted_out}
         subjects = _prefetch_subjects(session, notices)  # noqa: F841 - held so the identity map keeps them
-        addressees = _addressees(session, [n for n in notices if n.shared_phone])
         today = china_today(rt.clock)
         skips: list[tuple[int, str]] = []
         claims: list[store.Claim] = []
@@ -222,7 +220,8 @@ def claim(rt: Runtime, ids: Sequence[int]) -> tuple[list[Outgoing], Counter]:
                 skips.append((notice.id, reason))
                 continue
             body = notice.body or render_notice(
-                (notice.kind, notice.variables or {}), notice.language, settings, addressees.get(notice.id)
+                (notice.kind, notice.variables or {}), notice.language, settings,
+                mask_name(notice.addressee) if notice.addressee else None,
             )
             claims.append(store.Claim(notice.id, notice.attempt_count, body, count_segments(body)))
             by_id[notice.id] = notice
@@ -246,25 +245,6 @@ def _prefetch_subjects(session: Session, notices: Sequence) -> list:
         if ids:
             loaded.extend(session.scalars(select(model).where(model.id.in_(ids))))
     return loaded
-
-
-def _addressees(session: Session, notices: Sequence) -> dict[int, str]:
-    """Notice id -> the recipient's masked name, for the notices going to a number that several people on
-    record share (a family phone): the text must say whose record it is about. One query for the batch."""
-    phones = sorted({n.phone for n in notices if n.phone and n.recipient_kind})
-    if not phones:
-        return {}
-    on_phone: dict[str, dict[tuple[str, int], str]] = {}
-    shared = parties_on_phone(phones)
-    for row in session.execute(select(shared.c.kind, shared.c.id, shared.c.name, shared.c.phone)):
-        on_phone.setdefault(row.phone, {})[(row.kind, row.id)] = row.name
-    found: dict[int, str] = {}
-    for notice in notices:
-        parties = on_phone.get(notice.phone or "", {})
-        name = parties.get((notice.recipient_kind or "", notice.recipient_id or 0))
-        if len(parties) > 1 and name:
-            found[notice.id] = mask_name(name)
-    return found
 
 
 # -- 3. send ----------------------------------------------------------------------------------------

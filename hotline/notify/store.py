@@ -51,6 +51,7 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -64,9 +65,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from ..db import Notice, NoticeAttempt, Organisation, Person, PhonePreference
+from ..db import Notice, NoticeAttempt, PhonePreference
 from ..domain.notices import FINAL, PROVIDER_STATUS, NoticeState, SendOutcome, SkipReason, outranks
 from ..domain.provider_codes import THROTTLE_CODE_TEXTS
+from ..services.identity import parties_on_phone
 
 _notice = Notice.__table__
 _attempt = NoticeAttempt.__table__
@@ -287,8 +289,8 @@ def unqueue_for_window(session: Session, ids: Sequence[int], opening: datetime) 
 
 
 def read_queued(session: Session, ids: Sequence[int]) -> list:
-    """The queued notices among `ids`, each with its number's opt-out (NULL when none) and whether others on
-    record share its number (`shared_phone`), locked for the claim.
+    """The queued notices among `ids`, each with its number's opt-out (NULL when none) and, on a number others
+    on record share, the recipient's name (`addressee`), locked for the claim.
 
     FOR UPDATE SKIP LOCKED (PostgreSQL): a notice another worker is claiming right now is left to it, and
     what this returns stays ours until the commit. SQLite renders no lock clause: the writing transaction
@@ -311,7 +313,7 @@ def read_queued(session: Session, ids: Sequence[int]) -> list:
             _notice.c.attempt_count,
             pref.c.opted_out,
             pref.c.provider_blocked,
-            _shares_phone().label("shared_phone"),
+            _addressee().label("addressee"),
         )
         .outerjoin(pref, (pref.c.phone == _notice.c.phone) & pref.c.opted_out)
         .where(_in(session, _notice.c.id, ids), _notice.c.state == NoticeState.QUEUED)
@@ -320,12 +322,18 @@ def read_queued(session: Session, ids: Sequence[int]) -> list:
     ).all()
 
 
-def _shares_phone():
-    """True when more than one person or organisation on record has the notice's number (a family phone):
-    only those notices need the recipient's name in the text, so only they cost the sender a query."""
-    people = select(func.count()).where(Person.phone == _notice.c.phone).scalar_subquery()
-    organisations = select(func.count()).where(Organisation.phone == _notice.c.phone).scalar_subquery()
-    return (people + organisations) > 1
+def _addressee():
+    """The recipient's name when several people or organisations on record share the notice's number (a
+    family phone: the text must say whose record it is about), else NULL; read with the claim, so the sender
+    asks nothing more. A recipient no longer on that number is not named."""
+    party = parties_on_phone(_notice.c.phone)
+    sharing = select(func.count()).select_from(party).scalar_subquery()
+    name = (
+        select(party.c.name)
+        .where(party.c.kind == _notice.c.recipient_kind, party.c.id == _notice.c.recipient_id)
+        .scalar_subquery()
+    )
+    return case((sharing > 1, name))
 
 
 def skip_queued(session: Session, skips: Sequence[tuple[int, str]], now: datetime) -> None:

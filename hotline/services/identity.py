@@ -153,9 +153,10 @@ _PERSON_RANK, _ORG_RANK = 0, 1
 
 def parties_on_phone(phone):
     """The parties on a phone: the persons and the organisations on record with the number `phone` (a value or
-    a bound parameter) or any of the numbers in `phone` (a list), as one subquery (UNION ALL) with the
-    columns rank (persons first), kind, id, name, phone, account, language, pin_hash and key (the ID number
-    or the organisation code). Whoever asks who shares a number asks this."""
+    a bound parameter) or any of the numbers in `phone` (a list), or the number in a column of an enclosing
+    query (correlated: `parties_on_phone(Notice.phone)` in a notice's row), as one subquery (UNION ALL) with
+    the columns rank (persons first), kind, id, name, phone, account, language, pin_hash and key (the ID
+    number or the organisation code). Whoever asks who shares a number asks this."""
 
     def on(column):
         return column.in_(phone) if isinstance(phone, (list, tuple, set, frozenset)) else column == phone
@@ -163,12 +164,12 @@ def parties_on_phone(phone):
     persons = select(
         literal(_PERSON_RANK).label("rank"), literal(PERSON).label("kind"), Person.id, Person.name, Person.phone,
         Person.account, Person.language, Person.pin_hash, Person.id_number.label("key"),
-    ).where(on(Person.phone))
+    ).where(on(Person.phone)).correlate_except(Person)
     orgs = select(
         literal(_ORG_RANK).label("rank"), literal(ORGANISATION).label("kind"), Organisation.id, Organisation.name,
         Organisation.phone, literal(WINDOW_ACCOUNT).label("account"), Organisation.language,
         Organisation.pin_hash, Organisation.org_code.label("key"),
-    ).where(on(Organisation.phone))
+    ).where(on(Organisation.phone)).correlate_except(Organisation)
     return union_all(persons, orgs).subquery("party")
 
 
