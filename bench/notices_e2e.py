@@ -331,20 +331,32 @@ def _wait_for_idle_workers(redis_url: str, processes: int, workers: list[subproc
     while time.monotonic() < deadline:
         if any(worker.poll() is not None for worker in workers):
             raise SystemExit("a worker exited while starting; see bench/out/notices-worker-*.log")
-        idle = [w for w in Worker.all(connection=connection) if w.get_state() == "idle"]
+        # Only ours: a worker of an earlier run that died without saying goodbye stays registered a while.
+        ours = {worker.pid for worker in workers}
+        idle = [w for w in Worker.all(connection=connection) if w.pid in ours and w.get_state() == "idle"]
         if len(idle) >= processes:
             return
         time.sleep(0.05)
     raise SystemExit("the workers did not start within 120 s")
 
 
-def finished_when(rt, loopback, tag: str, count: int):
-    """A check that every notice of the run is recorded accepted: first the loopback's count of messages
-    (free, in this process), then, only when it has them all, the database's count."""
+def finished_when(rt, loopback, tag: str, count: int, *, quiet_seconds: float = 30.0):
+    """A check that the run is over: every notice of it recorded accepted (first the loopback's count of
+    messages, free, in this process; then, only when it has them all, the database's count), or nothing sent
+    for `quiet_seconds` (a notice failed, was skipped or waits for the sweep: `check_exactly_once` says so)."""
     from hotline.db import Notice, NoticeState
 
+    progress = {"sent": -1, "at": time.monotonic()}
+
     def finished() -> bool:
-        if len(loopback.messages()) < count:
+        sent = len(loopback.messages())
+        if sent != progress["sent"]:
+            progress.update(sent=sent, at=time.monotonic())
+        elif time.monotonic() - progress["at"] > quiet_seconds:
+            print(f"  nothing sent for {quiet_seconds:.0f} s with {sent:,} of {count:,} sent: the run stops here",
+                  flush=True)
+            return True
+        if sent < count:
             return False
         with rt.transaction(read_only=True) as session:
             accepted = session.scalar(

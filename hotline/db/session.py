@@ -196,7 +196,8 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 class ReadingUnit:
     """A read-only unit of work that begins as a Core connection (`reading`) and opens an ORM session on that
-    same connection only when something asks for one (`session`): one snapshot either way.
+    same connection only when something asks for one (`session`): one connection either way (on PostgreSQL
+    in autocommit, so each statement reads its own snapshot, as the read-only transaction did before).
 
     For a webhook whose usual answer is a read or two of plain rows (an SMS query): the rows come from the
     connection, and the session's own cost (its transaction bookkeeping around the connection) is paid only

@@ -57,7 +57,10 @@ def count(text: str) -> SegmentCount:
     # Characters taking two units: GSM-7's escapes, or UCS-2's surrogate pairs. Counted without a loop in
     # Python (every notice sent is counted); the character-by-character packing is needed only when a
     # multi-part text has some.
-    doubles = sum(map(text.count, GSM7_EXTENSION)) if gsm else len(text.encode("utf-16-le")) // 2 - len(text)
+    if gsm:
+        doubles = sum(map(text.count, GSM7_EXTENSION))
+    else:
+        doubles = len(text.encode("utf-16-le", "surrogatepass")) // 2 - len(text)
     units = len(text) + doubles
     single, part = (GSM7_SINGLE, GSM7_PART) if gsm else (UCS2_SINGLE, UCS2_PART)
     if units <= single:

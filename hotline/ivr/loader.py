@@ -198,6 +198,9 @@ class GuardedOption(_Spec):
     @field_validator("when")
     @classmethod
     def _expression(cls, condition: str | None) -> str | None:
+        if condition is not None and not condition.strip():
+            # It would load and then fail the call the first time a caller pressed the key.
+            raise ValueError("the condition is empty: leave `when` out for an option every caller is offered")
         if condition:
             try:
                 _SYNTAX.compile_expression(condition)

@@ -113,6 +113,8 @@ def test_a_term_split_by_an_unquoted_comma_is_refused(tmp_path, raw):
 def test_a_guarded_option_with_a_broken_condition_or_unknown_field_is_refused(tmp_path, raw):
     raw["nodes"]["main_menu"]["options"]["2"] = {"goto": "load_licence", "when": "party.kind =="}
     assert "node 'main_menu': option '2': condition is not a valid expression" in refused(tmp_path, raw)
+    raw["nodes"]["main_menu"]["options"]["2"] = {"goto": "load_licence", "when": " "}
+    assert "node 'main_menu': option '2': the condition is empty" in refused(tmp_path, raw)
     raw["nodes"]["main_menu"]["options"]["2"] = {"goto": "load_licence", "if": "True"}
     assert "node 'main_menu': option '2': a guarded option is {goto: node, when: condition}" in refused(tmp_path, raw)
 
