@@ -6,10 +6,8 @@ to `/voice/dial?n=<step>`), so a retried webhook is recognised by its step numbe
 
 from __future__ import annotations
 
-import json
 import re
 
-from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ..config import Settings
@@ -113,60 +111,7 @@ def from_actions(actions: list[Action], settings: Settings, call_language: str =
             response.hangup()
     for say in pending:
         _say(response, settings, say["say"], say["language"])
-    return to_xml(response)
-
-
-# --- writing the TwiML -------------------------------------------------------------------------------
-# `str(response)` has the twilio library turn its tree into an ElementTree and serialise that: for one step's
-# Gather and its Says, more CPU than the flow engine's whole step. `to_xml` writes the same tree straight to
-# the same bytes (tests/ivr/test_twiml_writer.py holds the two together): attributes in sorted order, a bool
-# as true/false, text and attributes escaped as ElementTree escapes them, an empty element as `<Name />`.
-
-_ATTRIBUTE_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
-)
-
-
-def _text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def to_xml(node: TwiML) -> str:
-    """The TwiML document `str(node)` gives, written without ElementTree."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>']
-    _write(node, out)
-    return "".join(out)
-
-
-def _write(node: TwiML, out: list[str]) -> None:
-    text = node.value or None
-    if isinstance(text, dict):
-        text = json.dumps(text)
-    children: list[list] = []  # [child, the text that follows it]
-    for verb in node.verbs:
-        if isinstance(verb, str):  # plain text nested in a verb: after the last child, or the element's own
-            if children:
-                children[-1][1] = verb
-            else:
-                text = verb
-        else:
-            children.append([verb, None])
-    out.append("<" + node.name)
-    for key in sorted(node.attrs):
-        value = node.attrs[key]
-        value = str(value).lower() if isinstance(value, bool) else str(value)
-        out.append(f' {key}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
-    if not text and not children:
-        out.append(" />")
-        return
-    out.append(">")
-    if text:
-        out.append(_text(text))
-    for child, tail in children:
-        _write(child, out)
-        if tail:
-            out.append(_text(tail))
-    out.append(f"</{node.name}>")
+    return str(response)
 
 
 def apology(settings: Settings, texts: dict[str, dict[str, str]], *, agent_open: bool,
