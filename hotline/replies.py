@@ -74,34 +74,46 @@ class Replier:
         numbering), `page`, `more` (True when a later page exists), `next_page`, `total` and `variables`.
         A page past the end renders with no items and `past_end=True`.
         """
-        pages = self._pages(name, items, variables)
+        rendered: dict[tuple[int, int, int], str] = {}
+        pages = self._pages(name, items, variables, rendered)
         if page > len(pages):
             return self.text(name, items=[], first=1, page=page, more=False, next_page=None, total=len(items),
                              past_end=True, rest=0, **variables)
         start, end = pages[page - 1]
-        return clip(self._render_page(name, items, start, end, page, variables), self.language)
+        return clip(self._render_page(name, items, start, end, page, variables, rendered), self.language)
 
     def first_fitting(self, name: str, items: Sequence[T], **variables: Any) -> tuple[str, list[T]]:
         """As many items as fit in one reply (numbered choices: one list, no pages); the text and them."""
-        pages = self._pages(name, items, variables)
+        rendered: dict[tuple[int, int, int], str] = {}
+        pages = self._pages(name, items, variables, rendered)
         start, end = pages[0]
-        return clip(self._render_page(name, items, start, end, 1, variables), self.language), list(items[start:end])
+        text = self._render_page(name, items, start, end, 1, variables, rendered)
+        return clip(text, self.language), list(items[start:end])
 
     def _render_page(self, name: str, items: Sequence[T], start: int, end: int, page: int,
-                     variables: dict[str, Any]) -> str:
-        more = end < len(items)
-        return self._signed(name, dict(items=list(items[start:end]), first=start + 1, page=page, more=more,
-                                       next_page=page + 1 if more else None, total=len(items), past_end=False,
-                                       rest=len(items) - end, **variables))
+                     variables: dict[str, Any], rendered: dict[tuple[int, int, int], str]) -> str:
+        """Items [start:end] as page `page`; `rendered` keeps what one reply's paging already rendered, so the
+        page it settles on is not rendered a second time to be sent."""
+        key = (start, end, page)
+        if key not in rendered:
+            more = end < len(items)
+            rendered[key] = self._signed(name, dict(items=list(items[start:end]), first=start + 1, page=page,
+                                                    more=more, next_page=page + 1 if more else None,
+                                                    total=len(items), past_end=False, rest=len(items) - end,
+                                                    **variables))
+        return rendered[key]
 
-    def _pages(self, name: str, items: Sequence[T], variables: dict[str, Any]) -> list[tuple[int, int]]:
+    def _pages(self, name: str, items: Sequence[T], variables: dict[str, Any],
+               rendered: dict[tuple[int, int, int], str]) -> list[tuple[int, int]]:
         if not items:
             return [(0, 0)]
         pages: list[tuple[int, int]] = []
         start = 0
         while start < len(items):
-            end = _greedy_end(lambda e, s=start: self._render_page(name, items, s, e, len(pages) + 1, variables),
-                              start, len(items))
+            end = _greedy_end(
+                lambda e, s=start: self._render_page(name, items, s, e, len(pages) + 1, variables, rendered),
+                start, len(items),
+            )
             pages.append((start, end))
             start = end
         return pages

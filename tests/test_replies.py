@@ -196,6 +196,19 @@ def test_first_fitting_returns_what_it_shows():
     assert numbers(text) == list(range(1, len(shown) + 1))
 
 
+def test_the_page_a_reply_settles_on_is_rendered_once(monkeypatch):
+    # Paging tries longer and longer pages; the one that fits is the reply, not rendered again to be sent.
+    import hotline.replies as replies
+
+    rendered: list[str] = []
+    real_render = replies.render
+    monkeypatch.setattr(replies, "render", lambda *args, **kw: rendered.append(args[1]) or real_render(*args, **kw))
+    variables = {"plate": None, "due_fen": 0, "open_count": 2, "unhandled": 2, "agent_number": "+8612123"}
+    text = Replier("zh-CN", SIGNATURE).page("violations", violations(2), 1, **variables)
+    assert numbers(text) == [1, 2]
+    assert rendered == ["sms/violations"]  # the two-item page: tried, fitting, sent
+
+
 def test_a_reply_still_too_long_is_cut_to_four_segments():
     chinese = clip("违" * 400, "zh-CN")
     assert count(chinese).segments == MAX_SEGMENTS and chinese.endswith("…")
