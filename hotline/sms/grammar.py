@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from ..domain.vehicles import PLATE_PROVINCES
 from .normalise import MAX_LENGTH, has_control_characters, normalise
@@ -163,12 +164,25 @@ _LAST4 = re.compile(r"[0-9]{3}[0-9X]")
 _TOKEN = re.compile(r"[0-9]{3}X(?![A-Z])|[0-9]+|[A-Z]+|[^ A-Z0-9]+")
 
 
+# Texts this short (a keyword, with a plate, a number or the last 4) are read once per process and their
+# Command kept: most texts are the same few keywords, and a Command is frozen. Longer ones are read each time,
+# so that the kept ones stay small whatever anyone sends.
+_KEPT_LENGTH = 32
+_KEPT_TEXTS = 1024
+
+
 def parse(text: object) -> Command:
     """Read one text message. Total: any input gives a Command, and anything unclear is UNKNOWN."""
+    raw = text if isinstance(text, str) else ""
     try:
-        return _parse(text if isinstance(text, str) else "")
+        return _parse_kept(raw) if len(raw) <= _KEPT_LENGTH else _parse(raw)
     except Exception:  # a parser bug must still leave the sender with the help text, not a 500
         return Command(Verb.UNKNOWN, problem=Problem.UNRECOGNISED)
+
+
+@lru_cache(maxsize=_KEPT_TEXTS)
+def _parse_kept(raw: str) -> Command:
+    return _parse(raw)
 
 
 def _parse(raw: str) -> Command:

@@ -256,3 +256,14 @@ def test_page_defaults_to_one():
 )
 def test_normalise(text, normal):
     assert normalise(text) == normal
+
+
+def test_a_short_text_read_again_gives_the_same_command_and_a_long_one_is_not_kept():
+    from hotline.sms import grammar
+
+    for text in ("WZ", "wz 2", "违法", "JY 闽A12345 1", "Y", "GH 13912345678", "1234", "YQ 1 2 3"):
+        assert parse(text) == parse(text) == grammar._parse(text)
+    long_text = "WZ " + "请" * 40
+    kept = grammar._parse_kept.cache_info().currsize
+    assert parse(long_text) == grammar._parse(long_text)
+    assert grammar._parse_kept.cache_info().currsize == kept
