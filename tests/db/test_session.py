@@ -4,6 +4,7 @@ connection in steady use is not pinged at all (the ping was a round trip on ever
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, insert, select, text
@@ -84,32 +85,27 @@ def test_connection_back_from_a_long_idle_is_pinged_once(pg_database_url):
         engine.dispose()
 
 
-def test_read_only_unit_of_work_refuses_writes(db_url):
+@contextmanager
+def _session_of_a_reading_unit(engine, factory):
+    with reading_unit(engine, factory) as unit:
+        yield unit.session
+
+
+@pytest.mark.parametrize(
+    "read_only",
+    [lambda engine, factory: transaction(factory, read_only=True), _session_of_a_reading_unit],
+    ids=["transaction", "reading_unit"],
+)
+def test_read_only_unit_of_work_refuses_writes(db_url, read_only):
     engine = make_engine(db_url)
     factory = make_sessionmaker(engine)
     try:
         with pytest.raises(ReadOnlyViolation):
-            with transaction(factory, read_only=True) as session:
+            with read_only(engine, factory) as session:
                 session.execute(insert(Person).values(id_number="110101199003074514", name="张三"))
         with pytest.raises(ReadOnlyViolation):
-            with transaction(factory, read_only=True) as session:
+            with read_only(engine, factory) as session:
                 session.add(Person(id_number="110101199003074514", name="张三"))
-        with transaction(factory, read_only=True) as session:
-            assert session.scalars(select(Person)).all() == []  # nothing got in either way
-    finally:
-        engine.dispose()
-
-
-def test_a_reading_unit_refuses_writes_in_the_session_it_opens(db_url):
-    engine = make_engine(db_url)
-    factory = make_sessionmaker(engine)
-    try:
-        with pytest.raises(ReadOnlyViolation):
-            with reading_unit(engine, factory) as unit:
-                unit.session.execute(insert(Person).values(id_number="110101199003074514", name="张三"))
-        with pytest.raises(ReadOnlyViolation):
-            with reading_unit(engine, factory) as unit:
-                unit.session.add(Person(id_number="110101199003074514", name="张三"))
         with transaction(factory, read_only=True) as session:
             assert session.scalars(select(Person)).all() == []  # nothing got in either way
     finally:
