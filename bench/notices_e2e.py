@@ -349,7 +349,7 @@ def finished_when(rt, loopback, tag: str, count: int, *, quiet_seconds: float = 
     progress = {"sent": -1, "at": time.monotonic()}
 
     def finished() -> bool:
-        sent = len(loopback.messages())
+        sent = loopback.message_count()
         if sent != progress["sent"]:
             progress.update(sent=sent, at=time.monotonic())
         elif time.monotonic() - progress["at"] > quiet_seconds:
